@@ -1,0 +1,137 @@
+import type { AnyRow, CollectionName, RowTypes } from "./model/rows.js";
+
+/**
+ * The Backend contract: the one seam between the typed facade and storage. A backend stores
+ * full rows in named collections and enforces the integrity rules of the collection specs
+ * (`model/collections.ts`); it knows nothing else of the domain. Dual write, backfill and compare
+ * are written once, against this file. The conformance suite (`@journal/store/testing`) is its
+ * executable definition: a behaviour the suite does not check is not part of the contract.
+ */
+
+/** A row as a backend returns it: the stored row plus the backend-local change sequence. */
+export type Stored<R extends AnyRow = AnyRow> = R & {
+  /** Increases with every write on this backend; never replicated or compared. */
+  changeSeq: number;
+};
+
+/** A filter on one field; a query ANDs its filters. Queries see live rows only. */
+export type Filter =
+  /** field = value. */
+  | { field: string; op: "eq"; value: string | number | boolean }
+  /** field is one of values. */
+  | { field: string; op: "in"; values: readonly (string | number)[] }
+  /** Range on a number, timestamp or date field; null never matches. */
+  | { field: string; op: "gt" | "gte" | "lt" | "lte"; value: string | number }
+  /** Array field shares at least one value with `values`. */
+  | { field: string; op: "overlaps"; values: readonly string[] }
+  /** Array field holds every one of `values`. */
+  | { field: string; op: "contains"; values: readonly string[] }
+  /** Every term (already folded by the facade) occurs as a substring of the text field. */
+  | { field: string; op: "search"; terms: readonly string[] };
+
+/** Sort order: one sortable field (see the collection spec), always tie-broken by id. */
+export interface OrderBy {
+  field: string;
+  direction: "asc" | "desc";
+}
+
+/** A keyset-paged query. */
+export interface QuerySpec {
+  where?: readonly Filter[];
+  orderBy: OrderBy;
+  /** Rows per page (the facade bounds it). */
+  limit: number;
+  /** From a previous page's `nextCursor`; the same cursor works on every backend. */
+  cursor?: string | null;
+}
+
+/** One page of a query. */
+export interface Page<R extends AnyRow = AnyRow> {
+  rows: Stored<R>[];
+  /** Cursor of the next page, or null when this is the last. */
+  nextCursor: string | null;
+}
+
+/** How to walk a collection with {@link Backend.scan}, tombstones included. */
+export type ScanOptions =
+  /** In id order, after `afterId` (exclusive). */
+  | { afterId?: string | null; limit: number; changedSince?: undefined }
+  /** In changeSeq order, rows whose changeSeq is greater than `changedSince`. */
+  | { changedSince: number; limit: number; afterId?: undefined };
+
+/** Per-row result of {@link BackendWriter.applyReplicated}. */
+export type ReplicationOutcome =
+  /** Newer than stored (or absent): written. */
+  | { id: string; outcome: "applied" }
+  /** The stored version is newer, or equal with equal content: nothing written. */
+  | { id: string; outcome: "stale"; storedVersion: number }
+  /** Equal version with different content, or a unique key held by another live row. */
+  | { id: string; outcome: "conflict"; reason: "version"; storedVersion: number }
+  | { id: string; outcome: "conflict"; reason: "unique-key"; key: string; holderId: string }
+  /** The owner has not arrived (or is deleted, for a live row): retry later, never drop. */
+  | { id: string; outcome: "missing-owner"; ownerCollection: CollectionName; ownerId: string };
+
+/** Options of {@link BackendReader.get}. */
+export interface GetOptions {
+  /**
+   * Inside a transaction: hold the row until commit so concurrent read-modify-writes queue
+   * instead of conflicting. Backends that run one transaction at a time may ignore it.
+   */
+  forUpdate?: boolean;
+}
+
+/** Reads. `get` and `getMany` return tombstones too; `query` and `count` see live rows only. */
+export interface BackendReader {
+  get<C extends CollectionName>(collection: C, id: string, options?: GetOptions): Promise<Stored<RowTypes[C]> | null>;
+  /** One result per id, in the order given (null where absent). */
+  getMany<C extends CollectionName>(collection: C, ids: readonly string[]): Promise<(Stored<RowTypes[C]> | null)[]>;
+  query<C extends CollectionName>(collection: C, spec: QuerySpec): Promise<Page<RowTypes[C]>>;
+  count(collection: CollectionName, where?: readonly Filter[]): Promise<number>;
+}
+
+/** Writes. Rows arrive complete (ids, versions, timestamps set by the facade). */
+export interface BackendWriter {
+  /**
+   * Stores a new row. ConflictError if the id exists (even as a tombstone) or a unique key is
+   * held by another live row; NotFoundError naming the owner if a live row's owner is missing or
+   * deleted.
+   */
+  insert<C extends CollectionName>(collection: C, row: RowTypes[C]): Promise<Stored<RowTypes[C]>>;
+  /**
+   * Compare-and-swap of the full new row: succeeds only if the stored version is
+   * `expectedVersion`, else ConflictError (reason `version`); NotFoundError if absent.
+   * Writing a row with `deleted: true` is how a delete is stored.
+   */
+  update<C extends CollectionName>(collection: C, row: RowTypes[C], expectedVersion: number): Promise<Stored<RowTypes[C]>>;
+  /**
+   * The replication write (dual write, backfill, repair): for each row in order, write it if it is
+   * newer than the stored one; report an outcome per row instead of failing the batch.
+   */
+  applyReplicated<C extends CollectionName>(collection: C, rows: readonly RowTypes[C][]): Promise<ReplicationOutcome[]>;
+}
+
+/** What a transaction callback may do: read and write, all-or-nothing. */
+export interface BackendTransaction extends BackendReader, BackendWriter {}
+
+/** Result of {@link Backend.purge}: tombstones removed, per collection. */
+export type PurgeResult = Partial<Record<CollectionName, number>>;
+
+/** A storage backend. Factories are named `<kind>Backend(options)`. */
+export interface Backend extends BackendReader, BackendWriter {
+  /** Short name carried by BackendError and events, e.g. `memory`, `json`, `postgres`. */
+  readonly name: string;
+  /** Walks every row, tombstones included, in id order or changed-since order. */
+  scan<C extends CollectionName>(collection: C, options: ScanOptions): Promise<Stored<RowTypes[C]>[]>;
+  /**
+   * Runs `fn` all-or-nothing: if it throws, nothing it wrote is kept and the error is rethrown.
+   * Reads inside see the transaction's own writes.
+   */
+  transaction<T>(fn: (tx: BackendTransaction) => Promise<T>): Promise<T>;
+  /**
+   * Removes tombstones last updated before `olderThan` for good (after cutover, or for erasure);
+   * an owner's tombstone goes only once nothing refers to it.
+   */
+  purge(options: { olderThan: string; collections?: readonly CollectionName[] }): Promise<PurgeResult>;
+  /** Releases files, locks and connections. Later calls fail with ClosedError. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,138 @@
+import type { Stored } from "../backend.js";
+import type { CollectionSpec } from "../model/collections.js";
+
+/**
+ * One collection's committed rows with real indexes, so queries narrow before they filter:
+ * - equality indexes on owner fields and the spec's `indexed` fields (tombstones included, so
+ *   purge can tell whether anything still refers to an owner);
+ * - array indexes on text-array fields (live rows only);
+ * - unique-key indexes (live rows only);
+ * - change-sequence order, for `scan({ changedSince })`.
+ */
+export class Table {
+  readonly rows = new Map<string, Stored>();
+  private readonly equality = new Map<string, Map<unknown, Set<string>>>();
+  private readonly arrays = new Map<string, Map<string, Set<string>>>();
+  private readonly unique = new Map<string, Map<string, string>>();
+  /** Map iteration order is insertion order: re-inserting on every write keeps it in changeSeq order. */
+  private readonly bySeq = new Map<string, Stored>();
+  private sortedIds: string[] | null = null;
+
+  constructor(readonly spec: CollectionSpec) {
+    for (const owner of spec.owners) this.equality.set(owner.field, new Map());
+    for (const field of spec.indexed) this.equality.set(field, new Map());
+    for (const [field, f] of Object.entries(spec.fields)) if (f.kind === "textArray") this.arrays.set(field, new Map());
+    for (const key of spec.uniqueKeys) this.unique.set(key.name, new Map());
+  }
+
+  get size(): number {
+    return this.rows.size;
+  }
+
+  /** Stores `row` (replacing any stored row with its id) and updates every index. */
+  put(row: Stored): void {
+    const old = this.rows.get(row.id);
+    if (old) this.unindex(old);
+    else this.sortedIds = null;
+    this.rows.set(row.id, row);
+    this.bySeq.delete(row.id);
+    this.bySeq.set(row.id, row);
+    this.index(row);
+  }
+
+  /** Removes a row for good (purge). */
+  remove(id: string): void {
+    const old = this.rows.get(id);
+    if (!old) return;
+    this.unindex(old);
+    this.rows.delete(id);
+    this.bySeq.delete(id);
+    this.sortedIds = null;
+  }
+
+  /** Ids whose `field` equals `value` (tombstones included), or undefined when `field` has no index. */
+  idsByField(field: string, value: unknown): ReadonlySet<string> | undefined {
+    const index = this.equality.get(field);
+    if (!index) return undefined;
+    return index.get(value) ?? EMPTY;
+  }
+
+  /** Live ids whose array `field` holds `value`, or undefined when `field` has no index. */
+  idsByElement(field: string, value: string): ReadonlySet<string> | undefined {
+    const index = this.arrays.get(field);
+    if (!index) return undefined;
+    return index.get(value) ?? EMPTY;
+  }
+
+  /** The live holder of unique key `name` with value `key`. */
+  uniqueHolder(name: string, key: string): string | undefined {
+    return this.unique.get(name)?.get(key);
+  }
+
+  /** All ids in ascending order (cached until an id is added or removed). */
+  idsInOrder(): readonly string[] {
+    this.sortedIds ??= [...this.rows.keys()].sort();
+    return this.sortedIds;
+  }
+
+  /** Rows in increasing changeSeq order. */
+  inChangeOrder(): IterableIterator<Stored> {
+    return this.bySeq.values();
+  }
+
+  private index(row: Stored): void {
+    this.eachIndexEntry(row, (set) => set.add(row.id), true);
+  }
+
+  private unindex(row: Stored): void {
+    this.eachIndexEntry(row, (set) => set.delete(row.id), false);
+  }
+
+  private eachIndexEntry(row: Stored, apply: (set: Set<string>) => void, adding: boolean): void {
+    const r = row as unknown as Record<string, unknown>;
+    for (const [field, index] of this.equality) {
+      const value = r[field];
+      let set = index.get(value);
+      if (!set) {
+        if (!adding) continue;
+        set = new Set();
+        index.set(value, set);
+      }
+      apply(set);
+      if (set.size === 0) index.delete(value);
+    }
+    if (row.deleted) return;
+    for (const [field, index] of this.arrays) {
+      for (const element of (r[field] as string[] | null) ?? []) {
+        let set = index.get(element);
+        if (!set) {
+          if (!adding) continue;
+          set = new Set();
+          index.set(element, set);
+        }
+        apply(set);
+        if (set.size === 0) index.delete(element);
+      }
+    }
+    for (const key of this.spec.uniqueKeys) {
+      const value = uniqueKeyValue(key.fields, r);
+      if (value === null) continue;
+      const index = this.unique.get(key.name)!;
+      if (adding) index.set(value, row.id);
+      else if (index.get(value) === row.id) index.delete(value);
+    }
+  }
+}
+
+const EMPTY: ReadonlySet<string> = new Set();
+
+/** The string form of a unique key's value in `row`, or null when any of its fields is null. */
+export function uniqueKeyValue(fields: readonly string[], row: Record<string, unknown>): string | null {
+  const parts: unknown[] = [];
+  for (const field of fields) {
+    const v = row[field];
+    if (v === null || v === undefined) return null;
+    parts.push(v);
+  }
+  return JSON.stringify(parts);
+}

@@ -1,0 +1,129 @@
+import type { Filter, Page, QuerySpec, Stored } from "../backend.js";
+import type { CollectionName } from "../model/rows.js";
+import { matches, paginate } from "./evaluate.js";
+import type { Table } from "./table.js";
+import { uniqueKeyValue } from "./table.js";
+
+/**
+ * Writes not yet in the committed tables: a transaction's own writes, or groups committed but
+ * not yet durable. `null` marks a row removed by purge.
+ */
+export type Layer = Map<CollectionName, Map<string, Stored | null>>;
+
+/**
+ * A read view: the committed tables seen through zero or more layers (last layer on top).
+ * Readers outside a transaction use no layers; a transaction sees pending groups and its own
+ * writes. Layers are small, so they are merged into each query by id.
+ */
+export class View {
+  constructor(
+    private readonly tables: ReadonlyMap<CollectionName, Table>,
+    private readonly layers: readonly Layer[],
+  ) {}
+
+  /** This view with one more layer on top. */
+  with(layer: Layer): View {
+    return new View(this.tables, [...this.layers, layer]);
+  }
+
+  table(collection: CollectionName): Table {
+    return this.tables.get(collection)!;
+  }
+
+  /** The effective row with `id` (tombstones included), or undefined. */
+  get(collection: CollectionName, id: string): Stored | undefined {
+    for (let i = this.layers.length - 1; i >= 0; i--) {
+      const hit = this.layers[i]!.get(collection)?.get(id);
+      if (hit !== undefined) return hit ?? undefined;
+    }
+    return this.table(collection).rows.get(id);
+  }
+
+  /** Ids written in any layer for `collection`. */
+  private layerIds(collection: CollectionName): Set<string> {
+    const ids = new Set<string>();
+    for (const layer of this.layers) for (const id of layer.get(collection)?.keys() ?? []) ids.add(id);
+    return ids;
+  }
+
+  /** Live rows matching `filters`, narrowed by the best index available. */
+  select(collection: CollectionName, filters: readonly Filter[]): Stored[] {
+    const table = this.table(collection);
+    const extra = this.layerIds(collection);
+    const narrowed = narrow(table, filters);
+    const out: Stored[] = [];
+    const visit = (id: string) => {
+      const row = this.get(collection, id);
+      if (row && !row.deleted && matches(row, filters)) out.push(row);
+    };
+    if (narrowed) {
+      for (const id of narrowed) if (!extra.has(id)) visit(id);
+    } else {
+      for (const id of table.rows.keys()) if (!extra.has(id)) visit(id);
+    }
+    for (const id of extra) visit(id);
+    return out;
+  }
+
+  query(collection: CollectionName, spec: QuerySpec): Page {
+    return paginate(collection, this.select(collection, spec.where ?? []), spec);
+  }
+
+  count(collection: CollectionName, filters: readonly Filter[]): number {
+    return this.select(collection, filters).length;
+  }
+
+  /** The id of the live row holding unique key `name` with the value `row` has, if any. */
+  uniqueHolder(collection: CollectionName, name: string, fields: readonly string[], row: Stored): string | undefined {
+    const key = uniqueKeyValue(fields, row as unknown as Record<string, unknown>);
+    if (key === null) return undefined;
+    const holds = (id: string) => {
+      const r = this.get(collection, id);
+      return !!r && !r.deleted && uniqueKeyValue(fields, r as unknown as Record<string, unknown>) === key;
+    };
+    for (const id of this.layerIds(collection)) if (id !== row.id && holds(id)) return id;
+    const committed = this.table(collection).uniqueHolder(name, key);
+    return committed !== undefined && committed !== row.id && holds(committed) ? committed : undefined;
+  }
+
+  /** True when any row (tombstones included) of `collection` has `field` = `value`. */
+  isReferenced(collection: CollectionName, field: string, value: string): boolean {
+    for (const id of this.table(collection).idsByField(field, value) ?? []) {
+      const r = this.get(collection, id);
+      if (r && (r as unknown as Record<string, unknown>)[field] === value) return true;
+    }
+    for (const id of this.layerIds(collection)) {
+      const r = this.get(collection, id);
+      if (r && (r as unknown as Record<string, unknown>)[field] === value) return true;
+    }
+    return false;
+  }
+}
+
+
+/** The smallest id set an index can give for `filters`, or null when a full scan is needed. */
+function narrow(table: Table, filters: readonly Filter[]): Iterable<string> | null {
+  let best: ReadonlySet<string> | null = null;
+  const consider = (set: ReadonlySet<string> | undefined) => {
+    if (set && (best === null || set.size < best.size)) best = set;
+  };
+  for (const f of filters) {
+    if (f.op === "eq") consider(table.idsByField(f.field, f.value));
+    else if (f.op === "contains" && f.values.length > 0) {
+      for (const v of f.values) consider(table.idsByElement(f.field, v));
+    } else if (f.op === "overlaps" || f.op === "in") {
+      const union = new Set<string>();
+      let indexed = true;
+      for (const v of f.values) {
+        const set = f.op === "in" ? table.idsByField(f.field, v) : table.idsByElement(f.field, String(v));
+        if (!set) {
+          indexed = false;
+          break;
+        }
+        for (const id of set) union.add(id);
+      }
+      if (indexed) consider(union);
+    }
+  }
+  return best;
+}

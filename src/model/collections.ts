@@ -1,0 +1,269 @@
+import type { AnyRow, CollectionName, RowTypes } from "./rows.js";
+
+/**
+ * What a backend needs to know about each collection, beyond row shapes: field kinds (for
+ * column types and filter checks), owners (integrity and cascades), unique keys among live rows,
+ * the fields a query may order by, and what a tombstone clears. Every backend reads these
+ * specs, so the integrity rules are written once.
+ */
+
+/** The kind of value a field holds. Kinds ending in `?` in docs are nullable (`nullable: true`). */
+export type FieldKind =
+  | "uuid"
+  | "text"
+  | "integer"
+  | "number"
+  | "boolean"
+  | "timestamp"
+  | "date"
+  | "json"
+  | "textArray"
+  | "numberArray";
+
+/** One field of a collection. */
+export interface FieldSpec {
+  kind: FieldKind;
+  nullable?: boolean;
+}
+
+/** A row field that must name a live row of another collection. */
+export interface OwnerSpec {
+  field: string;
+  collection: CollectionName;
+}
+
+/** A unique key among live rows, over one or more non-null fields. */
+export interface UniqueKeySpec {
+  /** Stable key name, reported in conflicts (e.g. `emailKey`). */
+  name: string;
+  fields: readonly string[];
+}
+
+/** Everything the contract says about one collection. */
+export interface CollectionSpec<C extends CollectionName = CollectionName> {
+  name: C;
+  fields: Readonly<Record<keyof RowTypes[C] & string, FieldSpec>>;
+  owners: readonly OwnerSpec[];
+  uniqueKeys: readonly UniqueKeySpec[];
+  /** Fields a query may order by: non-null times, numbers, dates (always tie-broken by id). */
+  sortable: readonly (keyof RowTypes[C] & string)[];
+  /** Fields a backend should index for equality filters (owners are always indexed). */
+  indexed: readonly (keyof RowTypes[C] & string)[];
+  /** Fields a tombstone resets, with the value it resets them to. */
+  cleared: Readonly<Partial<RowTypes[C]>>;
+  /** Operational records of each store: never replicated, never compared. */
+  local?: boolean;
+}
+
+const base = {
+  id: { kind: "uuid" },
+  version: { kind: "integer" },
+  createdAt: { kind: "timestamp" },
+  updatedAt: { kind: "timestamp" },
+  deleted: { kind: "boolean" },
+} as const satisfies Record<string, FieldSpec>;
+
+const users: CollectionSpec<"users"> = {
+  name: "users",
+  fields: {
+    ...base,
+    email: { kind: "text" },
+    emailKey: { kind: "text" },
+    displayName: { kind: "text" },
+    passwordHash: { kind: "text", nullable: true },
+    privacyLevel: { kind: "text" },
+    preferences: { kind: "json" },
+    timezone: { kind: "text" },
+    active: { kind: "boolean" },
+    lastLoginAt: { kind: "timestamp", nullable: true },
+  },
+  owners: [],
+  uniqueKeys: [{ name: "emailKey", fields: ["emailKey"] }],
+  sortable: ["createdAt", "updatedAt"],
+  indexed: ["emailKey"],
+  cleared: { email: "", emailKey: "", displayName: "", passwordHash: null, preferences: {}, lastLoginAt: null },
+};
+
+const journalEntries: CollectionSpec<"journalEntries"> = {
+  name: "journalEntries",
+  fields: {
+    ...base,
+    userId: { kind: "uuid" },
+    title: { kind: "text" },
+    content: { kind: "text" },
+    searchText: { kind: "text" },
+    mood: { kind: "integer", nullable: true },
+    energy: { kind: "integer", nullable: true },
+    tags: { kind: "textArray" },
+    entryDate: { kind: "date" },
+    favorite: { kind: "boolean" },
+    metadata: { kind: "json" },
+    aiAnalysis: { kind: "json", nullable: true },
+    embedding: { kind: "numberArray", nullable: true },
+    wordCount: { kind: "integer" },
+  },
+  owners: [{ field: "userId", collection: "users" }],
+  uniqueKeys: [],
+  sortable: ["entryDate", "createdAt", "updatedAt", "wordCount"],
+  indexed: [],
+  cleared: {
+    title: "",
+    content: "",
+    searchText: "",
+    mood: null,
+    energy: null,
+    tags: [],
+    metadata: {},
+    aiAnalysis: null,
+    embedding: null,
+    wordCount: 0,
+  },
+};
+
+const chatSessions: CollectionSpec<"chatSessions"> = {
+  name: "chatSessions",
+  fields: {
+    ...base,
+    userId: { kind: "uuid" },
+    title: { kind: "text" },
+    sessionType: { kind: "text" },
+    aiConfig: { kind: "json" },
+    status: { kind: "text" },
+    messageCount: { kind: "integer" },
+    lastMessageAt: { kind: "timestamp", nullable: true },
+  },
+  owners: [{ field: "userId", collection: "users" }],
+  uniqueKeys: [],
+  sortable: ["createdAt", "updatedAt"],
+  indexed: [],
+  cleared: { title: "", aiConfig: {} },
+};
+
+const messages: CollectionSpec<"messages"> = {
+  name: "messages",
+  fields: {
+    ...base,
+    sessionId: { kind: "uuid" },
+    userId: { kind: "uuid" },
+    role: { kind: "text" },
+    content: { kind: "text" },
+    sequence: { kind: "integer" },
+    citations: { kind: "json" },
+    latencyMs: { kind: "integer", nullable: true },
+    tokens: { kind: "integer", nullable: true },
+    model: { kind: "text", nullable: true },
+  },
+  owners: [
+    { field: "sessionId", collection: "chatSessions" },
+    { field: "userId", collection: "users" },
+  ],
+  uniqueKeys: [{ name: "sessionSequence", fields: ["sessionId", "sequence"] }],
+  sortable: ["sequence", "createdAt"],
+  indexed: [],
+  cleared: { content: "", citations: [] },
+};
+
+const psychologyContent: CollectionSpec<"psychologyContent"> = {
+  name: "psychologyContent",
+  fields: {
+    ...base,
+    title: { kind: "text" },
+    content: { kind: "text" },
+    searchText: { kind: "text" },
+    category: { kind: "text" },
+    tags: { kind: "textArray" },
+    evidenceLevel: { kind: "text" },
+    source: { kind: "text", nullable: true },
+  },
+  owners: [],
+  uniqueKeys: [],
+  sortable: ["createdAt", "updatedAt"],
+  indexed: ["category"],
+  cleared: {},
+};
+
+const userAnalytics: CollectionSpec<"userAnalytics"> = {
+  name: "userAnalytics",
+  fields: {
+    ...base,
+    userId: { kind: "uuid" },
+    period: { kind: "text" },
+    periodStart: { kind: "date" },
+    entryCount: { kind: "integer" },
+    averageMood: { kind: "number", nullable: true },
+    wordCount: { kind: "integer" },
+    topTags: { kind: "textArray" },
+    streak: { kind: "integer" },
+  },
+  owners: [{ field: "userId", collection: "users" }],
+  uniqueKeys: [{ name: "userPeriod", fields: ["userId", "period", "periodStart"] }],
+  sortable: ["periodStart", "createdAt"],
+  indexed: [],
+  cleared: { topTags: [] },
+};
+
+const migrationLogs: CollectionSpec<"migrationLogs"> = {
+  name: "migrationLogs",
+  fields: {
+    ...base,
+    runId: { kind: "text" },
+    operation: { kind: "text" },
+    collection: { kind: "text", nullable: true },
+    status: { kind: "text" },
+    counts: { kind: "json" },
+    checkpoint: { kind: "json", nullable: true },
+    divergencesFound: { kind: "integer" },
+    divergencesRepaired: { kind: "integer" },
+    startedAt: { kind: "timestamp" },
+    finishedAt: { kind: "timestamp", nullable: true },
+    durationMs: { kind: "integer", nullable: true },
+    error: { kind: "text", nullable: true },
+  },
+  owners: [],
+  uniqueKeys: [],
+  sortable: ["startedAt", "createdAt"],
+  indexed: ["runId"],
+  cleared: {},
+  local: true,
+};
+
+/** Every collection's spec, by name, in owner-before-owned order. */
+export const COLLECTIONS: { readonly [C in CollectionName]: CollectionSpec<C> } = {
+  users,
+  journalEntries,
+  chatSessions,
+  messages,
+  psychologyContent,
+  userAnalytics,
+  migrationLogs,
+};
+
+/** Collection names with owners before what they own (backfill order; purge runs it reversed). */
+export const COLLECTION_NAMES = Object.keys(COLLECTIONS) as CollectionName[];
+
+/** The spec of one collection (loosely typed, for code generic over collections). */
+export function specOf(collection: CollectionName): CollectionSpec {
+  return COLLECTIONS[collection] as unknown as CollectionSpec;
+}
+
+/** True when `name` is a collection of the contract. */
+export function isCollectionName(name: unknown): name is CollectionName {
+  return typeof name === "string" && Object.prototype.hasOwnProperty.call(COLLECTIONS, name);
+}
+
+/** The collections that own rows of `collection`'s kind: [(child collection, owner field)]. */
+export function childrenOf(collection: CollectionName): { collection: CollectionName; field: string }[] {
+  const out: { collection: CollectionName; field: string }[] = [];
+  for (const name of COLLECTION_NAMES) {
+    for (const owner of specOf(name).owners) {
+      if (owner.collection === collection) out.push({ collection: name, field: owner.field });
+    }
+  }
+  return out;
+}
+
+/** The tombstone of `row`: same id, owner ids and createdAt; version + 1; personal content cleared. */
+export function tombstoneOf<R extends AnyRow>(collection: CollectionName, row: R, updatedAt: string): R {
+  const cleared = specOf(collection).cleared as Partial<R>;
+  return { ...row, ...structuredClone(cleared), version: row.version + 1, updatedAt, deleted: true };
+}

@@ -1,0 +1,56 @@
+import { createHash, randomBytes } from "node:crypto";
+
+/** A lowercase, hyphenated UUID: the only id form a backend ever sees. */
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** True when `value` is a lowercase UUID string (the contract's id form). */
+export function isId(value: unknown): value is string {
+  return typeof value === "string" && UUID.test(value);
+}
+
+/** Generates ids for new rows. The default is {@link uuidv7}; tests inject a deterministic one. */
+export type IdGenerator = () => string;
+
+let lastMs = -1;
+let counter = 0;
+
+/**
+ * A UUIDv7 (RFC 9562): 48 bits of Unix milliseconds, then random bits, so ids created later sort
+ * later and B-tree inserts stay local. Within one millisecond a 12-bit counter keeps them ordered.
+ */
+export function uuidv7(now: number = Date.now()): string {
+  const bytes = randomBytes(16);
+  if (now === lastMs) counter = (counter + 1) & 0xfff;
+  else {
+    lastMs = now;
+    counter = bytes.readUInt16BE(6) & 0x7ff;
+  }
+  bytes.writeUIntBE(now, 0, 6);
+  bytes[6] = 0x70 | (counter >> 8);
+  bytes[7] = counter & 0xff;
+  bytes[8] = 0x80 | ((bytes[8] ?? 0) & 0x3f);
+  return format(bytes);
+}
+
+/** The namespace of ids this package derives from natural keys (a fixed, random UUID). */
+export const ID_NAMESPACE = "6f1a7c2e-3b5d-4e8f-9a0b-1c2d3e4f5a6b";
+
+/**
+ * A deterministic UUIDv5 (SHA-1) of `name` in `namespace`: the same natural key yields the same
+ * id on every backend, so both sides of a dual write agree without coordination.
+ */
+export function uuidv5(name: string, namespace: string = ID_NAMESPACE): string {
+  const hash = createHash("sha1")
+    .update(Buffer.from(namespace.replace(/-/g, ""), "hex"))
+    .update(name, "utf8")
+    .digest();
+  const bytes = hash.subarray(0, 16);
+  bytes[6] = 0x50 | ((bytes[6] ?? 0) & 0x0f);
+  bytes[8] = 0x80 | ((bytes[8] ?? 0) & 0x3f);
+  return format(bytes);
+}
+
+function format(bytes: Buffer): string {
+  const hex = bytes.toString("hex");
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
+}
