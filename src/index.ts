@@ -1,0 +1,44 @@
+/**
+ * @journal/store: typed storage for a journaling app, with in-memory, JSON-file and PostgreSQL
+ * backends behind one contract. PostgreSQL lives in `@journal/store/postgres`, the conformance
+ * suite in `@journal/store/testing`, so this entry loads neither `pg` nor a test runner.
+ */
+export { createStore } from "./store/create-store.js";
+export type { Repositories, Store, StoreOptions, TransactionScope } from "./store/create-store.js";
+export type { DeleteOptions, Entity, ListResult, PageOptions, UpdateOptions } from "./store/crud.js";
+export type { User, UserWithPasswordHash, UsersRepository, UserReadOptions, ListUsersOptions } from "./store/repositories/users.js";
+export type { JournalEntry, EntriesRepository, ListEntriesOptions, SearchEntriesOptions } from "./store/repositories/entries.js";
+export type { ChatSession, SessionsRepository, ListSessionsOptions } from "./store/repositories/sessions.js";
+export type { Message, MessagesRepository, ListMessagesOptions } from "./store/repositories/messages.js";
+export type { PsychologyContent, ContentRepository, ListContentOptions, SearchContentOptions } from "./store/repositories/content.js";
+export type { UserAnalytics, AnalyticsRepository, ListAnalyticsOptions } from "./store/repositories/analytics.js";
+export type { MigrationLog, MigrationLogsRepository, ListMigrationLogsOptions } from "./store/repositories/migration-logs.js";
+export type { CreateUserInput, UserPatch } from "./model/entities/users.js";
+export type { CreateEntryInput, EntryPatch } from "./model/entities/entries.js";
+export type { CreateSessionInput, SessionPatch } from "./model/entities/sessions.js";
+export type { AppendMessageInput, MessagePatch } from "./model/entities/messages.js";
+export type { CreateContentInput, ContentPatch } from "./model/entities/content.js";
+export type { CreateMigrationLogInput, MigrationLogPatch } from "./model/entities/migration-logs.js";
+
+export { memoryBackend } from "./backends/memory.js";
+
+export type * from "./backend.js";
+export type * from "./model/rows.js";
+export type { Json, JsonObject } from "./model/json.js";
+export type { Clock, Timestamp, CalendarDate } from "./model/time.js";
+export type { IdGenerator } from "./model/ids.js";
+export { uuidv7, uuidv5, isId } from "./model/ids.js";
+export { COLLECTIONS, COLLECTION_NAMES } from "./model/collections.js";
+export type { CollectionSpec, FieldSpec, FieldKind, OwnerSpec, UniqueKeySpec } from "./model/collections.js";
+export { LIMITS, DEFAULTS } from "./model/limits.js";
+export { diffRows, rowsEqual } from "./diff.js";
+export { encodeCursor, decodeCursor } from "./cursor.js";
+export {
+  JournalStoreError,
+  ValidationError,
+  NotFoundError,
+  ConflictError,
+  BackendError,
+  ClosedError,
+} from "./errors.js";
+export type { ErrorCode, ValidationIssue, ConflictReason } from "./errors.js";

@@ -1,0 +1,41 @@
+import { z } from "zod";
+import type { EntityModel } from "../entity.js";
+import { id, jsonObject, name, text } from "../fields.js";
+
+const fields = {
+  title: text(),
+  sessionType: name.pipe(text(64)),
+  aiConfig: jsonObject,
+  status: z.enum(["active", "archived"]),
+};
+
+const createSchema = z.strictObject({
+  userId: id,
+  title: fields.title.optional(),
+  sessionType: fields.sessionType.optional(),
+  aiConfig: fields.aiConfig.optional(),
+  status: fields.status.optional(),
+});
+const patchSchema = z.strictObject(fields).partial();
+
+/** Input of `sessions.create`. */
+export type CreateSessionInput = z.input<typeof createSchema>;
+/** Input of `sessions.update`. Message counts are maintained by `messages.append` only. */
+export type SessionPatch = z.input<typeof patchSchema>;
+
+/** AI chat sessions. */
+export const sessionModel: EntityModel<"chatSessions", typeof createSchema, typeof patchSchema> = {
+  collection: "chatSessions",
+  createSchema,
+  patchSchema,
+  fromInput: (input) => ({
+    userId: input.userId,
+    title: input.title ?? "",
+    sessionType: input.sessionType ?? "general",
+    aiConfig: input.aiConfig ?? {},
+    status: input.status ?? "active",
+    messageCount: 0,
+    lastMessageAt: null,
+  }),
+  derive: (row) => row,
+};

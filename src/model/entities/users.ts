@@ -1,0 +1,61 @@
+import { z } from "zod";
+import type { EntityModel } from "../entity.js";
+import { jsonObject, name, text, timestamp } from "../fields.js";
+import type { UserRow } from "../rows.js";
+import { emailKeyOf } from "../text.js";
+
+const email = text(320).refine((v) => /^[^\s@]+@[^\s@]+$/u.test(v.trim()), "must be an email address");
+const fields = {
+  email,
+  displayName: name,
+  passwordHash: text().nullable(),
+  privacyLevel: z.enum(["private", "friends", "public"]),
+  preferences: jsonObject,
+  timezone: text(64).refine((tz) => isTimeZone(tz), "must be an IANA time zone such as Europe/Paris"),
+  active: z.boolean(),
+  lastLoginAt: timestamp.nullable(),
+};
+
+const createSchema = z.strictObject({
+  ...fields,
+  passwordHash: fields.passwordHash.optional(),
+  privacyLevel: fields.privacyLevel.optional(),
+  preferences: fields.preferences.optional(),
+  timezone: fields.timezone.optional(),
+  active: fields.active.optional(),
+  lastLoginAt: fields.lastLoginAt.optional(),
+});
+const patchSchema = z.strictObject(fields).partial();
+
+/** Input of `users.create`. */
+export type CreateUserInput = z.input<typeof createSchema>;
+/** Input of `users.update`. */
+export type UserPatch = z.input<typeof patchSchema>;
+
+/** Users: email unique among live users, case-insensitively (through `emailKey`). */
+export const userModel: EntityModel<"users", typeof createSchema, typeof patchSchema> = {
+  collection: "users",
+  createSchema,
+  patchSchema,
+  fromInput: (input) => ({
+    email: input.email.trim(),
+    emailKey: "",
+    displayName: input.displayName,
+    passwordHash: input.passwordHash ?? null,
+    privacyLevel: input.privacyLevel ?? "private",
+    preferences: input.preferences ?? {},
+    timezone: input.timezone ?? "UTC",
+    active: input.active ?? true,
+    lastLoginAt: input.lastLoginAt ?? null,
+  }),
+  derive: (row: UserRow) => ({ ...row, email: row.email.trim(), emailKey: emailKeyOf(row.email) }),
+};
+
+function isTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat("en", { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}

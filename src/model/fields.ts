@@ -1,0 +1,97 @@
+import { z } from "zod";
+import type { ValidationIssue } from "../errors.js";
+import { cloneJson, isPlainObject, type Json, type JsonObject } from "./json.js";
+import { isId } from "./ids.js";
+import { LIMITS } from "./limits.js";
+import { checkJson, unstorableText } from "./storable.js";
+import { normaliseTags } from "./text.js";
+import { isCalendarDate, parseTimestamp, type CalendarDate, type Timestamp } from "./time.js";
+
+/**
+ * Field schemas shared by every entity's input schema. Each rejects what PostgreSQL cannot hold
+ * (NUL, lone surrogates, non-finite numbers) so that every backend accepts exactly the same
+ * inputs. No schema here has a default: defaults live in each entity's `fromInput`, so a patch
+ * never resets a field it does not mention.
+ */
+
+/** Text up to `max` UTF-16 units, storable by every backend. */
+export function text(max: number = LIMITS.shortTextLength) {
+  return z
+    .string()
+    .max(max, `must be at most ${max} characters`)
+    .superRefine((value, ctx) => {
+      const why = unstorableText(value);
+      if (why) ctx.addIssue({ code: "custom", message: why });
+    });
+}
+
+/** Long text (entry and message content). */
+export const longText = text(LIMITS.contentLength);
+
+/** A non-empty short text. */
+export const name = text().refine((v) => v.trim().length > 0, "must not be empty");
+
+/** A lowercase UUID naming another row. */
+export const id = z.string().refine(isId, "must be a lowercase UUID");
+
+/** Tags: each trimmed and non-empty, then de-duplicated in first-seen order. */
+export const tags = z
+  .array(text(LIMITS.tagLength).refine((t) => t.trim().length > 0, "must not be empty"))
+  .max(LIMITS.tags, `at most ${LIMITS.tags} tags`)
+  .transform((list) => normaliseTags(list));
+
+/** An integer from 1 to 10 (mood, energy). */
+export const scale = z.number().int("must be a whole number").min(1).max(10);
+
+/** A non-negative whole number. */
+export const count = z.number().int("must be a whole number").min(0);
+
+/** A `YYYY-MM-DD` calendar date. */
+export const calendarDate = z
+  .string()
+  .refine(isCalendarDate, "must be a calendar date written YYYY-MM-DD") as unknown as z.ZodType<CalendarDate, CalendarDate>;
+
+/** An instant: a Date or an ISO 8601 string, stored as a millisecond ISO string in UTC. */
+export const timestamp = z.union([z.date(), z.string()]).transform((value, ctx): Timestamp => {
+  const ts = parseTimestamp(value);
+  if (ts === null) {
+    ctx.addIssue({ code: "custom", message: "must be a valid date or ISO 8601 string" });
+    return z.NEVER;
+  }
+  return ts;
+});
+
+/**
+ * A JSON field: storable, within the size limits, of the given shape; copied without prototype
+ * effects (`__proto__` keys stay plain data).
+ */
+function jsonField<T extends Json>(shape: "any" | "object" | "array") {
+  return z.unknown().transform((value, ctx): T => {
+    if (shape === "object" && !isPlainObject(value)) return fail(ctx, "must be a JSON object");
+    if (shape === "array" && !Array.isArray(value)) return fail(ctx, "must be a JSON array");
+    const issues: ValidationIssue[] = [];
+    checkJson(value, "", issues);
+    for (const issue of issues) {
+      ctx.addIssue({ code: "custom", message: issue.message, path: issue.path ? issue.path.split(".") : [] });
+    }
+    if (issues.length > 0) return z.NEVER;
+    const size = Buffer.byteLength(JSON.stringify(value), "utf8");
+    if (size > LIMITS.jsonBytes) return fail(ctx, `must serialise to at most ${LIMITS.jsonBytes} bytes (got ${size})`);
+    return cloneJson(value as T);
+  });
+}
+
+function fail(ctx: z.RefinementCtx, message: string): never {
+  ctx.addIssue({ code: "custom", message });
+  return z.NEVER;
+}
+
+/** Any JSON value. */
+export const json = jsonField<Json>("any");
+/** A JSON object (not an array or a scalar). */
+export const jsonObject = jsonField<JsonObject>("object");
+/** A JSON array. */
+export const jsonArray = jsonField<Json[]>("array");
+
+/** An embedding vector of finite numbers. */
+export const embedding = z.array(z.number()).max(LIMITS.embeddingLength, `at most ${LIMITS.embeddingLength} numbers`);

@@ -1,0 +1,30 @@
+import { childrenOf, tombstoneOf } from "../model/collections.js";
+import type { CollectionName } from "../model/rows.js";
+import type { Timestamp } from "../model/time.js";
+import type { StoreContext } from "./context.js";
+
+/** Rows tombstoned per query page while cascading. */
+const CASCADE_PAGE = 500;
+
+/**
+ * Tombstones every live row owned by `collection`/`id`, depth first, inside the caller's
+ * transaction. Owned rows are found through the owner fields of the collection specs, so a new
+ * owned collection cascades without code here.
+ */
+export async function cascadeDelete(ctx: StoreContext, collection: CollectionName, id: string, at: Timestamp): Promise<void> {
+  for (const child of childrenOf(collection)) {
+    for (;;) {
+      const page = await ctx.ops.query(child.collection, {
+        where: [{ field: child.field, op: "eq", value: id }],
+        orderBy: { field: "id", direction: "asc" },
+        limit: CASCADE_PAGE,
+      });
+      if (page.rows.length === 0) break;
+      for (const row of page.rows) {
+        await cascadeDelete(ctx, child.collection, row.id, at);
+        const { changeSeq: _local, ...plain } = row;
+        await ctx.ops.update(child.collection, tombstoneOf(child.collection, plain, at), row.version);
+      }
+    }
+  }
+}

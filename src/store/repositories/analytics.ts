@@ -1,0 +1,127 @@
+import { z } from "zod";
+import type { Filter, Page, Stored } from "../../backend.js";
+import { NotFoundError } from "../../errors.js";
+import { analyticsId, computeAnalytics } from "../../model/analytics.js";
+import { tombstoneOf } from "../../model/collections.js";
+import { calendarDate, id } from "../../model/fields.js";
+import type { AnalyticsPeriod, RowTypes, UserAnalyticsRow } from "../../model/rows.js";
+import { validate } from "../../model/validate.js";
+import { rowsEqual } from "../../diff.js";
+import { atomically, now, type StoreContext } from "../context.js";
+import { checkId, getLive, listRows, pageFields, toEntity, type Entity, type ListResult } from "../crud.js";
+
+/** One user's figures for one day, week or month. */
+export type UserAnalytics = Entity<UserAnalyticsRow>;
+
+const listSchema = z.strictObject({
+  userId: id,
+  period: z.enum(["day", "week", "month"]).optional(),
+  from: calendarDate.optional(),
+  to: calendarDate.optional(),
+  order: z.enum(["asc", "desc"]).optional(),
+  ...pageFields,
+});
+
+/** Options of `analytics.list`: one user's rows, by period start (newest first), optionally bounded. */
+export type ListAnalyticsOptions = z.input<typeof listSchema>;
+
+/** Rows read per page while collecting a user's entries. */
+const READ_PAGE = 500;
+
+/** The per-user analytics repository: rows are computed from entries, never written by hand. */
+export interface AnalyticsRepository {
+  /**
+   * Recomputes the user's day, week and month rows from their live entries, in one transaction:
+   * changed rows are updated in place (same id, derived from user, period and start), new ones
+   * inserted, rows of periods that no longer have entries deleted. Returns the live rows.
+   */
+  refresh(userId: string): Promise<UserAnalytics[]>;
+  get(id: string): Promise<UserAnalytics | null>;
+  /** The row of one period, by its natural key. */
+  getFor(userId: string, period: AnalyticsPeriod, periodStart: string): Promise<UserAnalytics | null>;
+  list(options: ListAnalyticsOptions): Promise<ListResult<UserAnalytics>>;
+}
+
+/** Builds the analytics repository over a store context. */
+export function analyticsRepository(ctx: StoreContext): AnalyticsRepository {
+  const collection = "userAnalytics";
+  return {
+    refresh(userId) {
+      checkId("users", userId, "userId");
+      return atomically(ctx, async (tx) => {
+        const user = await tx.ops.get("users", userId);
+        if (!user || user.deleted) throw new NotFoundError("users", userId);
+        const entries = await readAll(tx, "journalEntries", [{ field: "userId", op: "eq", value: userId }]);
+        const existing = await readAll(tx, collection, [{ field: "userId", op: "eq", value: userId }]);
+        const at = now(tx);
+        const live: UserAnalytics[] = [];
+        const keep = new Set<string>();
+        for (const figures of computeAnalytics(userId, entries)) {
+          const rowId = analyticsId(userId, figures.period, figures.periodStart);
+          keep.add(rowId);
+          const stored = await tx.ops.get(collection, rowId);
+          if (!stored) {
+            const row = { id: rowId, version: 1, createdAt: at, updatedAt: at, deleted: false, ...figures };
+            live.push(toEntity(await tx.ops.insert(collection, row)));
+            continue;
+          }
+          const { changeSeq: _local, ...plain } = stored;
+          if (!stored.deleted && rowsEqual({ ...plain, ...figures }, plain)) {
+            live.push(toEntity(stored));
+            continue;
+          }
+          const next = { ...plain, ...figures, version: stored.version + 1, updatedAt: at, deleted: false };
+          live.push(toEntity(await tx.ops.update(collection, next, stored.version)));
+        }
+        for (const row of existing) {
+          if (keep.has(row.id)) continue;
+          const { changeSeq: _local, ...plain } = row;
+          await tx.ops.update(collection, tombstoneOf(collection, plain, at), row.version);
+        }
+        return live;
+      });
+    },
+    async get(id) {
+      const row = await getLive(ctx, collection, id);
+      return row ? toEntity(row) : null;
+    },
+    async getFor(userId, period, periodStart) {
+      checkId(collection, userId, "userId");
+      const key = validate(collection, z.strictObject({ period: z.enum(["day", "week", "month"]), periodStart: calendarDate }), {
+        period,
+        periodStart,
+      });
+      const row = await getLive(ctx, collection, analyticsId(userId, key.period, key.periodStart));
+      return row ? toEntity(row) : null;
+    },
+    list(options) {
+      const o = validate(collection, listSchema, options);
+      const where: Filter[] = [{ field: "userId", op: "eq", value: o.userId }];
+      if (o.period) where.push({ field: "period", op: "eq", value: o.period });
+      if (o.from !== undefined) where.push({ field: "periodStart", op: "gte", value: o.from });
+      if (o.to !== undefined) where.push({ field: "periodStart", op: "lte", value: o.to });
+      return listRows(ctx, collection, where, { field: "periodStart", direction: o.order ?? "desc" }, o);
+    },
+  };
+}
+
+/** Every live row matching `where`, read page by page. */
+async function readAll<C extends "journalEntries" | "userAnalytics">(
+  ctx: StoreContext,
+  collection: C,
+  where: Filter[],
+): Promise<Stored<RowTypes[C]>[]> {
+  const out: Stored<RowTypes[C]>[] = [];
+  let cursor: string | null = null;
+  do {
+    const page: Page<RowTypes[C]> = await ctx.ops.query(collection, {
+      where,
+      orderBy: { field: "id", direction: "asc" },
+      limit: READ_PAGE,
+      cursor,
+    });
+    out.push(...page.rows);
+    cursor = page.nextCursor;
+  } while (cursor);
+  return out;
+}

@@ -1,0 +1,87 @@
+import { z } from "zod";
+import type { Filter } from "../../backend.js";
+import { contentModel, type ContentPatch, type CreateContentInput } from "../../model/entities/content.js";
+import { text } from "../../model/fields.js";
+import type { PsychologyContentRow } from "../../model/rows.js";
+import { searchTerms } from "../../model/text.js";
+import { validate } from "../../model/validate.js";
+import type { StoreContext } from "../context.js";
+import {
+  createRow,
+  deleteRow,
+  getLive,
+  listRows,
+  pageFields,
+  patchRow,
+  toEntity,
+  type DeleteOptions,
+  type Entity,
+  type ListResult,
+  type UpdateOptions,
+} from "../crud.js";
+
+/** An item of the psychology content library. */
+export type PsychologyContent = Entity<PsychologyContentRow>;
+
+const evidenceLevel = z.enum(["strong", "moderate", "emerging", "expert-opinion"]);
+
+const listSchema = z.strictObject({
+  category: text().optional(),
+  tags: z.array(text(100)).optional(),
+  evidenceLevel: evidenceLevel.optional(),
+  order: z.enum(["asc", "desc"]).optional(),
+  ...pageFields,
+});
+
+const searchSchema = z.strictObject({
+  text: text(1000).refine((t) => searchTerms(t).length > 0, "must contain at least one word"),
+  category: text().optional(),
+  ...pageFields,
+});
+
+/** Options of `content.list`: by category, any of the tags, evidence level; newest first. */
+export type ListContentOptions = z.input<typeof listSchema>;
+/** Options of `content.search`: the same text-search rules as entries. */
+export type SearchContentOptions = z.input<typeof searchSchema>;
+
+/** The psychology content repository. */
+export interface ContentRepository {
+  create(input: CreateContentInput): Promise<PsychologyContent>;
+  get(id: string): Promise<PsychologyContent | null>;
+  update(id: string, patch: ContentPatch, options?: UpdateOptions): Promise<PsychologyContent>;
+  delete(id: string, options?: DeleteOptions): Promise<void>;
+  list(options?: ListContentOptions): Promise<ListResult<PsychologyContent>>;
+  search(options: SearchContentOptions): Promise<ListResult<PsychologyContent>>;
+}
+
+/** Builds the psychology content repository over a store context. */
+export function contentRepository(ctx: StoreContext): ContentRepository {
+  const collection = "psychologyContent";
+  return {
+    async create(input) {
+      return toEntity(await createRow(ctx, contentModel, input));
+    },
+    async get(id) {
+      const row = await getLive(ctx, collection, id);
+      return row ? toEntity(row) : null;
+    },
+    async update(id, patch, options) {
+      return toEntity(await patchRow(ctx, contentModel, id, patch, options));
+    },
+    delete: (id, options) => deleteRow(ctx, collection, id, options),
+    list(options = {}) {
+      const o = validate(collection, listSchema, options);
+      const where: Filter[] = [];
+      if (o.category !== undefined) where.push({ field: "category", op: "eq", value: o.category });
+      if (o.tags && o.tags.length > 0) where.push({ field: "tags", op: "overlaps", values: o.tags });
+      if (o.evidenceLevel) where.push({ field: "evidenceLevel", op: "eq", value: o.evidenceLevel });
+      return listRows(ctx, collection, where, { field: "createdAt", direction: o.order ?? "desc" }, o);
+    },
+    search(options) {
+      const o = validate(collection, searchSchema, options);
+      const where: Filter[] = [{ field: "searchText", op: "search", terms: searchTerms(o.text) }];
+      if (o.category !== undefined) where.unshift({ field: "category", op: "eq", value: o.category });
+      return listRows(ctx, collection, where, { field: "createdAt", direction: "desc" }, o);
+    },
+  };
+}

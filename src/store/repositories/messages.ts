@@ -1,0 +1,103 @@
+import { z } from "zod";
+import { ConflictError, NotFoundError } from "../../errors.js";
+import { messageModel, sessionModel } from "../../model/entities/index.js";
+import type { AppendMessageInput, MessagePatch } from "../../model/entities/messages.js";
+import { id } from "../../model/fields.js";
+import type { MessageRow } from "../../model/rows.js";
+import { validate } from "../../model/validate.js";
+import { atomically, type StoreContext } from "../context.js";
+import {
+  buildRow,
+  deleteRow,
+  getLive,
+  listRows,
+  pageFields,
+  patchRow,
+  successor,
+  toEntity,
+  type DeleteOptions,
+  type Entity,
+  type ListResult,
+  type UpdateOptions,
+} from "../crud.js";
+
+/** A chat message. */
+export type Message = Entity<MessageRow>;
+
+const listSchema = z.strictObject({
+  sessionId: id,
+  /** Sequence order: oldest first (default) or newest first. */
+  order: z.enum(["asc", "desc"]).optional(),
+  ...pageFields,
+});
+
+/** Options of `messages.list`: one session's messages in sequence order, with a cursor. */
+export type ListMessagesOptions = z.input<typeof listSchema>;
+
+/** The messages repository. */
+export interface MessagesRepository {
+  /**
+   * Appends a message to a live session: assigns the next sequence number and, in the same
+   * transaction, updates the session's `messageCount` and `lastMessageAt`. Concurrent appends
+   * on one session get unique, consecutive numbers.
+   */
+  append(input: AppendMessageInput): Promise<Message>;
+  /** Same as {@link MessagesRepository.append}. */
+  create(input: AppendMessageInput): Promise<Message>;
+  get(id: string): Promise<Message | null>;
+  update(id: string, patch: MessagePatch, options?: UpdateOptions): Promise<Message>;
+  delete(id: string, options?: DeleteOptions): Promise<void>;
+  list(options: ListMessagesOptions): Promise<ListResult<Message>>;
+}
+
+/** Builds the messages repository over a store context. */
+export function messagesRepository(ctx: StoreContext): MessagesRepository {
+  const collection = "messages";
+  const appendOnce = (input: AppendMessageInput) =>
+    atomically(ctx, async (tx) => {
+      const draft = buildRow(tx, messageModel, input);
+      const session = await tx.ops.get("chatSessions", draft.sessionId, { forUpdate: true });
+      if (!session || session.deleted) throw new NotFoundError("chatSessions", draft.sessionId);
+      const sequence = session.messageCount + 1;
+      const message = await tx.ops.insert(collection, { ...draft, userId: session.userId, sequence });
+      const next = successor(tx, sessionModel, session, (s) => ({
+        ...s,
+        messageCount: sequence,
+        lastMessageAt: message.createdAt,
+      }));
+      await tx.ops.update("chatSessions", next, session.version);
+      return toEntity(message);
+    });
+  const append = async (input: AppendMessageInput) => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await appendOnce(input);
+      } catch (error) {
+        const raced = error instanceof ConflictError && (error.reason === "version" || error.key === "sessionSequence");
+        if (!raced || ctx.inTransaction || attempt >= ctx.updateAttempts * 4) throw error;
+      }
+    }
+  };
+  return {
+    append,
+    create: append,
+    async get(id) {
+      const row = await getLive(ctx, collection, id);
+      return row ? toEntity(row) : null;
+    },
+    async update(id, patch, options) {
+      return toEntity(await patchRow(ctx, messageModel, id, patch, options));
+    },
+    delete: (id, options) => deleteRow(ctx, collection, id, options),
+    list(options) {
+      const o = validate(collection, listSchema, options);
+      return listRows(
+        ctx,
+        collection,
+        [{ field: "sessionId", op: "eq", value: o.sessionId }],
+        { field: "sequence", direction: o.order ?? "asc" },
+        o,
+      );
+    },
+  };
+}

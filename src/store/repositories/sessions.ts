@@ -1,0 +1,68 @@
+import { z } from "zod";
+import type { Filter } from "../../backend.js";
+import { sessionModel, type CreateSessionInput, type SessionPatch } from "../../model/entities/sessions.js";
+import { id } from "../../model/fields.js";
+import type { ChatSessionRow } from "../../model/rows.js";
+import { validate } from "../../model/validate.js";
+import type { StoreContext } from "../context.js";
+import {
+  createRow,
+  deleteRow,
+  getLive,
+  listRows,
+  pageFields,
+  patchRow,
+  toEntity,
+  type DeleteOptions,
+  type Entity,
+  type ListResult,
+  type UpdateOptions,
+} from "../crud.js";
+
+/** An AI chat session. */
+export type ChatSession = Entity<ChatSessionRow>;
+
+const listSchema = z.strictObject({
+  userId: id,
+  status: z.enum(["active", "archived"]).optional(),
+  /** Order by creation (default) or by last change, which moves with every appended message. */
+  orderBy: z.enum(["createdAt", "updatedAt"]).optional(),
+  order: z.enum(["asc", "desc"]).optional(),
+  ...pageFields,
+});
+
+/** Options of `sessions.list`: one user's sessions, newest first by default. */
+export type ListSessionsOptions = z.input<typeof listSchema>;
+
+/** The chat sessions repository. Deleting a session deletes its messages. */
+export interface SessionsRepository {
+  create(input: CreateSessionInput): Promise<ChatSession>;
+  get(id: string): Promise<ChatSession | null>;
+  update(id: string, patch: SessionPatch, options?: UpdateOptions): Promise<ChatSession>;
+  delete(id: string, options?: DeleteOptions): Promise<void>;
+  list(options: ListSessionsOptions): Promise<ListResult<ChatSession>>;
+}
+
+/** Builds the chat sessions repository over a store context. */
+export function sessionsRepository(ctx: StoreContext): SessionsRepository {
+  const collection = "chatSessions";
+  return {
+    async create(input) {
+      return toEntity(await createRow(ctx, sessionModel, input));
+    },
+    async get(id) {
+      const row = await getLive(ctx, collection, id);
+      return row ? toEntity(row) : null;
+    },
+    async update(id, patch, options) {
+      return toEntity(await patchRow(ctx, sessionModel, id, patch, options));
+    },
+    delete: (id, options) => deleteRow(ctx, collection, id, options),
+    list(options) {
+      const o = validate(collection, listSchema, options);
+      const where: Filter[] = [{ field: "userId", op: "eq", value: o.userId }];
+      if (o.status) where.push({ field: "status", op: "eq", value: o.status });
+      return listRows(ctx, collection, where, { field: o.orderBy ?? "createdAt", direction: o.order ?? "desc" }, o);
+    },
+  };
+}
