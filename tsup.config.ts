@@ -1,4 +1,21 @@
-import { defineConfig } from "tsup";
+import { readFile } from "node:fs/promises";
+import { resolve } from "node:path";
+import { defineConfig, type Options } from "tsup";
+
+/** `import text from "./file?raw"` as vite does it, so fixtures load as text in both builds. */
+const rawImports: NonNullable<Options["esbuildPlugins"]>[number] = {
+  name: "raw-imports",
+  setup(build) {
+    build.onResolve({ filter: /\?raw$/ }, (args) => ({
+      path: resolve(args.resolveDir, args.path.replace(/\?raw$/, "")),
+      namespace: "raw",
+    }));
+    build.onLoad({ filter: /.*/, namespace: "raw" }, async (args) => ({
+      contents: await readFile(args.path, "utf8"),
+      loader: "text",
+    }));
+  },
+};
 
 // One config for every entry point: ESM + CJS + .d.ts, written directly under dist/.
 // `shims` gives the CJS build `import.meta.url` (used to locate shipped files such as migrations).
@@ -15,5 +32,6 @@ export default defineConfig({
   target: "node20",
   splitting: true,
   treeshake: true,
+  esbuildPlugins: [rawImports],
   external: ["vitest", "pg", "drizzle-orm", "@electric-sql/pglite"],
 });

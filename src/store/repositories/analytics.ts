@@ -46,7 +46,7 @@ export interface AnalyticsRepository {
 export function analyticsRepository(ctx: StoreContext): AnalyticsRepository {
   const collection = "userAnalytics";
   return {
-    refresh(userId) {
+    async refresh(userId) {
       checkId("users", userId, "userId");
       return atomically(ctx, async (tx) => {
         const user = await tx.ops.get("users", userId);
@@ -94,7 +94,7 @@ export function analyticsRepository(ctx: StoreContext): AnalyticsRepository {
       const row = await getLive(ctx, collection, analyticsId(userId, key.period, key.periodStart));
       return row ? toEntity(row) : null;
     },
-    list(options) {
+    async list(options) {
       const o = validate(collection, listSchema, options);
       const where: Filter[] = [{ field: "userId", op: "eq", value: o.userId }];
       if (o.period) where.push({ field: "period", op: "eq", value: o.period });

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import type { Filter } from "../../backend.js";
 import { contentModel, type ContentPatch, type CreateContentInput } from "../../model/entities/content.js";
-import { text } from "../../model/fields.js";
+import { longText, text } from "../../model/fields.js";
 import type { PsychologyContentRow } from "../../model/rows.js";
 import { searchTerms } from "../../model/text.js";
 import { validate } from "../../model/validate.js";
@@ -34,7 +34,7 @@ const listSchema = z.strictObject({
 });
 
 const searchSchema = z.strictObject({
-  text: text(1000).refine((t) => searchTerms(t).length > 0, "must contain at least one word"),
+  text: longText.refine((t) => searchTerms(t).length > 0, "must contain at least one word"),
   category: text().optional(),
   ...pageFields,
 });
@@ -69,7 +69,7 @@ export function contentRepository(ctx: StoreContext): ContentRepository {
       return toEntity(await patchRow(ctx, contentModel, id, patch, options));
     },
     delete: (id, options) => deleteRow(ctx, collection, id, options),
-    list(options = {}) {
+    async list(options = {}) {
       const o = validate(collection, listSchema, options);
       const where: Filter[] = [];
       if (o.category !== undefined) where.push({ field: "category", op: "eq", value: o.category });
@@ -77,7 +77,7 @@ export function contentRepository(ctx: StoreContext): ContentRepository {
       if (o.evidenceLevel) where.push({ field: "evidenceLevel", op: "eq", value: o.evidenceLevel });
       return listRows(ctx, collection, where, { field: "createdAt", direction: o.order ?? "desc" }, o);
     },
-    search(options) {
+    async search(options) {
       const o = validate(collection, searchSchema, options);
       const where: Filter[] = [{ field: "searchText", op: "search", terms: searchTerms(o.text) }];
       if (o.category !== undefined) where.unshift({ field: "category", op: "eq", value: o.category });

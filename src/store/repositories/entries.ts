@@ -1,7 +1,7 @@
 import { z } from "zod";
 import type { Filter } from "../../backend.js";
 import { entryModel, type CreateEntryInput, type EntryPatch } from "../../model/entities/entries.js";
-import { calendarDate, id, scale, text } from "../../model/fields.js";
+import { calendarDate, id, longText, scale, text } from "../../model/fields.js";
 import type { JournalEntryRow } from "../../model/rows.js";
 import { searchTerms } from "../../model/text.js";
 import { validate } from "../../model/validate.js";
@@ -40,7 +40,7 @@ const listSchema = z.strictObject({
 
 const searchSchema = z.strictObject({
   userId: id.optional(),
-  text: text(1000).refine((t) => searchTerms(t).length > 0, "must contain at least one word"),
+  text: longText.refine((t) => searchTerms(t).length > 0, "must contain at least one word"),
   ...pageFields,
 });
 
@@ -83,7 +83,7 @@ export function entriesRepository(ctx: StoreContext): EntriesRepository {
       return toEntity(await patchRow(ctx, entryModel, id, patch, options));
     },
     delete: (id, options) => deleteRow(ctx, collection, id, options),
-    list(options) {
+    async list(options) {
       const o = validate(collection, listSchema, options);
       const where: Filter[] = [{ field: "userId", op: "eq", value: o.userId }];
       if (o.tags && o.tags.length > 0) {
@@ -97,7 +97,7 @@ export function entriesRepository(ctx: StoreContext): EntriesRepository {
       const orderBy = { field: o.orderBy ?? "entryDate", direction: o.order ?? "desc" } as const;
       return listRows(ctx, collection, where, orderBy, o);
     },
-    search(options) {
+    async search(options) {
       const o = validate(collection, searchSchema, options);
       const where: Filter[] = [{ field: "searchText", op: "search", terms: searchTerms(o.text) }];
       if (o.userId !== undefined) where.unshift({ field: "userId", op: "eq", value: o.userId });

@@ -89,7 +89,7 @@ export function messagesRepository(ctx: StoreContext): MessagesRepository {
       return toEntity(await patchRow(ctx, messageModel, id, patch, options));
     },
     delete: (id, options) => deleteRow(ctx, collection, id, options),
-    list(options) {
+    async list(options) {
       const o = validate(collection, listSchema, options);
       return listRows(
         ctx,

@@ -55,7 +55,7 @@ export function migrationLogsRepository(ctx: StoreContext): MigrationLogsReposit
     async update(id, patch, options) {
       return toEntity(await patchRow(ctx, migrationLogModel, id, patch, options));
     },
-    list(options = {}) {
+    async list(options = {}) {
       const o = validate(collection, listSchema, options);
       const where: Filter[] = [];
       if (o.runId !== undefined) where.push({ field: "runId", op: "eq", value: o.runId });

@@ -58,7 +58,7 @@ export function sessionsRepository(ctx: StoreContext): SessionsRepository {
       return toEntity(await patchRow(ctx, sessionModel, id, patch, options));
     },
     delete: (id, options) => deleteRow(ctx, collection, id, options),
-    list(options) {
+    async list(options) {
       const o = validate(collection, listSchema, options);
       const where: Filter[] = [{ field: "userId", op: "eq", value: o.userId }];
       if (o.status) where.push({ field: "status", op: "eq", value: o.status });

@@ -82,7 +82,7 @@ export function usersRepository(ctx: StoreContext): UsersRepository {
       return project(await patchRow(ctx, userModel, id, patch, options)) as User;
     },
     delete: (id, options) => deleteRow(ctx, "users", id, options),
-    list(options = {}) {
+    async list(options = {}) {
       const where = options.active === undefined ? [] : [{ field: "active", op: "eq" as const, value: options.active }];
       return listRows(ctx, "users", where, { field: "createdAt", direction: options.order ?? "desc" }, options, (r) => project(r) as User);
     },

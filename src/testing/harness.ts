@@ -1,0 +1,76 @@
+import { afterEach, beforeEach } from "vitest";
+import type { Backend } from "../backend.js";
+import { createStore, type Store } from "../store/create-store.js";
+
+/** What `runConformance` needs to test a backend. */
+export interface ConformanceTarget {
+  /** A fresh, empty backend; called before every test. */
+  create(): Promise<Backend>;
+  /**
+   * For durable backends: close `backend` and open the same storage again. When given, the
+   * suite also checks that everything survives a reopen.
+   */
+  reopen?(backend: Backend): Promise<Backend>;
+  /** Called after every test, once the backend is closed (drop files, databases...). */
+  cleanup?(): Promise<void>;
+}
+
+/** The deterministic clock of the suite: starts at a fixed instant, +1 ms per reading. */
+export class TestClock {
+  private ms = Date.UTC(2026, 0, 5, 9, 0, 0, 0);
+  /** Reads the time, then advances it by one millisecond. */
+  readonly now = (): Date => new Date(this.ms++);
+  /** Jumps forward. */
+  advance(ms: number): void {
+    this.ms += ms;
+  }
+  /** The next reading, as an ISO string, without advancing. */
+  peek(): string {
+    return new Date(this.ms).toISOString();
+  }
+}
+
+/** Deterministic, ordered lowercase UUIDs, so every backend sees the same ids in the same order. */
+export function sequentialIds(prefix = "01900000"): () => string {
+  let n = 0;
+  return () => `${prefix}-0000-7000-8000-${(++n).toString(16).padStart(12, "0")}`;
+}
+
+/** One test's world: the backend under test, a store over it, and the clock it uses. */
+export interface Harness {
+  backend: Backend;
+  store: Store;
+  clock: TestClock;
+  /** Closes and reopens the storage (durable targets only); rebinds `backend` and `store`. */
+  reopen(): Promise<void>;
+}
+
+/** Registers setup and teardown for a describe block and returns an accessor for the harness. */
+export function useHarness(target: ConformanceTarget): () => Harness {
+  let current: Harness | undefined;
+  beforeEach(async () => {
+    const clock = new TestClock();
+    const ids = sequentialIds();
+    const backend = await target.create();
+    const harness: Harness = {
+      backend,
+      clock,
+      store: createStore({ backend, clock: clock.now, ids }),
+      async reopen() {
+        if (!target.reopen) throw new Error("this target cannot reopen");
+        harness.backend = await target.reopen(harness.backend);
+        harness.store = createStore({ backend: harness.backend, clock: clock.now, ids });
+      },
+    };
+    current = harness;
+  });
+  afterEach(async () => {
+    await current?.backend.close();
+    current = undefined;
+    await target.cleanup?.();
+  });
+  return () => {
+    if (!current) throw new Error("harness used outside a test");
+    return current;
+  };
+}
