@@ -1,0 +1,62 @@
+/**
+ * A tour of @journal/store on the in-memory backend: `npm run demo`.
+ * Every call here works the same on the JSON-file and PostgreSQL backends.
+ */
+import { ConflictError, ValidationError, createStore, memoryBackend } from "../src/index.js";
+
+const store = createStore({ backend: memoryBackend() });
+
+const ada = await store.users.create({ email: "ada@example.com", displayName: "Ada", passwordHash: "argon2id$..." });
+console.log("user created:", ada.id, ada.email, "(password hash hidden:", !("passwordHash" in ada), ")");
+console.log("found by email, any case:", (await store.users.getByEmail("ADA@Example.com"))?.displayName);
+
+const monday = await store.entries.create({
+  userId: ada.id,
+  title: "Monday",
+  content: "A calm morning by the lake, then a busy afternoon.",
+  tags: ["work", " calm ", "work"],
+  mood: 7,
+  entryDate: "2026-03-02",
+});
+await store.entries.create({ userId: ada.id, title: "Tuesday", content: "Stormy meeting. Breathing helped.", tags: ["work"], mood: 4, entryDate: "2026-03-03" });
+console.log("tags are trimmed and de-duplicated:", monday.tags, "| words:", monday.wordCount);
+
+const updated = await store.entries.update(monday.id, { mood: 8 }, { expectedVersion: monday.version });
+console.log("updated to version", updated.version);
+try {
+  await store.entries.update(monday.id, { mood: 9 }, { expectedVersion: monday.version });
+} catch (error) {
+  if (error instanceof ConflictError) console.log("stale write refused:", error.code, error.reason);
+}
+
+const page = await store.entries.list({ userId: ada.id, tags: ["work"], limit: 1 });
+const next = await store.entries.list({ userId: ada.id, tags: ["work"], limit: 1, cursor: page.nextCursor });
+console.log("paged list:", page.items[0]?.title, "then", next.items[0]?.title);
+console.log("search 'CALM lake':", (await store.entries.search({ userId: ada.id, text: "CALM lake" })).items.map((e) => e.title));
+
+const chat = await store.sessions.create({ userId: ada.id, title: "Evening reflection" });
+await Promise.all(["Hi", "How was today?", "Better than yesterday."].map((content) => store.messages.append({ sessionId: chat.id, role: "user", content })));
+const messages = await store.messages.list({ sessionId: chat.id });
+console.log("concurrent appends got sequences:", messages.items.map((m) => m.sequence), "| session count:", (await store.sessions.get(chat.id))?.messageCount);
+
+const analytics = await store.analytics.refresh(ada.id);
+const week = analytics.find((r) => r.period === "week");
+console.log("week of", week?.periodStart, "→", week?.entryCount, "entries, mood", week?.averageMood, "streak", week?.streak, "top tags", week?.topTags);
+
+try {
+  await store.entries.create({ userId: ada.id, content: "bad\u0000byte", mood: Number.NaN });
+} catch (error) {
+  if (error instanceof ValidationError) console.log("rejected, nothing stored:", error.issues.map((i) => `${i.path}: ${i.message}`).join("; "));
+}
+
+await store
+  .transaction(async (tx) => {
+    await tx.entries.create({ userId: ada.id, content: "written inside a transaction" });
+    throw new Error("changed my mind");
+  })
+  .catch(() => {});
+console.log("after a rolled-back transaction:", (await store.entries.list({ userId: ada.id })).items.length, "entries");
+
+await store.users.delete(ada.id);
+console.log("user deleted; entries left:", (await store.entries.list({ userId: ada.id })).items.length, "| tombstone kept for sync:", (await store.backend.get("users", ada.id))?.deleted);
+await store.close();
