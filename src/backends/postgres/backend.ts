@@ -1,0 +1,173 @@
+import { sql } from "drizzle-orm";
+import type pg from "pg";
+import type { Backend, BackendTransaction, PurgeResult, ScanOptions, Stored } from "../../backend.js";
+import { BackendError, ClosedError, ValidationError } from "../../errors.js";
+import { COLLECTION_NAMES } from "../../model/collections.js";
+import { isId } from "../../model/ids.js";
+import type { CollectionName, RowTypes } from "../../model/rows.js";
+import { run } from "./compile.js";
+import { type Driver, type Queryable, clientDriver, isPGlite, isPool, pgliteDriver, poolDriver } from "./driver.js";
+import { BACKEND_NAME, mapError } from "./errors.js";
+import { INFO, selectList } from "./mapping.js";
+import { PgOperations } from "./operations.js";
+import { type ConnectionErrorListener, type PoolSettings, createPool, guardPool, poolSettings } from "./pool.js";
+
+/** A Drizzle PostgreSQL database (node-postgres or PGlite): the backend uses its `$client`. */
+export interface DrizzleDatabaseLike {
+  $client: unknown;
+}
+
+/** Options of {@link postgresBackend}: exactly one of `connectionString`, `pool` or `db`. */
+export interface PostgresBackendOptions extends PoolSettings {
+  /** A PostgreSQL URL: the backend creates (and on close ends) its own pool. */
+  connectionString?: string;
+  /** An existing node-postgres Pool, shared with the host app (never ended by the backend). */
+  pool?: pg.Pool;
+  /** An existing Drizzle database over node-postgres or PGlite (never closed by the backend). */
+  db?: DrizzleDatabaseLike;
+  /**
+   * Called with connection errors no call is waiting on (an idle connection terminated by the
+   * server). The pool replaces the connection; the default listener ignores the error.
+   */
+  onConnectionError?: ConnectionErrorListener;
+}
+
+function driverFor(options: PostgresBackendOptions): Driver {
+  const given = [options.connectionString, options.pool, options.db].filter((v) => v !== undefined).length;
+  if (given !== 1) {
+    throw new ValidationError("postgres options", [{ path: "", message: "give exactly one of connectionString, pool or db" }]);
+  }
+  const onError = options.onConnectionError ?? (() => {});
+  if (options.connectionString !== undefined) {
+    return poolDriver(createPool(options.connectionString, poolSettings(options), onError), true);
+  }
+  const client = options.pool ?? options.db?.$client;
+  if (isPGlite(client)) return pgliteDriver(client);
+  if (isPool(client)) return poolDriver(guardPool(client, onError), false);
+  if (client && typeof (client as pg.Client).query === "function") {
+    (client as pg.Client).on?.("error", onError);
+    return clientDriver(client as pg.Client);
+  }
+  throw new ValidationError("postgres options", [{ path: "db", message: "is not a node-postgres or PGlite Drizzle database" }]);
+}
+
+/**
+ * The PostgreSQL backend: the Backend contract over the `journal_store` schema (run
+ * {@link migrate} first). Single-row reads and writes are named prepared statements; queries are
+ * compiled by Drizzle to parameterised SQL served by the schema's indexes; transactions are real
+ * PostgreSQL transactions on one connection; `applyReplicated` is one set-based statement.
+ *
+ * @example
+ * ```ts
+ * import { migrate, postgresBackend } from "@journal/store/postgres";
+ * await migrate(process.env.DATABASE_URL!);
+ * const store = createStore({ backend: postgresBackend({ connectionString: process.env.DATABASE_URL! }) });
+ * ```
+ */
+export function postgresBackend(options: PostgresBackendOptions): Backend {
+  const driver = driverFor(options);
+  let closed = false;
+  const open = () => {
+    if (closed) throw new ClosedError(`${BACKEND_NAME} backend`);
+  };
+  const atomically = async <T>(fn: (q: Queryable) => Promise<T>): Promise<T> => {
+    let thrown: { error: unknown } | undefined;
+    try {
+      return await driver.transaction(async (q) => {
+        try {
+          return await fn(q);
+        } catch (error) {
+          thrown = { error };
+          throw error;
+        }
+      });
+    } catch (error) {
+      // The callback's own errors pass through unchanged; BEGIN/COMMIT failures become typed.
+      if (thrown && thrown.error === error) throw error;
+      throw mapError(error);
+    }
+  };
+  const ops = new PgOperations(driver, atomically, open, false);
+
+  return {
+    name: BACKEND_NAME,
+    get: (collection, id, options) => ops.get(collection, id, options),
+    getMany: (collection, ids) => ops.getMany(collection, ids),
+    query: (collection, spec) => ops.query(collection, spec),
+    count: (collection, where) => ops.count(collection, where),
+    insert: (collection, row) => ops.insert(collection, row),
+    update: (collection, row, expectedVersion) => ops.update(collection, row, expectedVersion),
+    applyReplicated: (collection, rows) => ops.applyReplicated(collection, rows),
+
+    async scan<C extends CollectionName>(collection: C, options: ScanOptions): Promise<Stored<RowTypes[C]>[]> {
+      open();
+      const info = INFO[collection];
+      const limit = Math.max(0, Math.floor(options.limit));
+      let where = sql`true`;
+      let order = sql`"id"`;
+      if (options.changedSince !== undefined) {
+        where = sql`"change_seq" > ${String(Math.floor(options.changedSince))}::bigint`;
+        order = sql`"change_seq"`;
+      } else if (options.afterId) {
+        if (!isId(options.afterId)) throw new ValidationError(collection, [{ path: "afterId", message: "must be a lowercase UUID" }]);
+        where = sql`"id" > ${options.afterId}::uuid`;
+      }
+      try {
+        return await run<Stored<RowTypes[C]>>(
+          driver,
+          sql`SELECT ${selectList(info)} FROM ${info.table} WHERE ${where} ORDER BY ${order} LIMIT ${limit}`,
+        );
+      } catch (error) {
+        throw mapError(error, { info });
+      }
+    },
+
+    async transaction<T>(fn: (tx: BackendTransaction) => Promise<T>): Promise<T> {
+      open();
+      return atomically(async (q) => {
+        let finished = false;
+        const guard = () => {
+          open();
+          if (finished) throw new BackendError(BACKEND_NAME, "transaction already finished; use the tx only inside its callback");
+        };
+        const tx = new PgOperations(q, (inner) => inner(q), guard, true);
+        try {
+          return await fn(tx);
+        } finally {
+          finished = true;
+        }
+      });
+    },
+
+    async purge({ olderThan, collections = COLLECTION_NAMES }): Promise<PurgeResult> {
+      open();
+      return atomically(async (q) => {
+        const result: PurgeResult = {};
+        for (const collection of [...COLLECTION_NAMES].reverse()) {
+          if (!collections.includes(collection)) continue;
+          const info = INFO[collection];
+          const unreferenced = info.children.map(
+            (c) => sql` AND NOT EXISTS (SELECT 1 FROM ${c.table} "c" WHERE "c".${c.ident} = ${info.table}."id")`,
+          );
+          try {
+            const rows = await run<{ n: number }>(
+              q,
+              sql`WITH "d" AS (DELETE FROM ${info.table} WHERE "deleted" = true AND "updated_at" < ${olderThan}::timestamptz${sql.join(unreferenced, sql``)} RETURNING 1) SELECT count(*)::float8 AS "n" FROM "d"`,
+            );
+            const n = Number(rows[0]?.n ?? 0);
+            if (n > 0) result[collection] = n;
+          } catch (error) {
+            throw mapError(error, { info });
+          }
+        }
+        return result;
+      });
+    },
+
+    async close() {
+      if (closed) return;
+      closed = true;
+      await driver.close();
+    },
+  };
+}

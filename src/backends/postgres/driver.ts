@@ -1,0 +1,161 @@
+import type { Client, Pool, PoolClient } from "pg";
+
+/**
+ * The few things the backend asks of a PostgreSQL connection, over the three clients it accepts:
+ * a node-postgres Pool (the usual case), a single node-postgres Client, or PGlite in-process.
+ * SQL is built and compiled by Drizzle before it reaches a driver; drivers only run text with
+ * parameters, optionally as a named prepared statement.
+ */
+
+/** Something that runs one statement. */
+export interface Queryable {
+  /**
+   * Runs `text` with `params`. With `name`, node-postgres prepares it once per connection and
+   * reuses the plan (the same name must always carry the same text).
+   */
+  query<R = Record<string, unknown>>(text: string, params: readonly unknown[], name?: string): Promise<R[]>;
+}
+
+/** A connection source: single statements, transactions, and a pinned session. */
+export interface Driver extends Queryable {
+  /** Runs `fn` inside BEGIN/COMMIT on one connection; ROLLBACK and rethrow when it throws. */
+  transaction<T>(fn: (q: Queryable) => Promise<T>): Promise<T>;
+  /** Runs `fn` on one connection outside a transaction (session-level advisory locks). */
+  session<T>(fn: (q: Queryable) => Promise<T>): Promise<T>;
+  /** Ends what this driver created (never a pool or client the caller passed in). */
+  close(): Promise<void>;
+}
+
+/** The part of PGlite the backend uses (kept structural so PGlite stays an optional import). */
+export interface PGliteLike {
+  query<R>(text: string, params?: unknown[]): Promise<{ rows: R[] }>;
+  transaction<T>(fn: (tx: { query<R>(text: string, params?: unknown[]): Promise<{ rows: R[] }> }) => Promise<T>): Promise<T>;
+  exec(text: string): Promise<unknown>;
+}
+
+/** True when `client` looks like a PGlite instance. */
+export function isPGlite(client: unknown): client is PGliteLike {
+  const c = client as Partial<PGliteLike> | null;
+  return !!c && typeof c.query === "function" && typeof c.exec === "function" && typeof c.transaction === "function";
+}
+
+/** True when `client` looks like a node-postgres Pool. */
+export function isPool(client: unknown): client is Pool {
+  const c = client as Partial<Pool> | null;
+  return !!c && typeof c.connect === "function" && typeof c.query === "function" && "totalCount" in c;
+}
+
+function onClient(client: Client | PoolClient): Queryable {
+  return {
+    async query(text, params, name) {
+      const result = await client.query({ text, values: params as unknown[], ...(name ? { name } : {}) });
+      return result.rows;
+    },
+  };
+}
+
+/** Connections whose state is unknown after a failure: destroyed instead of returned to the pool. */
+const broken = new WeakSet<object>();
+
+async function inTransaction<T>(client: Client | PoolClient, fn: (q: Queryable) => Promise<T>): Promise<T> {
+  try {
+    await client.query("BEGIN");
+  } catch (error) {
+    broken.add(client);
+    throw error;
+  }
+  let result: T;
+  try {
+    result = await fn(onClient(client));
+  } catch (error) {
+    await client.query("ROLLBACK").catch(() => broken.add(client));
+    throw error;
+  }
+  try {
+    await client.query("COMMIT");
+  } catch (error) {
+    broken.add(client);
+    throw error;
+  }
+  return result;
+}
+
+/** A driver over a node-postgres Pool; `owned` pools are ended by `close()`. */
+export function poolDriver(pool: Pool, owned: boolean): Driver {
+  const pinned = async <T>(fn: (client: PoolClient) => Promise<T>): Promise<T> => {
+    const client = await pool.connect();
+    try {
+      const result = await fn(client);
+      client.release();
+      return result;
+    } catch (error) {
+      // A connection whose BEGIN, ROLLBACK or COMMIT failed may be unusable: drop it, never reuse it.
+      client.release(broken.has(client) ? new Error("journal-store: connection dropped after a failure") : undefined);
+      throw error;
+    }
+  };
+  return {
+    async query(text, params, name) {
+      const result = await pool.query({ text, values: params as unknown[], ...(name ? { name } : {}) });
+      return result.rows;
+    },
+    transaction: (fn) => pinned((client) => inTransaction(client, fn)),
+    session: (fn) =>
+      pinned(async (client) => {
+        try {
+          return await fn(onClient(client));
+        } catch (error) {
+          broken.add(client);
+          throw error;
+        }
+      }),
+    async close() {
+      if (owned) await pool.end();
+    },
+  };
+}
+
+/** A driver over one node-postgres Client: one statement or transaction at a time. */
+export function clientDriver(client: Client): Driver {
+  let tail: Promise<unknown> = Promise.resolve();
+  const serial = <T>(fn: () => Promise<T>): Promise<T> => {
+    const run = tail.then(fn, fn);
+    tail = run.catch(() => undefined);
+    return run;
+  };
+  const q = onClient(client);
+  return {
+    query: (text, params, name) => serial(() => q.query(text, params, name)),
+    transaction: (fn) => serial(() => inTransaction(client, fn)),
+    session: (fn) => serial(() => fn(q)),
+    async close() {},
+  };
+}
+
+/** A driver over PGlite (one in-process connection; PGlite queues statements itself). */
+export function pgliteDriver(db: PGliteLike): Driver {
+  let tail: Promise<unknown> = Promise.resolve();
+  const serial = <T>(fn: () => Promise<T>): Promise<T> => {
+    const run = tail.then(fn, fn);
+    tail = run.catch(() => undefined);
+    return run;
+  };
+  const q: Queryable = {
+    async query(text, params) {
+      return (await db.query(text, params as unknown[])).rows as never;
+    },
+  };
+  return {
+    query: (text, params) => q.query(text, params),
+    transaction: (fn) =>
+      db.transaction(async (tx) =>
+        fn({
+          async query(text, params) {
+            return (await tx.query(text, params as unknown[])).rows as never;
+          },
+        }),
+      ),
+    session: (fn) => serial(() => fn(q)),
+    async close() {},
+  };
+}

@@ -1,0 +1,19 @@
+/**
+ * `@journal/store/postgres`: the PostgreSQL backend on Drizzle ORM. A separate entry point, so
+ * `pg` and `drizzle-orm` (optional peer dependencies) load only for apps that use PostgreSQL.
+ *
+ * @example
+ * ```ts
+ * import { createStore } from "@journal/store";
+ * import { migrate, postgresBackend } from "@journal/store/postgres";
+ *
+ * await migrate(process.env.DATABASE_URL!);
+ * const store = createStore({ backend: postgresBackend({ connectionString: process.env.DATABASE_URL! }) });
+ * ```
+ */
+export { postgresBackend, type PostgresBackendOptions, type DrizzleDatabaseLike } from "./backend.js";
+export { migrate, defaultMigrationsFolder, type MigrateOptions, type MigrateResult, type MigrateTarget } from "./migrate.js";
+export { POOL_DEFAULTS, type PoolSettings, type ConnectionErrorListener } from "./pool.js";
+export { PostgresErrorCause } from "./errors.js";
+/** The Drizzle tables of the `journal_store` schema, for host apps that read them directly. */
+export * as schema from "./schema.js";
