@@ -23,6 +23,7 @@ export default defineConfig({
   entry: {
     index: "src/index.ts",
     testing: "src/testing/index.ts",
+    postgres: "src/backends/postgres/index.ts",
   },
   format: ["esm", "cjs"],
   dts: true,
