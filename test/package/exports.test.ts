@@ -39,6 +39,16 @@ describe("published package", () => {
     expect(JSON.parse(stdout)).toEqual({ id: "string", suite: "function" });
   });
 
+  it("runs the README's quick start as written", async () => {
+    const readme = await readFile(join(root, "README.md"), "utf8");
+    const section = readme.slice(readme.indexOf("## Quick start"));
+    const code = /```ts\n([\s\S]*?)```/.exec(section)?.[1];
+    expect(code, "README has a Quick start ts block").toBeTruthy();
+    const script = `${code}\nconsole.log(JSON.stringify({ same: same.id === ada.id, hits: hits.items.length, page: page.items.length }));`;
+    const { stdout } = await run("node", ["--input-type=module", "-e", script], { cwd: root });
+    expect(JSON.parse(stdout.trim().split("\n").pop()!)).toEqual({ same: true, hits: 1, page: 1 });
+  });
+
   it("ships type declarations for both module systems", async () => {
     const files = await readdir(join(root, "dist"));
     for (const name of ["index.d.ts", "index.d.cts", "testing.d.ts", "testing.d.cts"]) expect(files).toContain(name);
