@@ -108,6 +108,9 @@ async function applyPending(q: Queryable, folder: string): Promise<string[]> {
  */
 export async function migrate(target: MigrateTarget, options: MigrateOptions = {}): Promise<MigrateResult> {
   const folder = options.migrationsFolder ?? defaultMigrationsFolder();
+  if (!existsSync(join(folder, "meta", "_journal.json"))) {
+    throw new BackendError(BACKEND_NAME, "the migrations folder holds no meta/_journal.json (check migrationsFolder)");
+  }
   const driver = driverOf(target);
   try {
     const applied = await driver.session(async (q) => {

@@ -1,0 +1,92 @@
+import { PGlite } from "@electric-sql/pglite";
+import { pg_trgm } from "@electric-sql/pglite/contrib/pg_trgm";
+import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
+import { drizzle as drizzleNodePg } from "drizzle-orm/node-postgres";
+import pg from "pg";
+import { describe, expect, it } from "vitest";
+import { defaultMigrationsFolder, migrate } from "../../src/backends/postgres/index.js";
+import { createTestDatabase } from "../support/postgres.js";
+
+async function withClient<T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    return await fn(c);
+  } finally {
+    await c.end();
+  }
+}
+
+describe("migrate()", () => {
+  it("finds the shipped drizzle/ folder from its own file", () => {
+    expect(defaultMigrationsFolder()).toMatch(/drizzle$/);
+  });
+
+  it("applies every migration once, into journal_store, recording them in its own table", async () => {
+    const db = await createTestDatabase();
+    try {
+      const first = await migrate(db.url);
+      expect(first.applied).toEqual(["0000_extensions_and_schema", "0001_tables"]);
+      expect((await migrate(db.url)).applied).toEqual([]);
+      await withClient(db.url, async (c) => {
+        const recorded = await c.query(`SELECT count(*)::int AS n FROM journal_store.__migrations`);
+        expect(recorded.rows[0].n).toBe(2);
+        // The host app's drizzle history (schema "drizzle") is left alone, and nothing lands in public.
+        const schemas = await c.query(`SELECT nspname FROM pg_namespace WHERE nspname IN ('drizzle', 'journal_store')`);
+        expect(schemas.rows.map((r) => r.nspname)).toEqual(["journal_store"]);
+        const publicTables = await c.query(`SELECT count(*)::int AS n FROM pg_tables WHERE schemaname = 'public'`);
+        expect(publicTables.rows[0].n).toBe(0);
+        const trgm = await c.query(`SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm'`);
+        expect(trgm.rowCount).toBe(1);
+      });
+    } finally {
+      await db.drop();
+    }
+  });
+
+  it("is safe when many callers migrate the same database at once", async () => {
+    const db = await createTestDatabase();
+    try {
+      const results = await Promise.all(Array.from({ length: 6 }, () => migrate(db.url)));
+      expect(results.flatMap((r) => r.applied).sort()).toEqual(["0000_extensions_and_schema", "0001_tables"]);
+      await withClient(db.url, async (c) => {
+        expect((await c.query(`SELECT count(*)::int AS n FROM journal_store.__migrations`)).rows[0].n).toBe(2);
+      });
+    } finally {
+      await db.drop();
+    }
+  });
+
+  it("accepts a pg.Pool and a node-postgres drizzle database, leaving them open", async () => {
+    const db = await createTestDatabase();
+    const pool = new pg.Pool({ connectionString: db.url, max: 2 });
+    try {
+      expect((await migrate(pool)).applied).toHaveLength(2);
+      expect((await migrate(drizzleNodePg({ client: pool }))).applied).toEqual([]);
+      expect((await pool.query("SELECT 1 AS one")).rows[0].one).toBe(1);
+    } finally {
+      await pool.end();
+      await db.drop();
+    }
+  });
+
+  it("accepts a PGlite drizzle database", async () => {
+    const client = new PGlite({ extensions: { pg_trgm } });
+    try {
+      expect((await migrate(drizzlePglite({ client }))).applied).toHaveLength(2);
+      expect((await migrate(drizzlePglite({ client }))).applied).toEqual([]);
+    } finally {
+      await client.close();
+    }
+  });
+
+  it("takes a migrationsFolder override, and fails clearly when it holds no migrations", async () => {
+    const db = await createTestDatabase();
+    try {
+      expect((await migrate(db.url, { migrationsFolder: defaultMigrationsFolder() })).applied).toHaveLength(2);
+      await expect(migrate(db.url, { migrationsFolder: "/nonexistent/journal-store-drizzle" })).rejects.toThrow();
+    } finally {
+      await db.drop();
+    }
+  });
+});
