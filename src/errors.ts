@@ -11,7 +11,9 @@ export type ErrorCode =
   | "NOT_FOUND"
   | "CONFLICT"
   | "BACKEND"
-  | "CLOSED";
+  | "CLOSED"
+  | "CORRUPT"
+  | "LOCKED";
 
 /** Base class of every error this package throws on purpose. */
 export class JournalStoreError extends Error {

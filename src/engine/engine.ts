@@ -9,7 +9,7 @@ import type {
   ScanOptions,
   Stored,
 } from "../backend.js";
-import { BackendError, ConflictError, NotFoundError, ValidationError } from "../errors.js";
+import { BackendError, ConflictError, JournalStoreError, NotFoundError, ValidationError } from "../errors.js";
 import { COLLECTION_NAMES, childrenOf, specOf } from "../model/collections.js";
 import { isId } from "../model/ids.js";
 import type { AnyRow, CollectionName, RowTypes } from "../model/rows.js";
@@ -32,7 +32,9 @@ export interface EngineOptions {
    * Makes a commit durable. Called in commit order, without the write lock held, so a backend can
    * group several commits into one fsync. The engine shows the commit to readers only once this
    * resolves; if it rejects, the commit and every later pending commit are rolled back, so a
-   * persister must fail every call after a failed one until it has recovered.
+   * persister must fail every call after a failed one until it has recovered. A rejection that is
+   * a JournalStoreError (say, a ValidationError for an oversized commit) reaches the caller as is;
+   * any other becomes a BackendError.
    */
   persist?: (commit: CommitSet) => Promise<void>;
 }
@@ -62,6 +64,11 @@ export class Engine {
   /** The highest changeSeq handed out. */
   get changeSeq(): number {
     return this.seq;
+  }
+
+  /** Raises the change sequence to at least `seq` (for backends restoring durable state). */
+  restoreSeq(seq: number): void {
+    if (seq > this.seq) this.seq = seq;
   }
 
   /** Loads a row as committed, bypassing checks (for backends restoring durable state). */
@@ -153,6 +160,14 @@ export class Engine {
   async settled(): Promise<void> {
     const release = await this.writeLock.lock();
     release();
+    await this.drained();
+  }
+
+  /**
+   * Resolves once no commit is waiting for `persist`, without taking the write lock (so it can run
+   * inside {@link exclusive}: a backend that compacts waits here for the commits already staged).
+   */
+  async drained(): Promise<void> {
     while (this.pending.length > 0) await new Promise((r) => setTimeout(r, 1));
   }
 
@@ -181,7 +196,7 @@ export class Engine {
         this.pending = this.pending.slice(0, at);
         this.epoch++;
       }
-      throw error instanceof BackendError
+      throw error instanceof JournalStoreError
         ? error
         : new BackendError(this.options.name, "write failed; nothing was committed", { cause: error });
     }

@@ -1,0 +1,63 @@
+import * as nodeFs from "node:fs";
+
+/**
+ * The file-system calls the JSON-file backend makes, and nothing else: every byte it reads or
+ * writes goes through one of these, so tests can inject EIO, ENOSPC or EACCES at any call (and
+ * record the order of calls) without mocking the backend itself. Paths are absolute. Errors are
+ * node's (`code` set), unchanged.
+ */
+export interface FsLayer {
+  open(path: string, flags: number, mode: number): Promise<number>;
+  close(fd: number): Promise<void>;
+  /** Reads up to `length` bytes at `position`; resolves with the count read (0 at end of file). */
+  read(fd: number, buffer: Uint8Array, offset: number, length: number, position: number): Promise<number>;
+  /** Writes at the file position (append mode) or at `position`; may write fewer bytes than asked. */
+  write(fd: number, buffer: Uint8Array, offset: number, length: number): Promise<number>;
+  fsync(fd: number): Promise<void>;
+  fdatasync(fd: number): Promise<void>;
+  fchmod(fd: number, mode: number): Promise<void>;
+  fstat(fd: number): Promise<{ size: number; mtimeMs: number }>;
+  rename(from: string, to: string): Promise<void>;
+  unlink(path: string): Promise<void>;
+  mkdir(path: string, mode: number): Promise<void>;
+  rmdir(path: string): Promise<void>;
+  chmod(path: string, mode: number): Promise<void>;
+  readdir(path: string): Promise<string[]>;
+}
+
+/** The open flags the backend uses. */
+export const FLAGS = {
+  read: nodeFs.constants.O_RDONLY,
+  /** A new file, which must not exist. */
+  create: nodeFs.constants.O_WRONLY | nodeFs.constants.O_CREAT | nodeFs.constants.O_EXCL,
+  /** A new append-only file (log segments), which must not exist. */
+  createAppend: nodeFs.constants.O_WRONLY | nodeFs.constants.O_CREAT | nodeFs.constants.O_EXCL | nodeFs.constants.O_APPEND,
+} as const;
+
+function call<T>(fn: (cb: (err: NodeJS.ErrnoException | null, value: T) => void) => void): Promise<T> {
+  return new Promise<T>((resolve, reject) => fn((err, value) => (err ? reject(err) : resolve(value))));
+}
+
+/** The real file system (node:fs callbacks: the cheapest path to libuv). */
+export const realFs: FsLayer = {
+  open: (path, flags, mode) => call((cb) => nodeFs.open(path, flags, mode, cb)),
+  close: (fd) => call((cb) => nodeFs.close(fd, (err) => cb(err, undefined))),
+  read: (fd, buffer, offset, length, position) =>
+    call((cb) => nodeFs.read(fd, buffer, offset, length, position, (err, n) => cb(err, n))),
+  write: (fd, buffer, offset, length) => call((cb) => nodeFs.write(fd, buffer, offset, length, null, (err, n) => cb(err, n))),
+  fsync: (fd) => call((cb) => nodeFs.fsync(fd, (err) => cb(err, undefined))),
+  fdatasync: (fd) => call((cb) => nodeFs.fdatasync(fd, (err) => cb(err, undefined))),
+  fchmod: (fd, mode) => call((cb) => nodeFs.fchmod(fd, mode, (err) => cb(err, undefined))),
+  fstat: (fd) => call((cb) => nodeFs.fstat(fd, (err, st) => cb(err, st ? { size: st.size, mtimeMs: st.mtimeMs } : st))),
+  rename: (from, to) => call((cb) => nodeFs.rename(from, to, (err) => cb(err, undefined))),
+  unlink: (path) => call((cb) => nodeFs.unlink(path, (err) => cb(err, undefined))),
+  mkdir: (path, mode) => call((cb) => nodeFs.mkdir(path, { mode }, (err) => cb(err, undefined))),
+  rmdir: (path) => call((cb) => nodeFs.rmdir(path, (err) => cb(err, undefined))),
+  chmod: (path, mode) => call((cb) => nodeFs.chmod(path, mode, (err) => cb(err, undefined))),
+  readdir: (path) => call((cb) => nodeFs.readdir(path, cb)),
+};
+
+/** The error code of a node error, if any. */
+export function errorCode(error: unknown): string | undefined {
+  return typeof error === "object" && error !== null ? ((error as { code?: unknown }).code as string | undefined) : undefined;
+}

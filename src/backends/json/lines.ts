@@ -1,0 +1,75 @@
+import type { FsLayer } from "./fs.js";
+
+/**
+ * Streams the lines of a file through a fixed-size buffer, so reading never builds a string
+ * larger than one line, and a line longer than `maxLineBytes` is reported instead of allocated.
+ */
+
+/** Where a scan stopped. */
+export interface ScanEnd {
+  /** Byte offset just after the last complete (newline-terminated) line. */
+  end: number;
+  /** Bytes after `end`: an incomplete last line (0 when the file ends with a newline). */
+  partial: number;
+  /** True when `onLine` asked to stop early. */
+  stopped: boolean;
+}
+
+/** Options of {@link scanLines}. */
+export interface ScanOptions {
+  /** Byte offset to start at (default 0). */
+  from?: number;
+  /** Byte offset to stop at (default: end of file). */
+  to?: number;
+  /** A longer line is reported through `onTooLong` and ends the scan. */
+  maxLineBytes: number;
+  /** Called when a line is longer than `maxLineBytes`, with its 1-based number; must throw. */
+  onTooLong: (line: number) => never;
+}
+
+const CHUNK = 1 << 20;
+
+/**
+ * Calls `onLine(text, lineNumber, start, end)` for each complete line in order (text without the
+ * newline; `end` is just after it). Returning `false` stops the scan.
+ */
+export async function scanLines(
+  fs: FsLayer,
+  fd: number,
+  options: ScanOptions,
+  onLine: (text: string, line: number, start: number, end: number) => boolean | void,
+): Promise<ScanEnd> {
+  const chunk = Buffer.allocUnsafe(CHUNK);
+  let position = options.from ?? 0;
+  const to = options.to ?? Number.POSITIVE_INFINITY;
+  let carry: Buffer[] = [];
+  let carryBytes = 0;
+  let lineStart = position;
+  let lineNumber = 0;
+  while (position < to) {
+    const want = Math.min(CHUNK, to - position);
+    const n = await fs.read(fd, chunk, 0, want, position);
+    if (n === 0) break;
+    let s = 0;
+    for (;;) {
+      const i = chunk.indexOf(10, s);
+      if (i === -1 || i >= n) break;
+      lineNumber++;
+      if (carryBytes + (i - s) > options.maxLineBytes) options.onTooLong(lineNumber);
+      const text = carryBytes > 0 ? Buffer.concat([...carry, chunk.subarray(s, i)]).toString("utf8") : chunk.toString("utf8", s, i);
+      carry = [];
+      carryBytes = 0;
+      const end = position + i + 1;
+      if (onLine(text, lineNumber, lineStart, end) === false) return { end, partial: 0, stopped: true };
+      lineStart = end;
+      s = i + 1;
+    }
+    if (s < n) {
+      carryBytes += n - s;
+      if (carryBytes > options.maxLineBytes) options.onTooLong(lineNumber + 1);
+      carry.push(Buffer.from(chunk.subarray(s, n)));
+    }
+    position += n;
+  }
+  return { end: lineStart, partial: carryBytes, stopped: false };
+}

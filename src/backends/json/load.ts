@@ -1,0 +1,147 @@
+import { join } from "node:path";
+import type { Engine } from "../../engine/engine.js";
+import { BackendError } from "../../errors.js";
+import { COLLECTION_NAMES } from "../../model/collections.js";
+import type { CollectionName } from "../../model/rows.js";
+import { readSmallFile } from "./durable.js";
+import { CorruptStoreError } from "./errors.js";
+import { errorCode, FLAGS, type FsLayer } from "./fs.js";
+import { classify, decodeManifest, MANIFEST, type Manifest } from "./format.js";
+import { importLegacy } from "./legacy.js";
+import { chainOf, openSegment, readHeader, replayChain, type SegmentFile } from "./segments.js";
+import { readSnapshot } from "./snapshot.js";
+
+/**
+ * Opening a store directory: manifest, then its snapshots, then the log chain, into an engine.
+ * Every file is opened before any is read, so a read-only reader racing a compaction either holds
+ * all the files of one manifest (an unlinked file stays readable while open) or retries.
+ */
+
+/** What loading found, for the writer to continue from. */
+export interface LoadedState {
+  /** The manifest, or null for a new or legacy directory (converted on the first write). */
+  manifest: Manifest | null;
+  /** True when legacy arrays were imported. */
+  legacy: boolean;
+  lastTx: number;
+  /** Where the next log segment continues from. */
+  tail: { segment: number; end: number } | null;
+  /** The next unused segment number. */
+  nextSegment: number;
+  /** Bytes of log since the snapshot, and of the snapshot (for auto-compaction). */
+  logBytes: number;
+  snapshotBytes: number;
+  /** Segment files since the snapshot. */
+  segments: number;
+}
+
+/** Thrown inside a load when a file the manifest names vanished (a compaction ran): retry. */
+class Vanished extends Error {}
+
+/** Options of {@link loadStore}. */
+export interface LoadOptions {
+  readOnly: boolean;
+  maxLineBytes: number;
+  maxRowBytes: number;
+}
+
+/** Loads `dir` into `engine` (which must be empty). */
+export async function loadStore(fs: FsLayer, dir: string, engine: Engine, options: LoadOptions): Promise<LoadedState> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await loadOnce(fs, dir, engine, options);
+    } catch (error) {
+      if (!(error instanceof Vanished) || attempt >= 20) {
+        if (error instanceof Vanished) throw new BackendError("json", `${dir} kept changing while it was read; try again`);
+        throw error;
+      }
+      await new Promise((r) => setTimeout(r, attempt * 5));
+    }
+  }
+}
+
+async function loadOnce(fs: FsLayer, dir: string, engine: Engine, options: LoadOptions): Promise<LoadedState> {
+  let names: string[];
+  try {
+    names = await fs.readdir(dir);
+  } catch (error) {
+    if (errorCode(error) === "ENOENT") throw new BackendError("json", `store directory ${dir} does not exist`, { cause: error });
+    throw error;
+  }
+  const kinds = names.map(classify);
+  const manifestPath = join(dir, MANIFEST);
+  const text = await readSmallFile(fs, manifestPath, 1 << 20);
+  if (text === null) return loadUnmanaged(fs, dir, engine, kinds, manifestPath, options);
+  if (text.tooLarge) throw new CorruptStoreError(manifestPath, "is larger than a manifest can be");
+  const manifest = decodeManifest(text.text);
+  if (typeof manifest === "string") throw new CorruptStoreError(manifestPath, manifest);
+
+  const fds: number[] = [];
+  const open = async (path: string) => {
+    try {
+      const fd = await fs.open(path, FLAGS.read, 0);
+      fds.push(fd);
+      return fd;
+    } catch (error) {
+      if (errorCode(error) !== "ENOENT") throw error;
+      if (options.readOnly) throw new Vanished();
+      throw new CorruptStoreError(path, "is named by the manifest (or the log chain) but missing", { cause: error });
+    }
+  };
+  try {
+    const snapshots: { collection: CollectionName; fd: number; path: string }[] = [];
+    for (const collection of COLLECTION_NAMES) {
+      const ref = manifest.snapshots[collection];
+      if (!ref) continue;
+      const path = join(dir, ref.file);
+      snapshots.push({ collection, fd: await open(path), path });
+    }
+    const numbers = kinds.flatMap((k) => (k.kind === "segment" ? [k.number] : [])).sort((a, b) => a - b);
+    const segments: SegmentFile[] = [];
+    for (const n of numbers) if (n >= manifest.generation) segments.push(await openSegment(fs, dir, n, open));
+
+    let snapshotBytes = 0;
+    for (const s of snapshots) {
+      const ref = manifest.snapshots[s.collection]!;
+      await readSnapshot(fs, s.fd, s.path, s.collection, manifest.generation, ref, engine, options.maxLineBytes);
+      snapshotBytes += ref.bytes;
+    }
+    engine.restoreSeq(manifest.seq);
+    for (const seg of segments) await readHeader(fs, seg);
+    const chain = await chainOf(fs, segments, manifest.generation, options.maxLineBytes);
+    const replay = await replayChain(fs, chain, engine, manifest.tx, options.maxLineBytes);
+    engine.restoreSeq(replay.seq);
+    return {
+      manifest,
+      legacy: false,
+      lastTx: replay.lastTx,
+      tail: replay.tail,
+      nextSegment: Math.max(manifest.generation - 1, ...numbers) + 1,
+      logBytes: replay.bytes,
+      snapshotBytes,
+      segments: segments.length,
+    };
+  } finally {
+    for (const fd of fds) await fs.close(fd).catch(() => {});
+  }
+}
+
+/** A directory without a manifest: empty, legacy arrays, or damaged (never treated as empty). */
+async function loadUnmanaged(
+  fs: FsLayer,
+  dir: string,
+  engine: Engine,
+  kinds: ReturnType<typeof classify>[],
+  manifestPath: string,
+  options: LoadOptions,
+): Promise<LoadedState> {
+  const legacy = kinds.flatMap((k) => (k.kind === "legacy" ? [k.collection] : []));
+  // Segments only ever follow a manifest. Snapshots without one are left by an interrupted
+  // conversion of legacy files (which are then still the truth), or the manifest was lost.
+  if (kinds.some((k) => k.kind === "segment" || (k.kind === "snapshot" && legacy.length === 0))) {
+    throw new CorruptStoreError(manifestPath, "is missing, but log segments or snapshots exist; refusing to open them as an empty store");
+  }
+  const ordered = COLLECTION_NAMES.filter((c) => legacy.includes(c));
+  if (ordered.length > 0) await importLegacy(fs, dir, ordered, engine, options.maxRowBytes);
+  return { manifest: null, legacy: ordered.length > 0, lastTx: 0, tail: null, nextSegment: 1, logBytes: 0, snapshotBytes: 0, segments: 0 };
+}
