@@ -21,6 +21,8 @@ export type { CreateContentInput, ContentPatch } from "./model/entities/content.
 export type { CreateMigrationLogInput, MigrationLogPatch } from "./model/entities/migration-logs.js";
 
 export { memoryBackend } from "./backends/memory.js";
+export { jsonFileBackend, CorruptStoreError, LockedError, JSON_DEFAULTS } from "./backends/json/index.js";
+export type { JsonFileBackend, JsonFileBackendOptions, LockHolder, FsLayer } from "./backends/json/index.js";
 
 export type * from "./backend.js";
 export type * from "./model/rows.js";

@@ -43,6 +43,9 @@ interface PendingGroup {
   layer: Layer;
   commit: CommitSet;
   done: boolean;
+  /** Resolves once the group is applied or rolled back. */
+  settled: Promise<void>;
+  settle: () => void;
 }
 
 /**
@@ -171,12 +174,24 @@ export class Engine {
     while (this.pending.length > 0) await new Promise((r) => setTimeout(r, 1));
   }
 
+  /**
+   * Resolves once every commit staged before the call is visible to readers, or rolled back. A
+   * backend whose commits wait for `persist` awaits it before a read outside a transaction, so a
+   * read-modify-write that lost a race re-reads the version it lost to instead of a stale one.
+   */
+  caughtUp(): Promise<void> {
+    const last = this.pending[this.pending.length - 1];
+    return last ? last.settled : Promise.resolve();
+  }
+
   nextSeq(): number {
     return ++this.seq;
   }
 
   private stage(tx: EngineTransaction): PendingGroup {
-    const group: PendingGroup = { layer: tx.layer, commit: tx.commit, done: false };
+    let settle!: () => void;
+    const settled = new Promise<void>((resolve) => (settle = resolve));
+    const group: PendingGroup = { layer: tx.layer, commit: tx.commit, done: false, settled, settle };
     if (!this.options.persist) {
       group.done = true;
       this.apply(group);
@@ -196,6 +211,7 @@ export class Engine {
         this.pending = this.pending.slice(0, at);
         this.epoch++;
       }
+      group.settle();
       throw error instanceof JournalStoreError
         ? error
         : new BackendError(this.options.name, "write failed; nothing was committed", { cause: error });
@@ -209,6 +225,7 @@ export class Engine {
       if (change.row) this.tables.get(change.collection)!.put(change.row);
       else this.tables.get(change.collection)!.remove(change.id);
     }
+    group.settle?.();
   }
 }
 

@@ -56,16 +56,23 @@ export function jsonFileBackend(options: JsonFileBackendOptions): JsonFileBacken
     await opening;
     return fn();
   };
+  /** Reads first wait for commits already staged (at most one group fsync), see Engine.caughtUp. */
+  const read = async <T>(collection: string, fn: () => Promise<T>): Promise<T> => {
+    known(collection);
+    await opening;
+    await store.engine.caughtUp();
+    return fn();
+  };
   return {
     name: "json",
     dir: o.dir,
     readOnly: o.readOnly,
     ready: () => opening,
-    get: (c, id, opt) => after(c, () => inner.get(c, id, opt)),
-    getMany: (c, ids) => after(c, () => inner.getMany(c, ids)),
-    query: (c, spec) => after(c, () => inner.query(c, spec)),
-    count: (c, where) => after(c, () => inner.count(c, where)),
-    scan: (c, opt) => after(c, () => inner.scan(c, opt)),
+    get: (c, id, opt) => read(c, () => inner.get(c, id, opt)),
+    getMany: (c, ids) => read(c, () => inner.getMany(c, ids)),
+    query: (c, spec) => read(c, () => inner.query(c, spec)),
+    count: (c, where) => read(c, () => inner.count(c, where)),
+    scan: (c, opt) => read(c, () => inner.scan(c, opt)),
     insert: (c, row) => after(c, () => inner.insert(c, row)),
     update: (c, row, expected) => after(c, () => inner.update(c, row, expected)),
     applyReplicated: (c, rows) => after(c, () => inner.applyReplicated(c, rows)),
