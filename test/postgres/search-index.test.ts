@@ -1,9 +1,8 @@
 import pg from "pg";
 import { describe, expect, it } from "vitest";
 import { migrate } from "../../src/backends/postgres/index.js";
-import { compile } from "../../src/backends/postgres/compile.js";
 import { INFO } from "../../src/backends/postgres/mapping.js";
-import { pageSql } from "../../src/backends/postgres/query.js";
+import { pageQuery } from "../../src/backends/postgres/query.js";
 import { COLLECTIONS } from "../../src/model/collections.js";
 import { useTestDatabase } from "../support/postgres.js";
 
@@ -32,12 +31,10 @@ describe("search plans", () => {
         [WORDS],
       );
       await c.query("ANALYZE journal_store.journal_entries");
-      const { text, params } = compile(
-        pageSql(
+      const { text, params } = pageQuery(
           INFO.journalEntries,
           { where: [{ field: "searchText", op: "search", terms: ["grateful123"] }], orderBy: { field: "createdAt", direction: "desc" }, limit: 20 },
           COLLECTIONS.journalEntries.sortable,
-        ),
       );
       expect(text).toContain("LIKE");
       expect(text).not.toMatch(/ILIKE|lower\(/i);

@@ -40,6 +40,16 @@ export class Prepared {
     this.compiled = compile(query);
   }
 
+  /** The compiled SQL text (for EXPLAIN and side-by-side benchmarks). */
+  get text(): string {
+    return this.compiled.text;
+  }
+
+  /** Placeholder names in parameter order. */
+  get parameterNames(): string[] {
+    return this.compiled.params.map((p) => (p as { name?: string }).name ?? "");
+  }
+
   /** Runs the statement with `values` for its placeholders; prepared by name when `named`. */
   execute<R = Record<string, unknown>>(q: Queryable, values: Record<string, unknown>, named = true): Promise<R[]> {
     const params = fillPlaceholders(this.compiled.params, values);

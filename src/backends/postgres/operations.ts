@@ -8,7 +8,7 @@ import { run } from "./compile.js";
 import type { Queryable } from "./driver.js";
 import { BACKEND_NAME, type ErrorContext, mapError } from "./errors.js";
 import { INFO, type TableInfo } from "./mapping.js";
-import { countSql, pageSql } from "./query.js";
+import { countQuery, pageQuery } from "./query.js";
 import { applyReplicatedOn } from "./replicate.js";
 import { diagnosisSql, encodeRow, statementsOf } from "./statements.js";
 
@@ -66,7 +66,8 @@ export class PgOperations implements BackendTransaction {
   query<C extends CollectionName>(collection: C, spec: QuerySpec): Promise<Page<RowTypes[C]>> {
     const info = INFO[collection];
     return this.attempt({ info }, async () => {
-      const rows = await run<Stored<RowTypes[C]>>(this.q, pageSql(info, spec, specOf(collection).sortable));
+      const { text, params } = pageQuery(info, spec, specOf(collection).sortable);
+      const rows = await this.q.query<Stored<RowTypes[C]>>(text, params);
       const limit = Math.max(0, Math.floor(spec.limit));
       const page = rows.slice(0, limit);
       const last = page[page.length - 1];
@@ -77,7 +78,8 @@ export class PgOperations implements BackendTransaction {
   count(collection: CollectionName, where?: readonly Filter[]): Promise<number> {
     const info = INFO[collection];
     return this.attempt({ info }, async () => {
-      const rows = await run<{ n: number }>(this.q, countSql(info, where));
+      const { text, params } = countQuery(info, where);
+      const rows = await this.q.query<{ n: number }>(text, params);
       return Number(rows[0]?.n ?? 0);
     });
   }
