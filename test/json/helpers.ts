@@ -1,3 +1,4 @@
+import { constants } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -84,41 +85,50 @@ export function bump<R extends { version: number; updatedAt: string }>(row: R, p
 
 /** One recorded fs call. */
 export interface FsCall {
-  op: keyof FsLayer;
+  op: keyof FsLayer | "ack";
   /** The path the call is about (for fd calls, the path the fd was opened with). */
   path: string;
   to?: string;
+  /** For `open`: true when the call may create the file. */
+  creates?: boolean;
 }
 
-/** An fs layer that records every call (and the path behind every fd) before making it. */
+/** An fs layer that records every successful call, in completion order, with the path behind every fd. */
 export function recordingFs(base: FsLayer = realFs): { fs: FsLayer; calls: FsCall[] } {
   const calls: FsCall[] = [];
   const paths = new Map<number, string>();
   const at = (fd: number) => paths.get(fd) ?? `fd:${fd}`;
+  /** Records a call when it completes (the order durability depends on). */
+  const done = async <T>(call: FsCall, result: Promise<T>): Promise<T> => {
+    const value = await result;
+    calls.push(call);
+    return value;
+  };
   const fs: FsLayer = {
     async open(path, flags, mode) {
-      calls.push({ op: "open", path });
       const fd = await base.open(path, flags, mode);
+      calls.push({ op: "open", path, creates: (flags & constants.O_CREAT) !== 0 });
       paths.set(fd, path);
       return fd;
     },
     async close(fd) {
-      calls.push({ op: "close", path: at(fd) });
+      const path = at(fd);
       await base.close(fd);
+      calls.push({ op: "close", path });
       paths.delete(fd);
     },
-    read: (fd, b, o, l, p) => (calls.push({ op: "read", path: at(fd) }), base.read(fd, b, o, l, p)),
-    write: (fd, b, o, l) => (calls.push({ op: "write", path: at(fd) }), base.write(fd, b, o, l)),
-    fsync: (fd) => (calls.push({ op: "fsync", path: at(fd) }), base.fsync(fd)),
-    fdatasync: (fd) => (calls.push({ op: "fdatasync", path: at(fd) }), base.fdatasync(fd)),
-    fchmod: (fd, m) => (calls.push({ op: "fchmod", path: at(fd) }), base.fchmod(fd, m)),
-    fstat: (fd) => (calls.push({ op: "fstat", path: at(fd) }), base.fstat(fd)),
-    rename: (a, b) => (calls.push({ op: "rename", path: a, to: b }), base.rename(a, b)),
-    unlink: (p) => (calls.push({ op: "unlink", path: p }), base.unlink(p)),
-    mkdir: (p, m) => (calls.push({ op: "mkdir", path: p }), base.mkdir(p, m)),
-    rmdir: (p) => (calls.push({ op: "rmdir", path: p }), base.rmdir(p)),
-    chmod: (p, m) => (calls.push({ op: "chmod", path: p }), base.chmod(p, m)),
-    readdir: (p) => (calls.push({ op: "readdir", path: p }), base.readdir(p)),
+    read: (fd, b, o, l, p) => done({ op: "read", path: at(fd) }, base.read(fd, b, o, l, p)),
+    write: (fd, b, o, l) => done({ op: "write", path: at(fd) }, base.write(fd, b, o, l)),
+    fsync: (fd) => done({ op: "fsync", path: at(fd) }, base.fsync(fd)),
+    fdatasync: (fd) => done({ op: "fdatasync", path: at(fd) }, base.fdatasync(fd)),
+    fchmod: (fd, m) => done({ op: "fchmod", path: at(fd) }, base.fchmod(fd, m)),
+    fstat: (fd) => done({ op: "fstat", path: at(fd) }, base.fstat(fd)),
+    rename: (a, b) => done({ op: "rename", path: a, to: b }, base.rename(a, b)),
+    unlink: (p) => done({ op: "unlink", path: p }, base.unlink(p)),
+    mkdir: (p, m) => done({ op: "mkdir", path: p }, base.mkdir(p, m)),
+    rmdir: (p) => done({ op: "rmdir", path: p }, base.rmdir(p)),
+    chmod: (p, m) => done({ op: "chmod", path: p }, base.chmod(p, m)),
+    readdir: (p) => done({ op: "readdir", path: p }, base.readdir(p)),
   };
   return { fs, calls };
 }

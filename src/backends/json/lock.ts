@@ -33,6 +33,9 @@ interface OwnerRecord extends LockHolder {
 
 const OWNER = "owner.json";
 
+/** Tokens of the locks this process holds: a lock naming this process but none of these is stale. */
+const held = new Set<string>();
+
 /** Takes the writer lock of `dir`, recovering a stale one; LockedError when another process holds it. */
 export async function acquireLock(fs: FsLayer, dir: string): Promise<DirLock> {
   const lockPath = join(dir, LOCK_DIR);
@@ -56,6 +59,7 @@ export async function acquireLock(fs: FsLayer, dir: string): Promise<DirLock> {
         await fs.close(fd);
       }
       await fs.rename(tmp, lockPath);
+      held.add(me.token);
       return { release: () => releaseLock(fs, lockPath, me.token) };
     } catch (error) {
       await removeLockDir(fs, tmp);
@@ -84,6 +88,7 @@ export async function acquireLock(fs: FsLayer, dir: string): Promise<DirLock> {
 }
 
 async function releaseLock(fs: FsLayer, lockPath: string, token: string): Promise<void> {
+  held.delete(token);
   const owner = await readOwner(fs, lockPath).catch(() => null);
   if (owner?.token !== token) return;
   await removeLockDir(fs, lockPath);
@@ -126,6 +131,9 @@ function publicHolder(owner: OwnerRecord): LockHolder {
 /** True when the recorded holder certainly no longer runs (only decidable on this host). */
 function isGone(owner: OwnerRecord): boolean {
   if (owner.hostname !== hostname()) return false;
+  if (owner.pid === process.pid && (owner.startTime === null || owner.startTime === processStartTime(process.pid))) {
+    return !held.has(owner.token); // left by a backend of this process that closed
+  }
   const boot = bootId();
   if (owner.bootId && boot && owner.bootId !== boot) return true;
   try {

@@ -63,7 +63,7 @@ export class LogWriter {
   private nextSegment: number;
   private queue: Queued[] = [];
   private flushing: Promise<void> | null = null;
-  /** Set by a failure until the engine has seen it (one macrotask later): every call fails meanwhile. */
+  /** Set by a failure until the engine has rolled the failed groups back: every call fails meanwhile. */
   private blocked: JournalStoreError | null = null;
   /** True after a failure until a fresh segment seals the abandoned one. */
   private unsealed = false;
@@ -165,8 +165,12 @@ export class LogWriter {
   private fail(error: unknown, group: Queued[]): void {
     const failure = ioError("could not make the write durable; it was rolled back", error);
     for (const q of [...group, ...this.queue.splice(0)]) q.reject(failure);
+    // Until the engine has rolled these groups back, a commit could still be staged on top of
+    // them: refuse everything until then (caughtUp settles once each failed group is dropped).
     this.blocked = failure;
-    setImmediate(() => (this.blocked = null));
+    void this.engine.caughtUp().then(() => {
+      if (this.blocked === failure) this.blocked = null;
+    });
     if (this.segment) {
       this.unsealed = true;
       void this.abandon();
