@@ -147,8 +147,19 @@ function readExpr(column: ColumnInfo, qualifier?: SQL): SQL {
   return sql`${expr} AS ${sql.identifier(column.field)}`;
 }
 
+const selectLists = new WeakMap<TableInfo, SQL>();
+
 /** The select list of a stored row: every field, then `changeSeq`, in the contract's shape. */
 export function selectList(info: TableInfo, qualifier?: SQL): SQL {
+  if (!qualifier) {
+    let list = selectLists.get(info);
+    if (!list) selectLists.set(info, (list = buildSelectList(info)));
+    return list;
+  }
+  return buildSelectList(info, qualifier);
+}
+
+function buildSelectList(info: TableInfo, qualifier?: SQL): SQL {
   const seq = qualifier ? sql`${qualifier}."change_seq"` : sql`"change_seq"`;
   return sql.join([...info.columns.map((c) => readExpr(c, qualifier)), sql`${seq}::float8 AS "changeSeq"`], sql`, `);
 }

@@ -50,6 +50,11 @@ function building(): Emit {
 }
 
 const DIRECTIONS = { asc: sql`ASC`, desc: sql`DESC` } as const;
+const AND = sql` AND `;
+const LIVE = sql`"deleted" = false`;
+const GT = sql`>`;
+const LT = sql`<`;
+const TEXT = sql`text`;
 
 function column(info: TableInfo, field: string, path: string): ColumnInfo {
   const c = info.byField.get(field);
@@ -103,8 +108,8 @@ function condition(e: Emit, info: TableInfo, f: Filter): SQL {
       e.shape(String(f.terms.length));
       if (f.terms.length === 0) return e.t`true`;
       return e.join(
-        f.terms.map((term) => e.t`${c.ident} LIKE ${e.p(likePattern(term), sql`text`)} ESCAPE E'\\\\'`),
-        sql` AND `,
+        f.terms.map((term) => e.t`${c.ident} LIKE ${e.p(likePattern(term), TEXT)} ESCAPE E'\\\\'`),
+        AND,
       );
     default:
       throw new ValidationError(info.collection, [{ path: "where", message: "unknown operator" }]);
@@ -113,7 +118,7 @@ function condition(e: Emit, info: TableInfo, f: Filter): SQL {
 
 /** `NOT deleted AND` every filter: queries and counts see live rows only. */
 function whereLive(e: Emit, info: TableInfo, filters: readonly Filter[] = []): SQL {
-  return e.join([sql`"deleted" = false`, ...filters.map((f) => e.t`(${condition(e, info, f)})`)], sql` AND `);
+  return e.join([LIVE, ...filters.map((f) => e.t`(${condition(e, info, f)})`)], AND);
 }
 
 /** Checks the ordering against the spec's sortable fields and returns its column. */
@@ -144,7 +149,7 @@ function page(e: Emit, info: TableInfo, spec: QuerySpec, sortable: readonly stri
     if (!isId(after.id) || (order.field === "id" && !isId(after.value))) {
       throw new ValidationError(info.collection, [{ path: "cursor", message: "is not a cursor returned by this store" }]);
     }
-    const cmp = spec.orderBy.direction === "asc" ? sql`>` : sql`<`;
+    const cmp = spec.orderBy.direction === "asc" ? GT : LT;
     conditions.push(
       order.field === "id"
         ? e.t`"id" ${cmp} ${e.p(after.id, UUID)}`
@@ -153,7 +158,7 @@ function page(e: Emit, info: TableInfo, spec: QuerySpec, sortable: readonly stri
   }
   const orderSql = order.field === "id" ? e.t`"id" ${dir}` : e.t`${order.ident} ${dir}, "id" ${dir}`;
   const limit = e.p(String(Math.max(0, Math.floor(spec.limit)) + 1), BIGINT);
-  return e.t`SELECT ${selectList(info)} FROM ${info.table} WHERE ${e.join(conditions, sql` AND `)} ORDER BY ${orderSql} LIMIT ${limit}`;
+  return e.t`SELECT ${selectList(info)} FROM ${info.table} WHERE ${e.join(conditions, AND)} ORDER BY ${orderSql} LIMIT ${limit}`;
 }
 
 function count(e: Emit, info: TableInfo, filters: readonly Filter[] = []): SQL {
