@@ -1,11 +1,11 @@
 import { spawn } from "node:child_process";
-import { readdir, readFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { jsonFileBackend } from "../../src/backends/json/index.js";
 import { stepsOf, WRITERS } from "./fixtures/crash-model.js";
-import { removeDir, tempDir } from "./helpers.js";
+import { makeEntry, makeUser, removeDir, tempDir } from "./helpers.js";
 
 /**
  * SIGKILL at random moments and at every named point inside compaction and the log: after each
@@ -110,5 +110,37 @@ describe("json backend: crash safety under SIGKILL", () => {
       }
     }
     if (ROUNDS >= 30) expect(selfKilled.size, `named points reached: ${[...selfKilled].join(", ")}`).toBeGreaterThanOrEqual(POINTS.length - 1);
+  });
+});
+
+describe("json backend: converting a legacy directory, killed at every step", () => {
+  let root: string;
+  beforeAll(async () => {
+    root = await tempDir("journal-crash-legacy-");
+  });
+  afterAll(async () => {
+    await removeDir(root);
+  });
+
+  it("keeps the legacy rows and every acknowledged write", { timeout: 120_000 }, async () => {
+    const user = makeUser(1);
+    const legacy = Array.from({ length: 50 }, (_, i) => {
+      const { version: _v, createdAt: _c, updatedAt: _u, deleted: _d, ...row } = makeEntry(5000 + i, user.id);
+      return row;
+    });
+    for (const point of POINTS.filter((p) => p.startsWith("compaction:"))) {
+      const dir = join(root, point.replace(/\W/g, "_"));
+      await mkdir(dir);
+      await writeFile(join(dir, "users.json"), JSON.stringify([user]));
+      await writeFile(join(dir, "journalEntries.json"), JSON.stringify(legacy));
+      const result = await runChild(dir, point, 0);
+      expect(result.killedBy, point).toBe("self");
+      const backend = jsonFileBackend({ dir });
+      for (const row of legacy) expect(await backend.get("journalEntries", row.id), point).not.toBeNull();
+      const steps = await stepsOf(backend);
+      for (let w = 1; w <= WRITERS; w++) expect(steps.get(w) ?? 0).toBeGreaterThanOrEqual(result.acked.get(w) ?? 0);
+      await backend.insert("journalEntries", makeEntry(9999, user.id));
+      await backend.close();
+    }
   });
 });
