@@ -5,7 +5,7 @@ import { tombstoneOf } from "../model/collections.js";
 import type { EntityModel } from "../model/entity.js";
 import { isId } from "../model/ids.js";
 import { DEFAULTS, LIMITS } from "../model/limits.js";
-import type { CollectionName, RowTypes } from "../model/rows.js";
+import type { AnyRow, CollectionName, RowTypes } from "../model/rows.js";
 import { validate } from "../model/validate.js";
 import { cascadeDelete } from "./cascade.js";
 import { atomically, now, type StoreContext } from "./context.js";
@@ -39,7 +39,7 @@ export interface DeleteOptions {
 }
 
 /** Strips the backend-local `changeSeq`. */
-export function toEntity<R>(row: Stored & R): Entity<R> {
+export function toEntity<R extends AnyRow>(row: Stored<R>): Entity<R> {
   const { changeSeq: _local, ...entity } = row;
   return entity as unknown as Entity<R>;
 }

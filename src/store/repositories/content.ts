@@ -1,24 +1,13 @@
 import { z } from "zod";
 import type { Filter } from "../../backend.js";
-import { contentModel, type ContentPatch, type CreateContentInput } from "../../model/entities/content.js";
+import { contentModel } from "../../model/entities/content.js";
 import { longText, text } from "../../model/fields.js";
 import type { PsychologyContentRow } from "../../model/rows.js";
 import { searchTerms } from "../../model/text.js";
 import { validate } from "../../model/validate.js";
 import type { StoreContext } from "../context.js";
-import {
-  createRow,
-  deleteRow,
-  getLive,
-  listRows,
-  pageFields,
-  patchRow,
-  toEntity,
-  type DeleteOptions,
-  type Entity,
-  type ListResult,
-  type UpdateOptions,
-} from "../crud.js";
+import { basicRepository, type BasicRepository } from "../basic-repository.js";
+import { listRows, pageFields, type Entity, type ListResult } from "../crud.js";
 
 /** An item of the psychology content library. */
 export type PsychologyContent = Entity<PsychologyContentRow>;
@@ -45,11 +34,7 @@ export type ListContentOptions = z.input<typeof listSchema>;
 export type SearchContentOptions = z.input<typeof searchSchema>;
 
 /** The psychology content repository. */
-export interface ContentRepository {
-  create(input: CreateContentInput): Promise<PsychologyContent>;
-  get(id: string): Promise<PsychologyContent | null>;
-  update(id: string, patch: ContentPatch, options?: UpdateOptions): Promise<PsychologyContent>;
-  delete(id: string, options?: DeleteOptions): Promise<void>;
+export interface ContentRepository extends BasicRepository<"psychologyContent", typeof contentModel.createSchema, typeof contentModel.patchSchema> {
   list(options?: ListContentOptions): Promise<ListResult<PsychologyContent>>;
   search(options: SearchContentOptions): Promise<ListResult<PsychologyContent>>;
 }
@@ -58,17 +43,7 @@ export interface ContentRepository {
 export function contentRepository(ctx: StoreContext): ContentRepository {
   const collection = "psychologyContent";
   return {
-    async create(input) {
-      return toEntity(await createRow(ctx, contentModel, input));
-    },
-    async get(id) {
-      const row = await getLive(ctx, collection, id);
-      return row ? toEntity(row) : null;
-    },
-    async update(id, patch, options) {
-      return toEntity(await patchRow(ctx, contentModel, id, patch, options));
-    },
-    delete: (id, options) => deleteRow(ctx, collection, id, options),
+    ...basicRepository(ctx, contentModel),
     async list(options = {}) {
       const o = validate(collection, listSchema, options);
       const where: Filter[] = [];

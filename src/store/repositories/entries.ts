@@ -1,25 +1,13 @@
 import { z } from "zod";
 import type { Filter } from "../../backend.js";
-import { entryModel, type CreateEntryInput, type EntryPatch } from "../../model/entities/entries.js";
+import { entryModel } from "../../model/entities/entries.js";
 import { calendarDate, id, longText, scale, text } from "../../model/fields.js";
 import type { JournalEntryRow } from "../../model/rows.js";
 import { searchTerms } from "../../model/text.js";
 import { validate } from "../../model/validate.js";
 import type { StoreContext } from "../context.js";
-import {
-  createRow,
-  deleteRow,
-  getLive,
-  listRows,
-  pageFields,
-  patchRow,
-  toEntity,
-  type DeleteOptions,
-  type Entity,
-  type ListResult,
-  type PageOptions,
-  type UpdateOptions,
-} from "../crud.js";
+import { basicRepository, type BasicRepository } from "../basic-repository.js";
+import { listRows, pageFields, type Entity, type ListResult } from "../crud.js";
 
 /** A journal entry. */
 export type JournalEntry = Entity<JournalEntryRow>;
@@ -59,11 +47,7 @@ export type ListEntriesOptions = z.input<typeof listSchema>;
 export type SearchEntriesOptions = z.input<typeof searchSchema>;
 
 /** The journal entries repository. */
-export interface EntriesRepository {
-  create(input: CreateEntryInput): Promise<JournalEntry>;
-  get(id: string): Promise<JournalEntry | null>;
-  update(id: string, patch: EntryPatch, options?: UpdateOptions): Promise<JournalEntry>;
-  delete(id: string, options?: DeleteOptions): Promise<void>;
+export interface EntriesRepository extends BasicRepository<"journalEntries", typeof entryModel.createSchema, typeof entryModel.patchSchema> {
   list(options: ListEntriesOptions): Promise<ListResult<JournalEntry>>;
   search(options: SearchEntriesOptions): Promise<ListResult<JournalEntry>>;
 }
@@ -72,17 +56,7 @@ export interface EntriesRepository {
 export function entriesRepository(ctx: StoreContext): EntriesRepository {
   const collection = "journalEntries";
   return {
-    async create(input) {
-      return toEntity(await createRow(ctx, entryModel, input));
-    },
-    async get(id) {
-      const row = await getLive(ctx, collection, id);
-      return row ? toEntity(row) : null;
-    },
-    async update(id, patch, options) {
-      return toEntity(await patchRow(ctx, entryModel, id, patch, options));
-    },
-    delete: (id, options) => deleteRow(ctx, collection, id, options),
+    ...basicRepository(ctx, entryModel),
     async list(options) {
       const o = validate(collection, listSchema, options);
       const where: Filter[] = [{ field: "userId", op: "eq", value: o.userId }];

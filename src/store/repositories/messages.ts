@@ -1,25 +1,13 @@
 import { z } from "zod";
 import { ConflictError, NotFoundError } from "../../errors.js";
 import { messageModel, sessionModel } from "../../model/entities/index.js";
-import type { AppendMessageInput, MessagePatch } from "../../model/entities/messages.js";
+import type { AppendMessageInput } from "../../model/entities/messages.js";
 import { id } from "../../model/fields.js";
 import type { MessageRow } from "../../model/rows.js";
 import { validate } from "../../model/validate.js";
 import { atomically, type StoreContext } from "../context.js";
-import {
-  buildRow,
-  deleteRow,
-  getLive,
-  listRows,
-  pageFields,
-  patchRow,
-  successor,
-  toEntity,
-  type DeleteOptions,
-  type Entity,
-  type ListResult,
-  type UpdateOptions,
-} from "../crud.js";
+import { basicRepository, type BasicRepository } from "../basic-repository.js";
+import { buildRow, listRows, pageFields, successor, toEntity, type Entity, type ListResult } from "../crud.js";
 
 /** A chat message. */
 export type Message = Entity<MessageRow>;
@@ -35,7 +23,8 @@ const listSchema = z.strictObject({
 export type ListMessagesOptions = z.input<typeof listSchema>;
 
 /** The messages repository. */
-export interface MessagesRepository {
+export interface MessagesRepository
+  extends Omit<BasicRepository<"messages", typeof messageModel.createSchema, typeof messageModel.patchSchema>, "create"> {
   /**
    * Appends a message to a live session: assigns the next sequence number and, in the same
    * transaction, updates the session's `messageCount` and `lastMessageAt`. Concurrent appends
@@ -44,15 +33,13 @@ export interface MessagesRepository {
   append(input: AppendMessageInput): Promise<Message>;
   /** Same as {@link MessagesRepository.append}. */
   create(input: AppendMessageInput): Promise<Message>;
-  get(id: string): Promise<Message | null>;
-  update(id: string, patch: MessagePatch, options?: UpdateOptions): Promise<Message>;
-  delete(id: string, options?: DeleteOptions): Promise<void>;
   list(options: ListMessagesOptions): Promise<ListResult<Message>>;
 }
 
 /** Builds the messages repository over a store context. */
 export function messagesRepository(ctx: StoreContext): MessagesRepository {
   const collection = "messages";
+  const basic = basicRepository(ctx, messageModel);
   const appendOnce = (input: AppendMessageInput) =>
     atomically(ctx, async (tx) => {
       const draft = buildRow(tx, messageModel, input);
@@ -81,14 +68,9 @@ export function messagesRepository(ctx: StoreContext): MessagesRepository {
   return {
     append,
     create: append,
-    async get(id) {
-      const row = await getLive(ctx, collection, id);
-      return row ? toEntity(row) : null;
-    },
-    async update(id, patch, options) {
-      return toEntity(await patchRow(ctx, messageModel, id, patch, options));
-    },
-    delete: (id, options) => deleteRow(ctx, collection, id, options),
+    get: basic.get,
+    update: basic.update,
+    delete: basic.delete,
     async list(options) {
       const o = validate(collection, listSchema, options);
       return listRows(

@@ -1,25 +1,12 @@
 import { z } from "zod";
 import type { Filter } from "../../backend.js";
-import {
-  migrationLogModel,
-  type CreateMigrationLogInput,
-  type MigrationLogPatch,
-} from "../../model/entities/migration-logs.js";
+import { migrationLogModel } from "../../model/entities/migration-logs.js";
 import { text } from "../../model/fields.js";
 import type { MigrationLogRow } from "../../model/rows.js";
 import { validate } from "../../model/validate.js";
 import type { StoreContext } from "../context.js";
-import {
-  createRow,
-  getLive,
-  listRows,
-  pageFields,
-  patchRow,
-  toEntity,
-  type Entity,
-  type ListResult,
-  type UpdateOptions,
-} from "../crud.js";
+import { basicRepository, type BasicRepository } from "../basic-repository.js";
+import { listRows, pageFields, type Entity, type ListResult } from "../crud.js";
 
 /** A record of one sync run (backfill, compare, repair) on this store. */
 export type MigrationLog = Entity<MigrationLogRow>;
@@ -34,27 +21,19 @@ const listSchema = z.strictObject({
 export type ListMigrationLogsOptions = z.input<typeof listSchema>;
 
 /** The migration logs repository: operational records local to each store, never replicated. */
-export interface MigrationLogsRepository {
-  create(input: CreateMigrationLogInput): Promise<MigrationLog>;
-  get(id: string): Promise<MigrationLog | null>;
-  update(id: string, patch: MigrationLogPatch, options?: UpdateOptions): Promise<MigrationLog>;
+export interface MigrationLogsRepository
+  extends Omit<BasicRepository<"migrationLogs", typeof migrationLogModel.createSchema, typeof migrationLogModel.patchSchema>, "delete"> {
   list(options?: ListMigrationLogsOptions): Promise<ListResult<MigrationLog>>;
 }
 
 /** Builds the migration logs repository over a store context. */
 export function migrationLogsRepository(ctx: StoreContext): MigrationLogsRepository {
   const collection = "migrationLogs";
+  const basic = basicRepository(ctx, migrationLogModel);
   return {
-    async create(input) {
-      return toEntity(await createRow(ctx, migrationLogModel, input));
-    },
-    async get(id) {
-      const row = await getLive(ctx, collection, id);
-      return row ? toEntity(row) : null;
-    },
-    async update(id, patch, options) {
-      return toEntity(await patchRow(ctx, migrationLogModel, id, patch, options));
-    },
+    create: basic.create,
+    get: basic.get,
+    update: basic.update,
     async list(options = {}) {
       const o = validate(collection, listSchema, options);
       const where: Filter[] = [];

@@ -1,23 +1,12 @@
 import { z } from "zod";
 import type { Filter } from "../../backend.js";
-import { sessionModel, type CreateSessionInput, type SessionPatch } from "../../model/entities/sessions.js";
+import { sessionModel } from "../../model/entities/sessions.js";
 import { id } from "../../model/fields.js";
 import type { ChatSessionRow } from "../../model/rows.js";
 import { validate } from "../../model/validate.js";
 import type { StoreContext } from "../context.js";
-import {
-  createRow,
-  deleteRow,
-  getLive,
-  listRows,
-  pageFields,
-  patchRow,
-  toEntity,
-  type DeleteOptions,
-  type Entity,
-  type ListResult,
-  type UpdateOptions,
-} from "../crud.js";
+import { basicRepository, type BasicRepository } from "../basic-repository.js";
+import { listRows, pageFields, type Entity, type ListResult } from "../crud.js";
 
 /** An AI chat session. */
 export type ChatSession = Entity<ChatSessionRow>;
@@ -35,11 +24,7 @@ const listSchema = z.strictObject({
 export type ListSessionsOptions = z.input<typeof listSchema>;
 
 /** The chat sessions repository. Deleting a session deletes its messages. */
-export interface SessionsRepository {
-  create(input: CreateSessionInput): Promise<ChatSession>;
-  get(id: string): Promise<ChatSession | null>;
-  update(id: string, patch: SessionPatch, options?: UpdateOptions): Promise<ChatSession>;
-  delete(id: string, options?: DeleteOptions): Promise<void>;
+export interface SessionsRepository extends BasicRepository<"chatSessions", typeof sessionModel.createSchema, typeof sessionModel.patchSchema> {
   list(options: ListSessionsOptions): Promise<ListResult<ChatSession>>;
 }
 
@@ -47,17 +32,7 @@ export interface SessionsRepository {
 export function sessionsRepository(ctx: StoreContext): SessionsRepository {
   const collection = "chatSessions";
   return {
-    async create(input) {
-      return toEntity(await createRow(ctx, sessionModel, input));
-    },
-    async get(id) {
-      const row = await getLive(ctx, collection, id);
-      return row ? toEntity(row) : null;
-    },
-    async update(id, patch, options) {
-      return toEntity(await patchRow(ctx, sessionModel, id, patch, options));
-    },
-    delete: (id, options) => deleteRow(ctx, collection, id, options),
+    ...basicRepository(ctx, sessionModel),
     async list(options) {
       const o = validate(collection, listSchema, options);
       const where: Filter[] = [{ field: "userId", op: "eq", value: o.userId }];
