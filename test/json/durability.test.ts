@@ -30,15 +30,18 @@ function checkDurableOrder(all: readonly FsCall[], dir: string): string[] {
       if (m < 0 || !synced(dir, m, i)) problems.push(`unlink of ${basename(call.path)} before the manifest is durable`);
     }
     if (call.op !== "ack") return;
+    // A row's ack needs the write that holds it; any other ack (compaction), every write before it.
     const written = new Map<string, number>();
     calls.slice(0, i).forEach((c, j) => {
-      if (c.op === "write") written.set(c.path, j);
+      if (c.op === "write" && (call.text === undefined || c.text?.includes(call.text))) written.set(c.path, j);
     });
+    if (call.text !== undefined && written.size === 0) problems.push(`ack ${call.path}: no write holds ${call.text}`);
     for (const [path, j] of written) {
       const renamedAway = calls.slice(j, i).some((c) => c.op === "rename" && c.path === path);
       if (!renamedAway && !synced(path, j, i)) problems.push(`ack ${call.path} before ${basename(path)} was fsynced`);
     }
     calls.slice(0, i).forEach((c, j) => {
+      if (call.text !== undefined && c.op === "open" && !written.has(c.path)) return;
       const entry = (c.op === "open" && c.creates) || c.op === "rename";
       const parent = c.op === "rename" ? dirname(c.to!) : dirname(c.path);
       if (!entry || parent !== dir) return;
@@ -60,24 +63,28 @@ afterEach(async () => {
 describe("json backend: durable order (write, fsync, rename, directory fsync)", () => {
   it("holds for the first write, appends, a reopen, compaction and close", async () => {
     const { fs, calls } = recordingFs();
-    const ack = (what: string) => calls.push({ op: "ack", path: what });
-    let backend = jsonFileBackend({ dir, fs });
+    const ack = (what: string, id?: string) => calls.push({ op: "ack", path: what, ...(id ? { text: id } : {}) });
+    let backend = jsonFileBackend({ dir, fs, segmentBytes: 8 * 1024 });
     const user = await backend.insert("users", makeUser(1));
-    ack("first write");
-    await Promise.all([1, 2, 3, 4].map((n) => backend.insert("journalEntries", makeEntry(n, user.id)).then(() => ack(`entry ${n}`))));
+    ack("first write", user.id);
+    for (let round = 0; round < 3; round++) {
+      const batch = [1, 2, 3, 4].map((n) => makeEntry(round * 10 + n, user.id, {}, 1500));
+      await Promise.all(batch.map((e) => backend.insert("journalEntries", e).then(() => ack(`entry ${e.title}`, e.id))));
+    }
     await backend.compact();
     ack("compaction");
-    await backend.insert("journalEntries", makeEntry(5, user.id));
-    ack("after compaction");
+    const fifth = await backend.insert("journalEntries", makeEntry(5, user.id));
+    ack("after compaction", fifth.id);
     await backend.close();
     backend = jsonFileBackend({ dir, fs });
-    await backend.insert("journalEntries", makeEntry(6, user.id));
-    ack("after reopen");
+    const sixth = await backend.insert("journalEntries", makeEntry(6, user.id));
+    ack("after reopen", sixth.id);
     await backend.compact();
     ack("second compaction");
     await backend.close();
 
     expect(calls.filter((c) => c.op === "rename").length).toBeGreaterThanOrEqual(4);
+    expect(calls.filter((c) => c.op === "open" && c.creates && c.path.includes("log-")).length).toBeGreaterThanOrEqual(4); // segments rolled
     expect(calls.some((c) => c.op === "unlink")).toBe(true);
     expect(checkDurableOrder(calls, dir)).toEqual([]);
   });
@@ -86,8 +93,8 @@ describe("json backend: durable order (write, fsync, rename, directory fsync)", 
     const { fs, calls } = recordingFs();
     const skipping = { ...fs, fsync: async (fd: number) => fs.fsync(fd).then(() => void calls.pop()) };
     const backend = jsonFileBackend({ dir, fs: skipping });
-    await backend.insert("users", makeUser(1));
-    calls.push({ op: "ack", path: "first write" });
+    const user = await backend.insert("users", makeUser(1));
+    calls.push({ op: "ack", path: "first write", text: user.id });
     await backend.close();
     expect(checkDurableOrder(calls, dir).join("\n")).toMatch(/directory entry/);
   });

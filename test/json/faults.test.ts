@@ -23,7 +23,7 @@ let caseNo = 0;
 beforeAll(async () => {
   root = await tempDir("journal-faults-");
   seeded = join(root, "seeded");
-  const b = jsonFileBackend({ dir: seeded });
+  const b = jsonFileBackend({ dir: seeded, segmentBytes: 64 * 1024 });
   await b.insert("users", user);
   for (const e of base) await b.insert("journalEntries", e);
   await b.close();
@@ -50,7 +50,7 @@ async function idsIn(dir: string): Promise<string[]> {
 async function countCalls(template: string | null, act: (b: ReturnType<typeof jsonFileBackend>) => Promise<unknown>): Promise<number> {
   const dir = await copyOf(template);
   const { fs, control } = faultyFs();
-  const b = jsonFileBackend({ dir, fs });
+  const b = jsonFileBackend({ dir, fs, segmentBytes: 64 * 1024 });
   await b.ready();
   control.arm(Number.POSITIVE_INFINITY, "EIO", false);
   await act(b);
@@ -81,7 +81,7 @@ describe("json backend: file-system faults", () => {
             const label = `call ${n}/${total}, ${code}, ${persistent ? "persistent" : "once"}`;
             const dir = await copyOf(scenario.template());
             const { fs, control } = faultyFs();
-            const b = jsonFileBackend({ dir, fs });
+            const b = jsonFileBackend({ dir, fs, segmentBytes: 64 * 1024 });
             await b.ready();
             control.arm(n, code, persistent);
             const error = await write(b).then(() => null, (e: unknown) => e);
@@ -108,7 +108,7 @@ describe("json backend: file-system faults", () => {
     for (const code of CODES) {
       const dir = await copyOf(seeded);
       const { fs, control } = faultyFs();
-      const b = jsonFileBackend({ dir, fs });
+      const b = jsonFileBackend({ dir, fs, segmentBytes: 64 * 1024 });
       await b.ready();
       control.arm(2, code, true); // the fsync of the append
       await expect(b.insert("journalEntries", failed)).rejects.toBeInstanceOf(JournalStoreError);
@@ -129,7 +129,7 @@ describe("json backend: file-system faults", () => {
           const label = `compaction call ${n}/${total}, ${code}, ${persistent ? "persistent" : "once"}`;
           const dir = await copyOf(seeded);
           const { fs, control } = faultyFs();
-          const b = jsonFileBackend({ dir, fs });
+          const b = jsonFileBackend({ dir, fs, segmentBytes: 64 * 1024 });
           await b.insert("journalEntries", failed);
           control.arm(n, code, persistent);
           const error = await b.compact().then(() => null, (e: unknown) => e);

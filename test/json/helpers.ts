@@ -91,6 +91,8 @@ export interface FsCall {
   to?: string;
   /** For `open`: true when the call may create the file. */
   creates?: boolean;
+  /** For small `write`s: the text written. For `ack`: the id of the row acknowledged. */
+  text?: string;
 }
 
 /** An fs layer that records every successful call, in completion order, with the path behind every fd. */
@@ -118,7 +120,8 @@ export function recordingFs(base: FsLayer = realFs): { fs: FsLayer; calls: FsCal
       paths.delete(fd);
     },
     read: (fd, b, o, l, p) => done({ op: "read", path: at(fd) }, base.read(fd, b, o, l, p)),
-    write: (fd, b, o, l) => done({ op: "write", path: at(fd) }, base.write(fd, b, o, l)),
+    write: (fd, b, o, l, p) =>
+      done({ op: "write", path: at(fd), ...(l < 1 << 20 ? { text: Buffer.from(b.buffer, b.byteOffset + o, l).toString("utf8") } : {}) }, base.write(fd, b, o, l, p)),
     fsync: (fd) => done({ op: "fsync", path: at(fd) }, base.fsync(fd)),
     fdatasync: (fd) => done({ op: "fdatasync", path: at(fd) }, base.fdatasync(fd)),
     fchmod: (fd, m) => done({ op: "fchmod", path: at(fd) }, base.fchmod(fd, m)),

@@ -12,10 +12,12 @@ export const FILE_MODE = 0o600;
 /** Mode of the store directory and the lock directory. */
 export const DIR_MODE = 0o700;
 
-/** Writes all of `data` at the file position, looping over short writes. */
-export async function writeAll(fs: FsLayer, fd: number, data: Uint8Array): Promise<void> {
+/** Writes all of `data` at `position` (default: the file position), looping over short writes. */
+export async function writeAll(fs: FsLayer, fd: number, data: Uint8Array, position: number | null = null): Promise<void> {
   let offset = 0;
-  while (offset < data.length) offset += await fs.write(fd, data, offset, data.length - offset);
+  while (offset < data.length) {
+    offset += await fs.write(fd, data, offset, data.length - offset, position === null ? null : position + offset);
+  }
 }
 
 /** Makes the entries of `dir` (files created, renamed or removed in it) durable. */
@@ -29,8 +31,8 @@ export async function fsyncDir(fs: FsLayer, dir: string): Promise<void> {
 }
 
 /** Creates a new file (which must not exist) with mode 0600 and returns its descriptor. */
-export async function createFile(fs: FsLayer, path: string, append = false): Promise<number> {
-  const fd = await fs.open(path, append ? FLAGS.createAppend : FLAGS.create, FILE_MODE);
+export async function createFile(fs: FsLayer, path: string): Promise<number> {
+  const fd = await fs.open(path, FLAGS.create, FILE_MODE);
   try {
     await fs.fchmod(fd, FILE_MODE);
   } catch (error) {

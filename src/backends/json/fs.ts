@@ -11,8 +11,8 @@ export interface FsLayer {
   close(fd: number): Promise<void>;
   /** Reads up to `length` bytes at `position`; resolves with the count read (0 at end of file). */
   read(fd: number, buffer: Uint8Array, offset: number, length: number, position: number): Promise<number>;
-  /** Writes at the file position (append mode) or at `position`; may write fewer bytes than asked. */
-  write(fd: number, buffer: Uint8Array, offset: number, length: number): Promise<number>;
+  /** Writes at `position` (null: the file position); may write fewer bytes than asked. */
+  write(fd: number, buffer: Uint8Array, offset: number, length: number, position: number | null): Promise<number>;
   fsync(fd: number): Promise<void>;
   fdatasync(fd: number): Promise<void>;
   fchmod(fd: number, mode: number): Promise<void>;
@@ -30,9 +30,10 @@ export const FLAGS = {
   read: nodeFs.constants.O_RDONLY,
   /** A new file, which must not exist. */
   create: nodeFs.constants.O_WRONLY | nodeFs.constants.O_CREAT | nodeFs.constants.O_EXCL,
-  /** A new append-only file (log segments), which must not exist. */
-  createAppend: nodeFs.constants.O_WRONLY | nodeFs.constants.O_CREAT | nodeFs.constants.O_EXCL | nodeFs.constants.O_APPEND,
 } as const;
+
+/** Writes up to this size are made inline (see realFs.write). */
+const SYNC_WRITE_BYTES = 64 * 1024;
 
 function call<T>(fn: (cb: (err: NodeJS.ErrnoException | null, value: T) => void) => void): Promise<T> {
   return new Promise<T>((resolve, reject) => fn((err, value) => (err ? reject(err) : resolve(value))));
@@ -44,7 +45,18 @@ export const realFs: FsLayer = {
   close: (fd) => call((cb) => nodeFs.close(fd, (err) => cb(err, undefined))),
   read: (fd, buffer, offset, length, position) =>
     call((cb) => nodeFs.read(fd, buffer, offset, length, position, (err, n) => cb(err, n))),
-  write: (fd, buffer, offset, length) => call((cb) => nodeFs.write(fd, buffer, offset, length, null, (err, n) => cb(err, n))),
+  write: (fd, buffer, offset, length, position) => {
+    // A small write only copies into the page cache: doing it inline saves a thread-pool round
+    // trip on every commit. Large writes (snapshots, segment preallocation) stay asynchronous.
+    if (length <= SYNC_WRITE_BYTES) {
+      try {
+        return Promise.resolve(nodeFs.writeSync(fd, buffer, offset, length, position));
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    }
+    return call((cb) => nodeFs.write(fd, buffer, offset, length, position, (err, n) => cb(err, n)));
+  },
   fsync: (fd) => call((cb) => nodeFs.fsync(fd, (err) => cb(err, undefined))),
   fdatasync: (fd) => call((cb) => nodeFs.fdatasync(fd, (err) => cb(err, undefined))),
   fchmod: (fd, mode) => call((cb) => nodeFs.fchmod(fd, mode, (err) => cb(err, undefined))),

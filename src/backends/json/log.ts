@@ -45,6 +45,8 @@ export interface LogStart {
 /** Largest single group write; a longer queue goes out in several groups. */
 const MAX_GROUP_BYTES = 16 * 1024 * 1024;
 
+
+
 /** Appends committed transactions to the current segment; see the file comment. */
 export class LogWriter {
   /** Last transaction number handed out. */
@@ -76,6 +78,13 @@ export class LogWriter {
     private readonly limits: SizeLimits,
     private readonly point: (name: string) => void,
     start: LogStart,
+    /**
+     * Bytes a new segment is created with (header, then zeros), fsynced once. Appends then
+     * overwrite zeros inside the file, so an fdatasync flushes data only, not a new file size and
+     * extent map. A group that does not fit starts the next segment. Readers see the zeros as an
+     * incomplete last line, which they drop.
+     */
+    private readonly segmentBytes: number,
   ) {
     this.lastTx = start.lastTx;
     this.tail = start.tail;
@@ -144,11 +153,12 @@ export class LogWriter {
           await this.beforeFirstWrite(group[0]!.tx);
           this.beforeFirstWrite = null;
         }
-        if (!this.segment) await this.openSegment(group[0]!.tx);
-        const seg = this.segment!;
         const last = group.length - 1;
         const data = Buffer.from(group.map((q, i) => closeLine(q.body, i === last ? group[0]!.tx : undefined)).join(""), "utf8");
-        await writeAll(this.fs, seg.fd, data);
+        if (this.segment && this.segment.offset + data.length > this.segmentBytes) await this.abandon();
+        if (!this.segment) await this.openSegment(group[0]!.tx);
+        const seg = this.segment!;
+        await writeAll(this.fs, seg.fd, data, seg.offset);
         this.point("log:written");
         await this.fs.fdatasync(seg.fd);
         seg.offset += data.length;
@@ -190,10 +200,12 @@ export class LogWriter {
   private async openSegment(firstTx: number): Promise<void> {
     const number = this.nextSegment++;
     const path = join(this.dir, segmentName(number));
-    const fd = await createFile(this.fs, path, true);
+    const fd = await createFile(this.fs, path);
     const header = Buffer.from(encodeSegmentHeader({ segment: number, firstTx, prev: this.tail }), "utf8");
+    const initial = Buffer.alloc(Math.max(this.segmentBytes, header.length));
+    header.copy(initial);
     try {
-      await writeAll(this.fs, fd, header);
+      await writeAll(this.fs, fd, initial, 0);
       await this.fs.fdatasync(fd);
       this.point("log:segment-written");
       await fsyncDir(this.fs, this.dir);

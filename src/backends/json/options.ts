@@ -14,6 +14,11 @@ export interface JsonFileBackendOptions {
   autoCompact?: boolean;
   /** Log bytes below which auto-compaction never starts (default 64 MiB). */
   compactLogBytes?: number;
+  /**
+   * Size log segments are preallocated to, with zeros, so a commit's fdatasync flushes data and
+   * not file metadata (default 4 MiB); a new segment starts when one is full.
+   */
+  segmentBytes?: number;
   /** Largest serialised row the backend accepts (default 8 MiB); larger writes fail before any byte is written. */
   maxRowBytes?: number;
   /** Largest serialised transaction (default 64 MiB, at most 256 MiB). */
@@ -34,6 +39,7 @@ export const JSON_DEFAULTS = {
   readOnly: false,
   autoCompact: true,
   compactLogBytes: 64 * 1024 * 1024,
+  segmentBytes: 4 * 1024 * 1024,
   maxRowBytes: 8 * 1024 * 1024,
   maxTransactionBytes: 64 * 1024 * 1024,
 } as const;
@@ -47,6 +53,7 @@ export interface ResolvedOptions {
   readOnly: boolean;
   autoCompact: boolean;
   compactLogBytes: number;
+  segmentBytes: number;
   maxRowBytes: number;
   maxTransactionBytes: number;
   fs: FsLayer;
@@ -60,7 +67,7 @@ export function resolveOptions(options: JsonFileBackendOptions): ResolvedOptions
   if (typeof options?.dir !== "string" || options.dir.length === 0 || options.dir.includes("\0")) {
     issues.push({ path: "dir", message: "must be a non-empty path" });
   }
-  const size = (name: "compactLogBytes" | "maxRowBytes" | "maxTransactionBytes", max: number): number => {
+  const size = (name: "compactLogBytes" | "segmentBytes" | "maxRowBytes" | "maxTransactionBytes", max: number): number => {
     const value = options?.[name] ?? JSON_DEFAULTS[name];
     if (!Number.isSafeInteger(value) || value < 1024 || value > max) {
       issues.push({ path: name, message: `must be an integer between 1024 and ${max}` });
@@ -72,6 +79,7 @@ export function resolveOptions(options: JsonFileBackendOptions): ResolvedOptions
     readOnly: options?.readOnly ?? JSON_DEFAULTS.readOnly,
     autoCompact: options?.autoCompact ?? JSON_DEFAULTS.autoCompact,
     compactLogBytes: size("compactLogBytes", Number.MAX_SAFE_INTEGER),
+    segmentBytes: size("segmentBytes", 1024 * 1024 * 1024),
     maxRowBytes: size("maxRowBytes", MAX_LINE_BYTES / 2),
     maxTransactionBytes: size("maxTransactionBytes", MAX_LINE_BYTES / 2),
     fs: options?.fs ?? realFs,

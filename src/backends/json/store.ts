@@ -51,7 +51,7 @@ export class JsonStore {
         nextSegment: state.nextSegment,
         bytes: state.logBytes,
         segments: state.segments,
-      });
+      }, this.o.segmentBytes);
       if (!this.manifest) log.beforeFirstWrite = (firstTx) => this.initialise(firstTx);
       log.onFlushed = () => this.maybeCompact();
       this.log = log;
