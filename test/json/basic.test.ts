@@ -2,7 +2,8 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { jsonFileBackend } from "../../src/backends/json/index.js";
-import { bump, makeEntry, makeUser, removeDir, tempDir } from "./helpers.js";
+import { realFs } from "../../src/backends/json/fs.js";
+import { bump, makeEntry, makeUser, recordingFs, removeDir, tempDir } from "./helpers.js";
 
 let dir: string;
 beforeEach(async () => {
@@ -40,5 +41,53 @@ describe("json backend: basics", () => {
     expect(names.sort()).toContain("manifest.json");
     const manifest = JSON.parse(await readFile(join(dir, "manifest.json"), "utf8"));
     expect(manifest.version).toBe(1);
+  });
+});
+
+describe("json backend: group commit and visibility", () => {
+  it("concurrent writes share fsyncs", async () => {
+    const { fs, calls } = recordingFs();
+    const b = jsonFileBackend({ dir, fs });
+    const user = await b.insert("users", makeUser(1));
+    const before = calls.filter((c) => c.op === "fdatasync").length;
+    await Promise.all(Array.from({ length: 50 }, (_, n) => b.insert("journalEntries", makeEntry(n + 1, user.id))));
+    const syncs = calls.filter((c) => c.op === "fdatasync").length - before;
+    expect(syncs).toBeGreaterThanOrEqual(1);
+    expect(syncs).toBeLessThanOrEqual(10);
+    expect(await b.count("journalEntries")).toBe(50);
+    await b.close();
+  });
+
+  it("readers never see a write before its fsync has returned", async () => {
+    let release!: () => void;
+    let hold = false;
+    const gate = new Promise<void>((r) => (release = r));
+    let syncing!: () => void;
+    const inSync = new Promise<void>((r) => (syncing = r));
+    const fs = {
+      ...realFs,
+      fdatasync: async (fd: number) => {
+        if (hold) {
+          syncing();
+          await gate;
+        }
+        return realFs.fdatasync(fd);
+      },
+    };
+    const b = jsonFileBackend({ dir, fs });
+    const user = await b.insert("users", makeUser(1));
+    hold = true;
+    let acked = false;
+    const write = b.insert("journalEntries", makeEntry(1, user.id)).then(() => (acked = true));
+    await inSync; // the line is written, its fdatasync has not returned
+    let counted: number | null = null;
+    const read = b.count("journalEntries").then((n) => (counted = n));
+    await new Promise((r) => setTimeout(r, 30));
+    expect(acked).toBe(false);
+    expect(counted).toBeNull(); // a read that starts after the commit waits for its fsync
+    release();
+    await Promise.all([write, read]);
+    expect(counted).toBe(1);
+    await b.close();
   });
 });
