@@ -16,7 +16,7 @@ export interface JsonFileBackendOptions {
   compactLogBytes?: number;
   /**
    * Size log segments are preallocated to, with zeros, so a commit's fdatasync flushes data and
-   * not file metadata (default 4 MiB); a new segment starts when one is full.
+   * not file metadata (default 4 MiB, at most 64 MiB); a new segment starts when one is full.
    */
   segmentBytes?: number;
   /** Largest serialised row the backend accepts (default 8 MiB); larger writes fail before any byte is written. */
@@ -79,7 +79,7 @@ export function resolveOptions(options: JsonFileBackendOptions): ResolvedOptions
     readOnly: options?.readOnly ?? JSON_DEFAULTS.readOnly,
     autoCompact: options?.autoCompact ?? JSON_DEFAULTS.autoCompact,
     compactLogBytes: size("compactLogBytes", Number.MAX_SAFE_INTEGER),
-    segmentBytes: size("segmentBytes", 1024 * 1024 * 1024),
+    segmentBytes: size("segmentBytes", 64 * 1024 * 1024),
     maxRowBytes: size("maxRowBytes", MAX_LINE_BYTES / 2),
     maxTransactionBytes: size("maxTransactionBytes", MAX_LINE_BYTES / 2),
     fs: options?.fs ?? realFs,

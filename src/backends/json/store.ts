@@ -9,6 +9,9 @@ import { ioError, LogWriter } from "./log.js";
 import { MAX_LINE_BYTES, type ResolvedOptions } from "./options.js";
 import type { Manifest } from "./format.js";
 
+/** Segments since the snapshot that trigger a compaction even when the log is small (each open starts one). */
+const MAX_SEGMENTS = 1000;
+
 /**
  * The JSON-file store's lifecycle around one {@link Engine}: open (lock, load), persist (the log),
  * compaction (manual and in the background) and close. The Backend in `index.ts` is a thin
@@ -123,7 +126,7 @@ export class JsonStore {
     const log = this.log;
     if (!log || !this.o.autoCompact || this.compaction || this.closing || !this.manifest) return;
     const threshold = Math.max(this.o.compactLogBytes, this.snapshotBytes, this.nextAutoCompactBytes);
-    if (log.bytes < threshold && log.segments < 64) return;
+    if (log.bytes < threshold && log.segments < MAX_SEGMENTS) return;
     this.compact().then(
       () => (this.nextAutoCompactBytes = 0),
       (error: Error) => {
