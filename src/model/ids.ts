@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from "node:crypto";
+import { createHash, randomFillSync } from "node:crypto";
 
 /** A lowercase, hyphenated UUID: the only id form a backend ever sees. */
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -19,17 +19,35 @@ let counter = 0;
  * later and B-tree inserts stay local. Within one millisecond a 12-bit counter keeps them ordered.
  */
 export function uuidv7(now: number = Date.now()): string {
-  const bytes = randomBytes(16);
+  const bytes = random16();
   if (now === lastMs) counter = (counter + 1) & 0xfff;
   else {
     lastMs = now;
-    counter = bytes.readUInt16BE(6) & 0x7ff;
+    counter = ((bytes[6]! << 8) | bytes[7]!) & 0x7ff;
   }
   bytes.writeUIntBE(now, 0, 6);
   bytes[6] = 0x70 | (counter >> 8);
   bytes[7] = counter & 0xff;
-  bytes[8] = 0x80 | ((bytes[8] ?? 0) & 0x3f);
+  bytes[8] = 0x80 | (bytes[8]! & 0x3f);
   return format(bytes);
+}
+
+/**
+ * 16 fresh random bytes, cut from a pool refilled 4 KiB at a time: one call into the CSPRNG per
+ * 256 ids instead of one per id (the per-call cost dominated id generation on the hot insert path).
+ * The returned view is overwritten by later calls; callers consume it at once.
+ */
+const POOL_SIZE = 4096;
+const pool = Buffer.alloc(POOL_SIZE);
+let poolOffset = POOL_SIZE;
+function random16(): Buffer {
+  if (poolOffset + 16 > POOL_SIZE) {
+    randomFillSync(pool);
+    poolOffset = 0;
+  }
+  const view = pool.subarray(poolOffset, poolOffset + 16);
+  poolOffset += 16;
+  return view;
 }
 
 /** The namespace of ids this package derives from natural keys (a fixed, random UUID). */

@@ -26,11 +26,11 @@ describe("migrate()", () => {
     const db = await createTestDatabase();
     try {
       const first = await migrate(db.url);
-      expect(first.applied).toEqual(["0000_extensions_and_schema", "0001_tables"]);
+      expect(first.applied).toEqual(["0000_extensions_and_schema", "0001_tables", "0002_gin_fastupdate_off"]);
       expect((await migrate(db.url)).applied).toEqual([]);
       await withClient(db.url, async (c) => {
         const recorded = await c.query(`SELECT count(*)::int AS n FROM journal_store.__migrations`);
-        expect(recorded.rows[0].n).toBe(2);
+        expect(recorded.rows[0].n).toBe(3);
         // The host app's drizzle history (schema "drizzle") is left alone, and nothing lands in public.
         const schemas = await c.query(`SELECT nspname FROM pg_namespace WHERE nspname IN ('drizzle', 'journal_store')`);
         expect(schemas.rows.map((r) => r.nspname)).toEqual(["journal_store"]);
@@ -38,6 +38,16 @@ describe("migrate()", () => {
         expect(publicTables.rows[0].n).toBe(0);
         const trgm = await c.query(`SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm'`);
         expect(trgm.rowCount).toBe(1);
+        // The GIN indexes written on every insert keep no pending list (no merge bursts on insert).
+        const gin = await c.query(
+          `SELECT c.relname, c.reloptions FROM pg_class c JOIN pg_am a ON a.oid = c.relam
+           WHERE a.amname = 'gin' AND c.relnamespace = 'journal_store'::regnamespace ORDER BY c.relname`,
+        );
+        expect(gin.rows).toEqual(
+          ["journal_entries_search_text_trgm", "journal_entries_tags", "psychology_content_search_text_trgm", "psychology_content_tags"].map(
+            (relname) => ({ relname, reloptions: ["fastupdate=false"] }),
+          ),
+        );
       });
     } finally {
       await db.drop();
@@ -48,9 +58,9 @@ describe("migrate()", () => {
     const db = await createTestDatabase();
     try {
       const results = await Promise.all(Array.from({ length: 6 }, () => migrate(db.url)));
-      expect(results.flatMap((r) => r.applied).sort()).toEqual(["0000_extensions_and_schema", "0001_tables"]);
+      expect(results.flatMap((r) => r.applied).sort()).toEqual(["0000_extensions_and_schema", "0001_tables", "0002_gin_fastupdate_off"]);
       await withClient(db.url, async (c) => {
-        expect((await c.query(`SELECT count(*)::int AS n FROM journal_store.__migrations`)).rows[0].n).toBe(2);
+        expect((await c.query(`SELECT count(*)::int AS n FROM journal_store.__migrations`)).rows[0].n).toBe(3);
       });
     } finally {
       await db.drop();
@@ -61,7 +71,7 @@ describe("migrate()", () => {
     const db = await createTestDatabase();
     const pool = new pg.Pool({ connectionString: db.url, max: 2 });
     try {
-      expect((await migrate(pool)).applied).toHaveLength(2);
+      expect((await migrate(pool)).applied).toHaveLength(3);
       expect((await migrate(drizzleNodePg({ client: pool }))).applied).toEqual([]);
       expect((await pool.query("SELECT 1 AS one")).rows[0].one).toBe(1);
     } finally {
@@ -73,7 +83,7 @@ describe("migrate()", () => {
   it("accepts a PGlite drizzle database", async () => {
     const client = new PGlite({ extensions: { pg_trgm } });
     try {
-      expect((await migrate(drizzlePglite({ client }))).applied).toHaveLength(2);
+      expect((await migrate(drizzlePglite({ client }))).applied).toHaveLength(3);
       expect((await migrate(drizzlePglite({ client }))).applied).toEqual([]);
     } finally {
       await client.close();
@@ -83,7 +93,7 @@ describe("migrate()", () => {
   it("takes a migrationsFolder override, and fails clearly when it holds no migrations", async () => {
     const db = await createTestDatabase();
     try {
-      expect((await migrate(db.url, { migrationsFolder: defaultMigrationsFolder() })).applied).toHaveLength(2);
+      expect((await migrate(db.url, { migrationsFolder: defaultMigrationsFolder() })).applied).toHaveLength(3);
       await expect(migrate(db.url, { migrationsFolder: "/nonexistent/journal-store-drizzle" })).rejects.toThrow();
     } finally {
       await db.drop();

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { type SQL, fillPlaceholders, sql } from "drizzle-orm";
 import type { Filter, OrderBy, QuerySpec } from "../../backend.js";
 import { decodeCursor } from "../../cursor.js";
@@ -167,10 +168,15 @@ function count(e: Emit, info: TableInfo, filters: readonly Filter[] = []): SQL {
 }
 
 const MAX_SHAPES = 1000;
-const shapes = new Map<string, Compiled>();
+const shapes = new Map<string, Compiled & { name: string }>();
+
+/** A query to run as a named prepared statement: its name is derived from its text. */
+export interface NamedCompiled extends Compiled {
+  name: string;
+}
 
 /** Collects values and shape, then compiles once per shape; returns text and positional params. */
-function cached(info: TableInfo, walk: (e: Emit) => SQL): Compiled {
+function cached(info: TableInfo, walk: (e: Emit) => SQL): NamedCompiled {
   const values: unknown[] = [];
   const key: string[] = [info.collection];
   walk(collecting(values, key));
@@ -178,20 +184,23 @@ function cached(info: TableInfo, walk: (e: Emit) => SQL): Compiled {
   let compiled = shapes.get(k);
   if (!compiled) {
     if (shapes.size >= MAX_SHAPES) shapes.clear();
-    compiled = compile(walk(building()));
+    const c = compile(walk(building()));
+    // The same text always gets the same name, so a shape compiled again after the cache was
+    // cleared reuses the statement each connection already prepared.
+    compiled = { ...c, name: `journal_store_q_${createHash("sha256").update(c.text).digest("hex").slice(0, 24)}` };
     shapes.set(k, compiled);
   }
   const byName: Record<string, unknown> = {};
   values.forEach((v, i) => (byName[`p${i}`] = v));
-  return { text: compiled.text, params: fillPlaceholders(compiled.params, byName) };
+  return { text: compiled.text, params: fillPlaceholders(compiled.params, byName), name: compiled.name };
 }
 
 /** The page query: live rows, filters, after the cursor, ordered, `limit + 1` rows to see a next page. */
-export function pageQuery(info: TableInfo, spec: QuerySpec, sortable: readonly string[]): Compiled {
+export function pageQuery(info: TableInfo, spec: QuerySpec, sortable: readonly string[]): NamedCompiled {
   return cached(info, (e) => page(e, info, spec, sortable));
 }
 
 /** The count query over live rows. */
-export function countQuery(info: TableInfo, filters: readonly Filter[] = []): Compiled {
+export function countQuery(info: TableInfo, filters: readonly Filter[] = []): NamedCompiled {
   return cached(info, (e) => count(e, info, filters));
 }

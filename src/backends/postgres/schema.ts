@@ -93,8 +93,8 @@ export const journalEntries = journalStore.table(
     index("journal_entries_user_entry_date_id").on(t.userId, t.entryDate, t.id),
     index("journal_entries_user_created_at_id").on(t.userId, t.createdAt, t.id),
     index("journal_entries_user_updated_at_id").on(t.userId, t.updatedAt, t.id),
-    index("journal_entries_tags").using("gin", t.tags),
-    index("journal_entries_search_text_trgm").using("gin", t.searchText.op("gin_trgm_ops")),
+    index("journal_entries_tags").using("gin", t.tags).with({ fastupdate: false }),
+    index("journal_entries_search_text_trgm").using("gin", t.searchText.op("gin_trgm_ops")).with({ fastupdate: false }),
     index("journal_entries_change_seq").on(t.changeSeq),
   ],
 );
@@ -165,8 +165,8 @@ export const psychologyContent = journalStore.table(
   (t) => [
     index("psychology_content_category_created_at_id").on(t.category, t.createdAt, t.id),
     index("psychology_content_created_at_id").on(t.createdAt, t.id),
-    index("psychology_content_tags").using("gin", t.tags),
-    index("psychology_content_search_text_trgm").using("gin", t.searchText.op("gin_trgm_ops")),
+    index("psychology_content_tags").using("gin", t.tags).with({ fastupdate: false }),
+    index("psychology_content_search_text_trgm").using("gin", t.searchText.op("gin_trgm_ops")).with({ fastupdate: false }),
     index("psychology_content_change_seq").on(t.changeSeq),
   ],
 );
