@@ -66,8 +66,8 @@ export class PgOperations implements BackendTransaction {
   query<C extends CollectionName>(collection: C, spec: QuerySpec): Promise<Page<RowTypes[C]>> {
     const info = INFO[collection];
     return this.attempt({ info }, async () => {
-      const { text, params, name } = pageQuery(info, spec, specOf(collection).sortable);
-      const rows = await this.q.query<Stored<RowTypes[C]>>(text, params, name);
+      const q = pageQuery(info, spec, specOf(collection).sortable);
+      const rows = await this.q.query<Stored<RowTypes[C]>>(q.text, q.params, "name" in q ? q.name : undefined);
       const limit = Math.max(0, Math.floor(spec.limit));
       const page = rows.slice(0, limit);
       const last = page[page.length - 1];
@@ -78,8 +78,8 @@ export class PgOperations implements BackendTransaction {
   count(collection: CollectionName, where?: readonly Filter[]): Promise<number> {
     const info = INFO[collection];
     return this.attempt({ info }, async () => {
-      const { text, params, name } = countQuery(info, where);
-      const rows = await this.q.query<{ n: number }>(text, params, name);
+      const q = countQuery(info, where);
+      const rows = await this.q.query<{ n: number }>(q.text, q.params, "name" in q ? q.name : undefined);
       return Number(rows[0]?.n ?? 0);
     });
   }

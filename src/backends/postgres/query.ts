@@ -195,12 +195,27 @@ function cached(info: TableInfo, walk: (e: Emit) => SQL): NamedCompiled {
   return { text: compiled.text, params: fillPlaceholders(compiled.params, byName), name: compiled.name };
 }
 
+/**
+ * True when a query may run as a named prepared statement. After five executions PostgreSQL may
+ * switch a prepared statement to a generic plan, made without the parameter values. That is
+ * harmless for equality and range filters (the owner's B-tree index wins whatever the value), but
+ * a generic plan cannot tell `LIKE '%calm%'` from `LIKE '%a%'` or a rare tag from a common one: it
+ * was seen ANDing the trigram index into a search within one user (26 ms to 1.7 s instead of
+ * ~1 ms). Queries with text search or array filters are therefore planned for their values on
+ * every call (unnamed).
+ */
+function preparable(filters: readonly Filter[] = []): boolean {
+  return filters.every((f) => f.op !== "search" && f.op !== "overlaps" && f.op !== "contains");
+}
+
 /** The page query: live rows, filters, after the cursor, ordered, `limit + 1` rows to see a next page. */
-export function pageQuery(info: TableInfo, spec: QuerySpec, sortable: readonly string[]): NamedCompiled {
-  return cached(info, (e) => page(e, info, spec, sortable));
+export function pageQuery(info: TableInfo, spec: QuerySpec, sortable: readonly string[]): NamedCompiled | Compiled {
+  const q = cached(info, (e) => page(e, info, spec, sortable));
+  return preparable(spec.where) ? q : { text: q.text, params: q.params };
 }
 
 /** The count query over live rows. */
-export function countQuery(info: TableInfo, filters: readonly Filter[] = []): NamedCompiled {
-  return cached(info, (e) => count(e, info, filters));
+export function countQuery(info: TableInfo, filters: readonly Filter[] = []): NamedCompiled | Compiled {
+  const q = cached(info, (e) => count(e, info, filters));
+  return preparable(filters) ? q : { text: q.text, params: q.params };
 }
