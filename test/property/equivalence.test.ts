@@ -1,6 +1,9 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import pg from "pg";
-import { describe, expect, it } from "vitest";
-import { memoryBackend, type Backend } from "../../src/index.js";
+import { afterAll, describe, expect, it } from "vitest";
+import { jsonFileBackend, memoryBackend, type Backend } from "../../src/index.js";
 import { migrate, postgresBackend } from "../../src/backends/postgres/index.js";
 import { TRUNCATE_ALL, useTestDatabase } from "../support/postgres.js";
 import { deterministicStore, dump, randomOps } from "../support/random-ops.js";
@@ -12,7 +15,20 @@ import { deterministicStore, dump, randomOps } from "../support/random-ops.js";
  */
 const url = useTestDatabase(async (u) => void (await migrate(u)));
 
+const dirs: string[] = [];
+afterAll(async () => {
+  for (const dir of dirs) await rm(dir, { recursive: true, force: true });
+});
+
 const targets: { name: string; open(): Promise<Backend> }[] = [
+  {
+    name: "json",
+    async open() {
+      const dir = await mkdtemp(join(tmpdir(), "journal-equivalence-"));
+      dirs.push(dir);
+      return jsonFileBackend({ dir });
+    },
+  },
   {
     name: "postgres",
     async open() {
