@@ -1,10 +1,15 @@
 /**
- * A tour of @journal/store on the in-memory backend: `npm run demo`.
- * Every call here works the same on the JSON-file and PostgreSQL backends.
+ * A tour of @journal/store on the JSON-file backend (today's storage): `npm run demo`.
+ * Every call here works the same on the in-memory and PostgreSQL backends.
  */
-import { ConflictError, ValidationError, createStore, memoryBackend } from "../src/index.js";
+import { mkdtemp, readdir, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { ConflictError, ValidationError, createStore, jsonFileBackend } from "../src/index.js";
 
-const store = createStore({ backend: memoryBackend() });
+const dir = await mkdtemp(join(tmpdir(), "journal-store-demo-"));
+let store = createStore({ backend: jsonFileBackend({ dir }) });
+console.log("JSON store in", dir);
 
 const ada = await store.users.create({ email: "ada@example.com", displayName: "Ada", passwordHash: "argon2id$..." });
 console.log("user created:", ada.id, ada.email, "(password hash hidden:", !("passwordHash" in ada), ")");
@@ -57,6 +62,11 @@ await store
   .catch(() => {});
 console.log("after a rolled-back transaction:", (await store.entries.list({ userId: ada.id })).items.length, "entries");
 
+await store.close();
+store = createStore({ backend: jsonFileBackend({ dir }) });
+console.log("reopened:", (await store.entries.list({ userId: ada.id })).items.length, "entries survived; files:", (await readdir(dir)).join(", "));
+
 await store.users.delete(ada.id);
 console.log("user deleted; entries left:", (await store.entries.list({ userId: ada.id })).items.length, "| tombstone kept for sync:", (await store.backend.get("users", ada.id))?.deleted);
 await store.close();
+await rm(dir, { recursive: true, force: true });
