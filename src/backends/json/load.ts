@@ -1,7 +1,8 @@
 import { join } from "node:path";
 import type { Engine } from "../../engine/engine.js";
 import { BackendError } from "../../errors.js";
-import { COLLECTION_NAMES } from "../../model/collections.js";
+import { Table } from "../../engine/table.js";
+import { COLLECTION_NAMES, specOf } from "../../model/collections.js";
 import type { CollectionName } from "../../model/rows.js";
 import { readSmallFile } from "./durable.js";
 import { CorruptStoreError } from "./errors.js";
@@ -35,7 +36,7 @@ export interface LoadedState {
   segments: number;
 }
 
-/** Thrown inside a load when a file the manifest names vanished (a compaction ran): retry. */
+/** Thrown inside a load when the files changed under a reader (a compaction ran, a segment was being created): retry. */
 class Vanished extends Error {}
 
 /** Options of {@link loadStore}. */
@@ -51,10 +52,14 @@ export async function loadStore(fs: FsLayer, dir: string, engine: Engine, option
     try {
       return await loadOnce(fs, dir, engine, options);
     } catch (error) {
-      if (!(error instanceof Vanished) || attempt >= 20) {
+      // A reader beside a live writer can also catch a group half-written in the page cache,
+      // which reads like a damaged line: it starts over a few times before reporting corruption.
+      const retry = error instanceof Vanished || (options.readOnly && error instanceof CorruptStoreError && attempt < 5);
+      if (!retry || attempt >= 20) {
         if (error instanceof Vanished) throw new BackendError("json", `${dir} kept changing while it was read; try again`);
         throw error;
       }
+      for (const name of COLLECTION_NAMES) engine.tables.set(name, new Table(specOf(name)));
       await new Promise((r) => setTimeout(r, attempt * 5));
     }
   }
@@ -100,6 +105,11 @@ async function loadOnce(fs: FsLayer, dir: string, engine: Engine, options: LoadO
     const segments: SegmentFile[] = [];
     for (const n of numbers) if (n >= manifest.generation) segments.push(await openSegment(fs, dir, n, open));
 
+    // The chain first: a reader beside a live writer may catch a segment while its header is
+    // being written, and must be able to start over before anything is loaded.
+    for (const seg of segments) await readHeader(fs, seg);
+    const offChain = options.readOnly ? () => { throw new Vanished(); } : undefined;
+    const chain = await chainOf(fs, segments, manifest.generation, options.maxLineBytes, offChain);
     let snapshotBytes = 0;
     for (const s of snapshots) {
       const ref = manifest.snapshots[s.collection]!;
@@ -107,8 +117,6 @@ async function loadOnce(fs: FsLayer, dir: string, engine: Engine, options: LoadO
       snapshotBytes += ref.bytes;
     }
     engine.restoreSeq(manifest.seq);
-    for (const seg of segments) await readHeader(fs, seg);
-    const chain = await chainOf(fs, segments, manifest.generation, options.maxLineBytes);
     const replay = await replayChain(fs, chain, engine, manifest.tx, options.maxLineBytes);
     engine.restoreSeq(replay.seq);
     return {

@@ -24,7 +24,7 @@ export interface SegmentFile {
   header: SegmentHeader | null;
   /** Byte offset after the header line. */
   headerEnd: number;
-  /** Complete lines in the file (counted only for segments off the chain). */
+  /** Absolute path, for errors. */
   path: string;
 }
 
@@ -47,7 +47,14 @@ export async function readHeader(fs: FsLayer, seg: SegmentFile): Promise<void> {
  * The segments of the chain in log order, from the last segment with a valid header back to the
  * first whose `prev` lies before `generation`. Segments off the chain must hold no transaction.
  */
-export async function chainOf(fs: FsLayer, segments: readonly SegmentFile[], generation: number, maxLineBytes: number): Promise<SegmentFile[]> {
+export async function chainOf(
+  fs: FsLayer,
+  segments: readonly SegmentFile[],
+  generation: number,
+  maxLineBytes: number,
+  /** Called for a segment off the chain that holds transactions; the default reports corruption. */
+  offChain: (seg: SegmentFile) => never = (seg) => fail(seg.path, "is not on the log chain but holds transactions"),
+): Promise<SegmentFile[]> {
   const byNumber = new Map(segments.map((s) => [s.number, s]));
   const chain: SegmentFile[] = [];
   let cur = [...segments].reverse().find((s) => s.header !== null);
@@ -66,7 +73,7 @@ export async function chainOf(fs: FsLayer, segments: readonly SegmentFile[], gen
     await scanLines(fs, seg.fd, { maxLineBytes, onTooLong: () => fail(seg.path, "holds a line longer than the format allows") }, () => {
       lines++;
     });
-    if (lines > 1) fail(seg.path, "is not on the log chain but holds transactions");
+    if (lines > 1) offChain(seg);
   }
   return chain;
 }
