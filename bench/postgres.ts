@@ -18,6 +18,8 @@
  */
 import { randomBytes } from "node:crypto";
 import { readdirSync, readFileSync } from "node:fs";
+import { cpus } from "node:os";
+import { monitorEventLoopDelay } from "node:perf_hooks";
 import { join } from "node:path";
 import { Worker } from "node:worker_threads";
 import pg from "pg";
@@ -398,6 +400,23 @@ interface StepResult {
   errors: number;
   /** p99 per request kind. */
   kinds: Record<string, number>;
+  /** This process: CPU used (% of one core) and the event loop's worst delay (ms). */
+  cpu: number;
+  loopMax: number;
+  /** Host CPU busy (% of all cores, every process: PostgreSQL, this bench and anything else). */
+  hostCpu: number;
+}
+
+/** Host CPU time counters (all cores): busy and total jiffies. */
+function hostTimes(): { busy: number; total: number } {
+  let busy = 0;
+  let total = 0;
+  for (const c of cpus()) {
+    const t = c.times;
+    busy += t.user + t.nice + t.sys + t.irq;
+    total += t.user + t.nice + t.sys + t.irq + t.idle;
+  }
+  return { busy, total };
 }
 
 async function mixed(): Promise<string> {
@@ -435,6 +454,10 @@ async function mixed(): Promise<string> {
     const warm = start + Math.min(1000, ms / 4);
     const end = start + ms;
     const inflight = new Set<Promise<unknown>>();
+    const loop = monitorEventLoopDelay({ resolution: 1 });
+    loop.enable();
+    const cpu0 = process.cpuUsage();
+    const host0 = hostTimes();
     // Open loop: a ticker thread sleeps until each scheduled start (sub-millisecond, no spinning)
     // and tells this thread how many requests are due; each starts at once and its latency counts
     // from its scheduled start, so any delay in this process (queueing, GC, a busy event loop) counts.
@@ -464,10 +487,24 @@ async function mixed(): Promise<string> {
       ticker.on("error", reject);
     });
     await Promise.all(inflight);
+    loop.disable();
+    const cpu = process.cpuUsage(cpu0);
+    const host1 = hostTimes();
+    const elapsed = now() - start;
     latencies.sort((a, b) => a - b);
     for (const v of Object.values(byKind)) v.sort((a, b) => a - b);
     const kinds = Object.fromEntries(Object.entries(byKind).map(([k, v]) => [k, pct(v, 99)]));
-    return { rate, achieved: latencies.length / ((end - warm) / 1000), p50: pct(latencies, 50), p99: pct(latencies, 99), errors, kinds };
+    return {
+      rate,
+      achieved: latencies.length / ((end - warm) / 1000),
+      p50: pct(latencies, 50),
+      p99: pct(latencies, 99),
+      errors,
+      kinds,
+      cpu: ((cpu.user + cpu.system) / 1000 / elapsed) * 100,
+      loopMax: loop.max / 1e6,
+      hostCpu: ((host1.busy - host0.busy) / Math.max(1, host1.total - host0.total)) * 100,
+    };
   }
 
   await step(500, 1000); // warm caches and connections
@@ -490,7 +527,7 @@ async function mixed(): Promise<string> {
     "60% get by id, 15% latest 20, 10% search within a user, 15% create; open loop at a fixed offered rate; latency from the scheduled start.",
     "",
     table(
-      ["offered req/s", "completed req/s", "p50 ms", "p99 ms", "p99 get / list / search / create", "errors", "p99 <= 10 ms"],
+      ["offered req/s", "completed req/s", "p50 ms", "p99 ms", "p99 get / list / search / create", "errors", "p99 <= 10 ms", "bench CPU (1 core = 100%)", "event loop max delay ms", "host CPU busy (all cores)"],
       results.map((r) => [
         r.rate,
         r.achieved.toFixed(0),
@@ -499,6 +536,9 @@ async function mixed(): Promise<string> {
         ["get", "list", "search", "create"].map((k) => (r.kinds[k] ?? NaN).toFixed(2)).join(" / "),
         r.errors,
         r.p99 <= 10 && r.errors === 0 ? "yes" : "no",
+        `${r.cpu.toFixed(0)}%`,
+        r.loopMax.toFixed(1),
+        `${r.hostCpu.toFixed(0)}%`,
       ]),
     ),
     "",
