@@ -1,23 +1,14 @@
-import type {
-  BackendTransaction,
-  Filter,
-  GetOptions,
-  Page,
-  PurgeResult,
-  QuerySpec,
-  ReplicationOutcome,
-  ScanOptions,
-  Stored,
-} from "../backend.js";
-import { BackendError, ConflictError, JournalStoreError, NotFoundError, ValidationError } from "../errors.js";
-import { COLLECTION_NAMES, childrenOf, specOf } from "../model/collections.js";
-import { isId } from "../model/ids.js";
-import type { AnyRow, CollectionName, RowTypes } from "../model/rows.js";
-import { checkOrderBy } from "./evaluate.js";
-import { assertWritable, missingOwner, replicationDecision, uniqueClash } from "./integrity.js";
+import type { BackendTransaction, Filter, Page, QuerySpec, ScanOptions, Stored } from "../backend.js";
+import { BackendError, JournalStoreError } from "../errors.js";
+import { COLLECTION_NAMES, specOf } from "../model/collections.js";
+import type { CollectionName, RowTypes } from "../model/rows.js";
+import { checkQuery, copy } from "./guards.js";
 import { Mutex } from "./mutex.js";
 import { Table } from "./table.js";
+import { EngineTransaction } from "./transaction.js";
 import { type Layer, View } from "./view.js";
+
+export { EngineTransaction } from "./transaction.js";
 
 /** What one committed transaction changed, in write order: rows written and rows purged (null). */
 export interface CommitSet {
@@ -171,7 +162,7 @@ export class Engine {
    * inside {@link exclusive}: a backend that compacts waits here for the commits already staged).
    */
   async drained(): Promise<void> {
-    while (this.pending.length > 0) await new Promise((r) => setTimeout(r, 1));
+    while (this.pending.length > 0) await this.caughtUp();
   }
 
   /**
@@ -226,161 +217,6 @@ export class Engine {
       else this.tables.get(change.collection)!.remove(change.id);
     }
     group.settle?.();
-  }
-}
-
-/** One write transaction of the {@link Engine}: reads through its overlay, checks, writes into it. */
-export class EngineTransaction implements BackendTransaction {
-  readonly layer: Layer = new Map();
-  readonly commit: CommitSet = { changes: [] };
-  closed = false;
-  private readonly view: View;
-
-  constructor(
-    private readonly engine: Engine,
-    base: View,
-  ) {
-    this.view = base.with(this.layer);
-  }
-
-  async get<C extends CollectionName>(collection: C, id: string, _options?: GetOptions): Promise<Stored<RowTypes[C]> | null> {
-    this.open();
-    const row = this.view.get(collection, id);
-    return row ? (copy(row) as unknown as Stored<RowTypes[C]>) : null;
-  }
-
-  async getMany<C extends CollectionName>(collection: C, ids: readonly string[]): Promise<(Stored<RowTypes[C]> | null)[]> {
-    this.open();
-    return ids.map((id) => {
-      const row = this.view.get(collection, id);
-      return row ? (copy(row) as unknown as Stored<RowTypes[C]>) : null;
-    });
-  }
-
-  async query<C extends CollectionName>(collection: C, spec: QuerySpec): Promise<Page<RowTypes[C]>> {
-    this.open();
-    checkQuery(collection, spec);
-    const page = this.view.query(collection, spec);
-    return { rows: page.rows.map(copy), nextCursor: page.nextCursor } as unknown as Page<RowTypes[C]>;
-  }
-
-  async count(collection: CollectionName, where: readonly Filter[] = []): Promise<number> {
-    this.open();
-    return this.view.count(collection, where);
-  }
-
-  async insert<C extends CollectionName>(collection: C, row: RowTypes[C]): Promise<Stored<RowTypes[C]>> {
-    this.open();
-    checkId(collection, row.id);
-    if (this.view.get(collection, row.id)) throw new ConflictError(collection, row.id, "duplicate-id");
-    const stored = this.stamp(row);
-    assertWritable(this.view, collection, stored);
-    this.write(collection, stored);
-    return copy(stored) as unknown as Stored<RowTypes[C]>;
-  }
-
-  async update<C extends CollectionName>(collection: C, row: RowTypes[C], expectedVersion: number): Promise<Stored<RowTypes[C]>> {
-    this.open();
-    checkId(collection, row.id);
-    const current = this.view.get(collection, row.id);
-    if (!current) throw new NotFoundError(collection, row.id);
-    if (current.version !== expectedVersion) {
-      throw new ConflictError(collection, row.id, "version", { expectedVersion, actualVersion: current.version });
-    }
-    const stored = this.stamp(row);
-    assertWritable(this.view, collection, stored);
-    this.write(collection, stored);
-    return copy(stored) as unknown as Stored<RowTypes[C]>;
-  }
-
-  async applyReplicated<C extends CollectionName>(collection: C, rows: readonly RowTypes[C][]): Promise<ReplicationOutcome[]> {
-    this.open();
-    const outcomes: ReplicationOutcome[] = [];
-    for (const row of rows) {
-      checkId(collection, row.id);
-      const decision = replicationDecision(row, this.view.get(collection, row.id));
-      if (decision !== "write") {
-        outcomes.push(decision);
-        continue;
-      }
-      const owner = missingOwner(this.view, collection, row);
-      if (owner) {
-        outcomes.push({ id: row.id, outcome: "missing-owner", ...owner });
-        continue;
-      }
-      const stored = this.stamp(row);
-      const clash = uniqueClash(this.view, collection, stored);
-      if (clash) {
-        outcomes.push({ id: row.id, outcome: "conflict", reason: "unique-key", ...clash });
-        continue;
-      }
-      this.write(collection, stored);
-      outcomes.push({ id: row.id, outcome: "applied" });
-    }
-    return outcomes;
-  }
-
-  /** Purges old tombstones, children before owners; an owner stays while anything refers to it. */
-  purge(olderThan: string, collections: readonly CollectionName[]): PurgeResult {
-    this.open();
-    const result: PurgeResult = {};
-    for (const collection of [...COLLECTION_NAMES].reverse()) {
-      if (!collections.includes(collection)) continue;
-      const children = childrenOf(collection);
-      let removed = 0;
-      for (const row of [...this.view.table(collection).rows.values()]) {
-        const current = this.view.get(collection, row.id);
-        if (!current?.deleted || current.updatedAt >= olderThan) continue;
-        if (children.some((c) => this.view.isReferenced(c.collection, c.field, row.id))) continue;
-        this.remove(collection, row.id);
-        removed++;
-      }
-      if (removed > 0) result[collection] = removed;
-    }
-    return result;
-  }
-
-  private stamp(row: AnyRow): Stored {
-    const { changeSeq: _ignored, ...plain } = row as Stored;
-    return { ...structuredClone(plain), changeSeq: this.engine.nextSeq() } as Stored;
-  }
-
-  private write(collection: CollectionName, row: Stored): void {
-    this.layerFor(collection).set(row.id, row);
-    this.commit.changes.push({ collection, id: row.id, row });
-  }
-
-  private remove(collection: CollectionName, id: string): void {
-    this.layerFor(collection).set(id, null);
-    this.commit.changes.push({ collection, id, row: null });
-  }
-
-  private layerFor(collection: CollectionName): Map<string, Stored | null> {
-    let map = this.layer.get(collection);
-    if (!map) this.layer.set(collection, (map = new Map()));
-    return map;
-  }
-
-  private open(): void {
-    if (this.closed) throw new BackendError("engine", "transaction already finished; use the tx only inside its callback");
-  }
-}
-
-function copy<R extends Stored>(row: R): R {
-  return structuredClone(row);
-}
-
-function checkId(collection: string, id: unknown): void {
-  if (!isId(id)) throw new ValidationError(collection, [{ path: "id", message: "must be a lowercase UUID" }]);
-}
-
-function checkQuery(collection: CollectionName, spec: QuerySpec): void {
-  const problem = checkOrderBy(specOf(collection).sortable, spec.orderBy);
-  if (problem) throw new ValidationError(collection, [{ path: "orderBy", message: problem }]);
-  for (const filter of spec.where ?? []) {
-    if (!(filter.field in specOf(collection).fields)) {
-      throw new ValidationError(collection, [{ path: "where", message: `unknown field ${filter.field}` }]);
-    }
   }
 }
 

@@ -17,7 +17,6 @@ const base = [1, 2, 3].map((n) => makeEntry(n, user.id));
 
 let root: string;
 let seeded: string;
-let fresh: string;
 let caseNo = 0;
 
 beforeAll(async () => {
@@ -27,7 +26,6 @@ beforeAll(async () => {
   await b.insert("users", user);
   for (const e of base) await b.insert("journalEntries", e);
   await b.close();
-  fresh = join(root, "fresh");
 });
 afterAll(async () => {
   await removeDir(root);
