@@ -280,7 +280,8 @@ async function sideBySide(): Promise<string> {
       { where: [{ field: "userId", op: "eq", value: userId }, { field: "searchText", op: "search", terms: [term] }], orderBy: { field: "createdAt", direction: "desc" },  limit: 20 },
       sortable,
     );
-  // Raw pg gets the same SQL text, written once by hand in a real app: precompiled here.
+  // Raw pg gets the same SQL text, written once by hand in a real app: precompiled here, and
+  // named (prepared) exactly when the backend names it (lists yes, searches no: see query.ts).
   const listText = listQuery(userIds[0]!).text;
   const searchText = searchQuery(userIds[0]!, "x").text;
   const rawListParams = (userId: string) => [userId, "21"];
@@ -309,7 +310,8 @@ async function sideBySide(): Promise<string> {
       facade: () => store.entries.get(anyEntry()),
     },
     "latest 20 of a user": {
-      raw: () => raw.query({ text: listText, values: rawListParams(anyUser()) }),
+      // The backend runs this shape as a named prepared statement (equality filter only): so does raw pg.
+      raw: () => raw.query({ name: "raw_list", text: listText, values: rawListParams(anyUser()) }),
       backend: () => backend.query("journalEntries", { where: [{ field: "userId", op: "eq", value: anyUser() }], orderBy: { field: "entryDate", direction: "desc" }, limit: 20 }),
       facade: () => store.entries.list({ userId: anyUser(), limit: 20 }),
     },
