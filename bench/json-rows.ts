@@ -1,5 +1,6 @@
 import type { JournalEntryRow, UserRow } from "../src/model/rows.js";
-import { emailKeyOf, searchTextOf, wordCountOf } from "../src/model/text.js";
+import { entryModel } from "../src/model/entities/entries.js";
+import { emailKeyOf } from "../src/model/text.js";
 
 /** Rows for the JSON benchmark: journal entries with about 1 KB of content, as the facade builds them. */
 
@@ -27,12 +28,12 @@ export function entryRow(n: number, userId: string): JournalEntryRow {
   for (let i = 0; content.length < 1000; i++) content += `${WORDS[(n * 7 + i * 3) % WORDS.length]} `;
   const title = `Day ${n}`;
   const at = new Date(T0 + n * 1000).toISOString();
-  return {
+  return entryModel.derive({
     id: benchId(n, 2), version: 1, createdAt: at, updatedAt: at, deleted: false, userId, title, content,
-    searchText: searchTextOf(title, content), mood: (n % 10) + 1, energy: null, tags: ["bench", `t${n % 7}`],
+    searchText: "", mood: (n % 10) + 1, energy: null, tags: ["bench", `t${n % 7}`],
     entryDate: at.slice(0, 10), favorite: n % 5 === 0, metadata: {}, aiAnalysis: null, embedding: null,
-    wordCount: wordCountOf(`${title} ${content}`),
-  };
+    wordCount: 0,
+  });
 }
 
 /** The `q` quantile of `values` (milliseconds). */

@@ -31,7 +31,7 @@ import { createStore } from "../src/index.js";
 import { COLLECTIONS } from "../src/model/collections.js";
 import { uuidv7 } from "../src/model/ids.js";
 import type { JournalEntryRow } from "../src/model/rows.js";
-import { searchTextOf } from "../src/model/text.js";
+import { entryModel } from "../src/model/entities/entries.js";
 
 const QUICK = process.env.BENCH_QUICK === "1";
 /** BENCH_ONLY=side runs part 1 only, BENCH_ONLY=mixed part 2 only (for quick iteration). */
@@ -110,7 +110,7 @@ function entry(userId: string, i: number): JournalEntryRow {
   const t = new Date(Date.UTC(2026, 0, 1) + i * 3_600_000).toISOString();
   const title = `Day ${i}`;
   const content = `${WORDS[i % WORDS.length]} ${WORDS[(i * 7) % WORDS.length]} entry ${i} about the ${WORDS[(i * 3) % WORDS.length]}`;
-  return {
+  return entryModel.derive({
     id: uuidv7(),
     version: 1,
     createdAt: t,
@@ -119,7 +119,7 @@ function entry(userId: string, i: number): JournalEntryRow {
     userId,
     title,
     content,
-    searchText: searchTextOf(title, content),
+    searchText: "",
     mood: (i % 10) + 1,
     energy: null,
     tags: [WORDS[i % 5]!],
@@ -128,8 +128,8 @@ function entry(userId: string, i: number): JournalEntryRow {
     metadata: {},
     aiAnalysis: null,
     embedding: null,
-    wordCount: 8,
-  };
+    wordCount: 0,
+  });
 }
 
 /**
@@ -141,7 +141,7 @@ function benchEntry(userId: string, n: number): JournalEntryRow {
   const t = new Date().toISOString();
   const title = "Bench";
   const content = `calm morning ${n}`;
-  return {
+  return entryModel.derive({
     id: uuidv7(),
     version: 1,
     createdAt: t,
@@ -150,7 +150,7 @@ function benchEntry(userId: string, n: number): JournalEntryRow {
     userId,
     title,
     content,
-    searchText: searchTextOf(title, content),
+    searchText: "",
     mood: 5,
     energy: null,
     tags: ["work"],
@@ -159,8 +159,8 @@ function benchEntry(userId: string, n: number): JournalEntryRow {
     metadata: {},
     aiAnalysis: null,
     embedding: null,
-    wordCount: 4,
-  };
+    wordCount: 0,
+  });
 }
 
 /** Bulk-loads users and entries with INSERT ... SELECT, building the entry indexes afterwards. */

@@ -5,7 +5,8 @@ import { join } from "node:path";
 import type { FsLayer } from "../../src/backends/json/fs.js";
 import { realFs } from "../../src/backends/json/fs.js";
 import type { JournalEntryRow, UserRow } from "../../src/model/rows.js";
-import { emailKeyOf, searchTextOf, wordCountOf } from "../../src/model/text.js";
+import { entryModel } from "../../src/model/entities/entries.js";
+import { emailKeyOf } from "../../src/model/text.js";
 
 /** A fresh temp directory; remove it with {@link removeDir}. */
 export function tempDir(prefix = "journal-json-"): Promise<string> {
@@ -54,7 +55,7 @@ export function makeEntry(n: number, userId: string, patch: Partial<JournalEntry
   const title = `Entry ${n}`;
   const content = `Dear diary, day ${n}. `.padEnd(contentBytes, "x");
   const at = new Date(T0 + 1000 + n).toISOString();
-  return {
+  const row: JournalEntryRow = {
     id: idOf(n, 2),
     version: 1,
     createdAt: at,
@@ -63,7 +64,7 @@ export function makeEntry(n: number, userId: string, patch: Partial<JournalEntry
     userId,
     title,
     content,
-    searchText: searchTextOf(title, content),
+    searchText: "",
     mood: 5,
     energy: null,
     tags: ["daily"],
@@ -72,9 +73,9 @@ export function makeEntry(n: number, userId: string, patch: Partial<JournalEntry
     metadata: {},
     aiAnalysis: null,
     embedding: null,
-    wordCount: wordCountOf(`${title} ${content}`),
-    ...patch,
+    wordCount: 0,
   };
+  return { ...entryModel.derive(row), ...patch };
 }
 
 /** The next version of `row` with `patch` applied (what the facade's update would swap in). */

@@ -1,4 +1,5 @@
 import type { JournalEntryRow, UserRow } from "../../src/model/rows.js";
+import { entryModel } from "../../src/model/entities/entries.js";
 import { uuidv7 } from "../../src/model/ids.js";
 
 /** Complete rows for direct backend tests (the facade normally builds these). */
@@ -25,7 +26,7 @@ export function userRow(over: Partial<UserRow> = {}): UserRow {
 }
 
 export function entryRow(userId: string, over: Partial<JournalEntryRow> = {}): JournalEntryRow {
-  return {
+  const row: JournalEntryRow = {
     id: uuidv7(),
     version: 1,
     createdAt: T0,
@@ -34,7 +35,7 @@ export function entryRow(userId: string, over: Partial<JournalEntryRow> = {}): J
     userId,
     title: "Monday",
     content: "a calm morning",
-    searchText: "monday\na calm morning",
+    searchText: "",
     mood: 5,
     energy: null,
     tags: [],
@@ -43,9 +44,9 @@ export function entryRow(userId: string, over: Partial<JournalEntryRow> = {}): J
     metadata: {},
     aiAnalysis: null,
     embedding: null,
-    wordCount: 4,
-    ...over,
+    wordCount: 0,
   };
+  return { ...entryModel.derive(row), ...over };
 }
 
 /** The row without its backend-local changeSeq. */
