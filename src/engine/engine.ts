@@ -2,8 +2,9 @@ import type { BackendTransaction, Filter, Page, QuerySpec, ScanOptions, Stored }
 import { BackendError, JournalStoreError } from "../errors.js";
 import { COLLECTION_NAMES, specOf } from "../model/collections.js";
 import type { CollectionName, RowTypes } from "../model/rows.js";
-import { checkQuery, copy } from "./guards.js";
+import { checkQuery } from "./guards.js";
 import { Mutex } from "./mutex.js";
+import { copyOut, toResident } from "./resident.js";
 import { Table } from "./table.js";
 import { EngineTransaction } from "./transaction.js";
 import { type Layer, View } from "./view.js";
@@ -67,7 +68,7 @@ export class Engine {
 
   /** Loads a row as committed, bypassing checks (for backends restoring durable state). */
   load(collection: CollectionName, row: Stored): void {
-    this.tables.get(collection)!.put(row);
+    this.tables.get(collection)!.put(toResident(collection, row));
     if (row.changeSeq > this.seq) this.seq = row.changeSeq;
   }
 
@@ -83,13 +84,13 @@ export class Engine {
 
   get<C extends CollectionName>(collection: C, id: string): Stored<RowTypes[C]> | null {
     const row = this.committed().get(collection, id);
-    return row ? (copy(row) as unknown as Stored<RowTypes[C]>) : null;
+    return row ? (copyOut(collection, row) as unknown as Stored<RowTypes[C]>) : null;
   }
 
   query<C extends CollectionName>(collection: C, spec: QuerySpec): Page<RowTypes[C]> {
     checkQuery(collection, spec);
     const page = this.committed().query(collection, spec);
-    return { rows: page.rows.map(copy), nextCursor: page.nextCursor } as unknown as Page<RowTypes[C]>;
+    return { rows: page.rows.map((r) => copyOut(collection, r)), nextCursor: page.nextCursor } as unknown as Page<RowTypes[C]>;
   }
 
   count(collection: CollectionName, where: readonly Filter[] = []): number {
@@ -102,13 +103,13 @@ export class Engine {
     if (options.changedSince !== undefined) {
       for (const row of table.inChangeOrder()) {
         if (row.changeSeq <= options.changedSince) continue;
-        out.push(copy(row));
+        out.push(copyOut(collection, row));
         if (out.length >= options.limit) break;
       }
     } else {
       const ids = table.idsInOrder();
       let i = options.afterId ? upperBound(ids, options.afterId) : 0;
-      for (; i < ids.length && out.length < options.limit; i++) out.push(copy(table.rows.get(ids[i]!)!));
+      for (; i < ids.length && out.length < options.limit; i++) out.push(copyOut(collection, table.rows.get(ids[i]!)!));
     }
     return out as unknown as Stored<RowTypes[C]>[];
   }

@@ -6,11 +6,13 @@ import { decodeCursor, encodeCursor } from "../cursor.js";
  * contract's semantics (live rows only, ties broken by id, ids compared as lowercase strings).
  */
 
+/** Reads one field of a row (the engine's resident rows recompute derived fields). */
+export type FieldReader = (row: Stored, field: string) => unknown;
+
 /** True when `row` satisfies every filter. */
-export function matches(row: Stored, filters: readonly Filter[]): boolean {
-  const r = row as unknown as Record<string, unknown>;
+export function matches(row: Stored, filters: readonly Filter[], read: FieldReader): boolean {
   for (const f of filters) {
-    const v = r[f.field];
+    const v = read(row, f.field);
     switch (f.op) {
       case "eq":
         if (v !== f.value) return false;

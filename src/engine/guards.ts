@@ -1,4 +1,4 @@
-import type { QuerySpec, Stored } from "../backend.js";
+import type { QuerySpec } from "../backend.js";
 import { ValidationError } from "../errors.js";
 import { specOf } from "../model/collections.js";
 import { isId } from "../model/ids.js";
@@ -6,11 +6,6 @@ import type { CollectionName } from "../model/rows.js";
 import { checkOrderBy } from "./evaluate.js";
 
 // Checks shared by the engine's reads and its transactions.
-
-/** A deep copy of a stored row, so callers never hold the engine's own objects. */
-export function copy<R extends Stored>(row: R): R {
-  return structuredClone(row);
-}
 
 /** Throws a ValidationError unless `id` is a lowercase UUID. */
 export function checkId(collection: string, id: unknown): void {

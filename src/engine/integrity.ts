@@ -3,6 +3,7 @@ import { rowsEqual } from "../diff.js";
 import { ConflictError, NotFoundError } from "../errors.js";
 import { specOf } from "../model/collections.js";
 import type { AnyRow, CollectionName } from "../model/rows.js";
+import { withDerived } from "./resident.js";
 import type { View } from "./view.js";
 
 /**
@@ -51,9 +52,9 @@ export function assertWritable(view: View, collection: CollectionName, row: Stor
  * The replication rule: what applying `row` over `stored` yields. Returns "write" when the row
  * must be written (integrity permitting), or the final outcome otherwise.
  */
-export function replicationDecision(row: AnyRow, stored: Stored | undefined): "write" | ReplicationOutcome {
+export function replicationDecision(collection: CollectionName, row: AnyRow, stored: Stored | undefined): "write" | ReplicationOutcome {
   if (!stored || stored.version < row.version) return "write";
-  if (stored.version > row.version || rowsEqual(stored, row)) {
+  if (stored.version > row.version || rowsEqual(withDerived(collection, stored), row)) {
     return { id: row.id, outcome: "stale", storedVersion: stored.version };
   }
   return { id: row.id, outcome: "conflict", reason: "version", storedVersion: stored.version };

@@ -10,12 +10,14 @@ import type { CollectionSpec } from "../model/collections.js";
  * - change-sequence order, for `scan({ changedSince })`.
  */
 export class Table {
+  /**
+   * Rows by id. Map iteration order is insertion order, and `put` re-inserts a replaced row, so
+   * iterating yields rows in changeSeq order: one map serves lookups and change order.
+   */
   readonly rows = new Map<string, Stored>();
   private readonly equality = new Map<string, Map<unknown, Set<string>>>();
   private readonly arrays = new Map<string, Map<string, Set<string>>>();
   private readonly unique = new Map<string, Map<string, string>>();
-  /** Map iteration order is insertion order: re-inserting on every write keeps it in changeSeq order. */
-  private readonly bySeq = new Map<string, Stored>();
   private sortedIds: string[] | null = null;
 
   constructor(readonly spec: CollectionSpec) {
@@ -29,14 +31,19 @@ export class Table {
     return this.rows.size;
   }
 
-  /** Stores `row` (replacing any stored row with its id) and updates every index. */
+  /**
+   * Stores `row` (replacing any stored row with its id, which moves it to the end of the change
+   * order) and updates every index.
+   */
   put(row: Stored): void {
     const old = this.rows.get(row.id);
-    if (old) this.unindex(old);
-    else this.sortedIds = null;
+    if (old) {
+      this.unindex(old);
+      this.rows.delete(row.id);
+    } else {
+      this.sortedIds = null;
+    }
     this.rows.set(row.id, row);
-    this.bySeq.delete(row.id);
-    this.bySeq.set(row.id, row);
     this.index(row);
   }
 
@@ -46,7 +53,6 @@ export class Table {
     if (!old) return;
     this.unindex(old);
     this.rows.delete(id);
-    this.bySeq.delete(id);
     this.sortedIds = null;
   }
 
@@ -77,7 +83,7 @@ export class Table {
 
   /** Rows in increasing changeSeq order. */
   inChangeOrder(): IterableIterator<Stored> {
-    return this.bySeq.values();
+    return this.rows.values();
   }
 
   private index(row: Stored): void {

@@ -12,8 +12,9 @@ import { BackendError, ConflictError, NotFoundError } from "../errors.js";
 import { COLLECTION_NAMES, childrenOf } from "../model/collections.js";
 import type { AnyRow, CollectionName, RowTypes } from "../model/rows.js";
 import type { CommitSet } from "./engine.js";
-import { checkId, checkQuery, copy } from "./guards.js";
+import { checkId, checkQuery } from "./guards.js";
 import { assertWritable, missingOwner, replicationDecision, uniqueClash } from "./integrity.js";
+import { copyOut, toResident } from "./resident.js";
 import type { Layer, View } from "./view.js";
 
 /** What a transaction needs from its engine: the next change sequence number. */
@@ -38,14 +39,14 @@ export class EngineTransaction implements BackendTransaction {
   async get<C extends CollectionName>(collection: C, id: string, _options?: GetOptions): Promise<Stored<RowTypes[C]> | null> {
     this.open();
     const row = this.view.get(collection, id);
-    return row ? (copy(row) as unknown as Stored<RowTypes[C]>) : null;
+    return row ? (copyOut(collection, row) as unknown as Stored<RowTypes[C]>) : null;
   }
 
   async getMany<C extends CollectionName>(collection: C, ids: readonly string[]): Promise<(Stored<RowTypes[C]> | null)[]> {
     this.open();
     return ids.map((id) => {
       const row = this.view.get(collection, id);
-      return row ? (copy(row) as unknown as Stored<RowTypes[C]>) : null;
+      return row ? (copyOut(collection, row) as unknown as Stored<RowTypes[C]>) : null;
     });
   }
 
@@ -53,7 +54,7 @@ export class EngineTransaction implements BackendTransaction {
     this.open();
     checkQuery(collection, spec);
     const page = this.view.query(collection, spec);
-    return { rows: page.rows.map(copy), nextCursor: page.nextCursor } as unknown as Page<RowTypes[C]>;
+    return { rows: page.rows.map((r) => copyOut(collection, r)), nextCursor: page.nextCursor } as unknown as Page<RowTypes[C]>;
   }
 
   async count(collection: CollectionName, where: readonly Filter[] = []): Promise<number> {
@@ -65,10 +66,10 @@ export class EngineTransaction implements BackendTransaction {
     this.open();
     checkId(collection, row.id);
     if (this.view.get(collection, row.id)) throw new ConflictError(collection, row.id, "duplicate-id");
-    const stored = this.stamp(row);
+    const stored = this.stamp(collection, row);
     assertWritable(this.view, collection, stored);
     this.write(collection, stored);
-    return copy(stored) as unknown as Stored<RowTypes[C]>;
+    return copyOut(collection, stored) as unknown as Stored<RowTypes[C]>;
   }
 
   async update<C extends CollectionName>(collection: C, row: RowTypes[C], expectedVersion: number): Promise<Stored<RowTypes[C]>> {
@@ -79,10 +80,10 @@ export class EngineTransaction implements BackendTransaction {
     if (current.version !== expectedVersion) {
       throw new ConflictError(collection, row.id, "version", { expectedVersion, actualVersion: current.version });
     }
-    const stored = this.stamp(row);
+    const stored = this.stamp(collection, row);
     assertWritable(this.view, collection, stored);
     this.write(collection, stored);
-    return copy(stored) as unknown as Stored<RowTypes[C]>;
+    return copyOut(collection, stored) as unknown as Stored<RowTypes[C]>;
   }
 
   async applyReplicated<C extends CollectionName>(collection: C, rows: readonly RowTypes[C][]): Promise<ReplicationOutcome[]> {
@@ -90,7 +91,7 @@ export class EngineTransaction implements BackendTransaction {
     const outcomes: ReplicationOutcome[] = [];
     for (const row of rows) {
       checkId(collection, row.id);
-      const decision = replicationDecision(row, this.view.get(collection, row.id));
+      const decision = replicationDecision(collection, row, this.view.get(collection, row.id));
       if (decision !== "write") {
         outcomes.push(decision);
         continue;
@@ -100,7 +101,7 @@ export class EngineTransaction implements BackendTransaction {
         outcomes.push({ id: row.id, outcome: "missing-owner", ...owner });
         continue;
       }
-      const stored = this.stamp(row);
+      const stored = this.stamp(collection, row);
       const clash = uniqueClash(this.view, collection, stored);
       if (clash) {
         outcomes.push({ id: row.id, outcome: "conflict", reason: "unique-key", ...clash });
@@ -132,9 +133,10 @@ export class EngineTransaction implements BackendTransaction {
     return result;
   }
 
-  private stamp(row: AnyRow): Stored {
+  /** The row as stored: a private copy with the next changeSeq, in resident form. */
+  private stamp(collection: CollectionName, row: AnyRow): Stored {
     const { changeSeq: _ignored, ...plain } = row as Stored;
-    return { ...structuredClone(plain), changeSeq: this.engine.nextSeq() } as Stored;
+    return toResident(collection, { ...structuredClone(plain), changeSeq: this.engine.nextSeq() } as Stored);
   }
 
   private write(collection: CollectionName, row: Stored): void {

@@ -1,6 +1,7 @@
 import type { Filter, Page, QuerySpec, Stored } from "../backend.js";
 import type { CollectionName } from "../model/rows.js";
 import { matches, paginate } from "./evaluate.js";
+import { readField } from "./resident.js";
 import type { Table } from "./table.js";
 import { uniqueKeyValue } from "./table.js";
 
@@ -51,10 +52,13 @@ export class View {
     const table = this.table(collection);
     const extra = this.layerIds(collection);
     const narrowed = narrow(table, filters);
+    // Search last: on a row holding its search text in resident form, it folds the text first.
+    const checks = [...filters.filter((f) => f.op !== "search"), ...filters.filter((f) => f.op === "search")];
     const out: Stored[] = [];
+    const read = (row: Stored, field: string) => readField(collection, row, field);
     const visit = (id: string) => {
       const row = this.get(collection, id);
-      if (row && !row.deleted && matches(row, filters)) out.push(row);
+      if (row && !row.deleted && matches(row, checks, read)) out.push(row);
     };
     if (narrowed) {
       for (const id of narrowed) if (!extra.has(id)) visit(id);

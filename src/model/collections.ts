@@ -1,4 +1,5 @@
 import type { AnyRow, CollectionName, RowTypes } from "./rows.js";
+import { searchTextOf } from "./text.js";
 
 /**
  * What a backend needs to know about each collection, beyond row shapes: field kinds (for
@@ -39,6 +40,23 @@ export interface UniqueKeySpec {
   fields: readonly string[];
 }
 
+/**
+ * A field computed from other fields of the same row (PostgreSQL stores it to index it). A
+ * backend that holds rows in memory may leave it out while it equals `compute(row)`, and
+ * recompute it on read. It is never sortable, indexed, unique or an owner.
+ */
+export interface DerivedFieldSpec {
+  field: string;
+  /** The derivation; undefined when the row's inputs are not what it expects. */
+  compute: (row: Readonly<Record<string, unknown>>) => unknown;
+}
+
+/** `searchText` from `title` and `content`, as the facade derives it. */
+const searchTextField: DerivedFieldSpec = {
+  field: "searchText",
+  compute: (row) => (typeof row.title === "string" && typeof row.content === "string" ? searchTextOf(row.title, row.content) : undefined),
+};
+
 /** Everything the contract says about one collection. */
 export interface CollectionSpec<C extends CollectionName = CollectionName> {
   name: C;
@@ -51,6 +69,8 @@ export interface CollectionSpec<C extends CollectionName = CollectionName> {
   indexed: readonly (keyof RowTypes[C] & string)[];
   /** Fields a tombstone resets, with the value it resets them to. */
   cleared: Readonly<Partial<RowTypes[C]>>;
+  /** Fields derived from others of the row (see {@link DerivedFieldSpec}). */
+  derived: readonly DerivedFieldSpec[];
   /** Operational records of each store: never replicated, never compared. */
   local?: boolean;
 }
@@ -82,6 +102,7 @@ const users: CollectionSpec<"users"> = {
   sortable: ["createdAt", "updatedAt"],
   indexed: ["emailKey"],
   cleared: { email: "", emailKey: "", displayName: "", passwordHash: null, preferences: {}, lastLoginAt: null },
+  derived: [],
 };
 
 const journalEntries: CollectionSpec<"journalEntries"> = {
@@ -118,6 +139,7 @@ const journalEntries: CollectionSpec<"journalEntries"> = {
     embedding: null,
     wordCount: 0,
   },
+  derived: [searchTextField],
 };
 
 const chatSessions: CollectionSpec<"chatSessions"> = {
@@ -137,6 +159,7 @@ const chatSessions: CollectionSpec<"chatSessions"> = {
   sortable: ["createdAt", "updatedAt"],
   indexed: [],
   cleared: { title: "", aiConfig: {} },
+  derived: [],
 };
 
 const messages: CollectionSpec<"messages"> = {
@@ -161,6 +184,7 @@ const messages: CollectionSpec<"messages"> = {
   sortable: ["sequence", "createdAt"],
   indexed: [],
   cleared: { content: "", citations: [] },
+  derived: [],
 };
 
 const psychologyContent: CollectionSpec<"psychologyContent"> = {
@@ -180,6 +204,7 @@ const psychologyContent: CollectionSpec<"psychologyContent"> = {
   sortable: ["createdAt", "updatedAt"],
   indexed: ["category"],
   cleared: {},
+  derived: [searchTextField],
 };
 
 const userAnalytics: CollectionSpec<"userAnalytics"> = {
@@ -200,6 +225,7 @@ const userAnalytics: CollectionSpec<"userAnalytics"> = {
   sortable: ["periodStart", "createdAt"],
   indexed: [],
   cleared: { topTags: [] },
+  derived: [],
 };
 
 const migrationLogs: CollectionSpec<"migrationLogs"> = {
@@ -224,6 +250,7 @@ const migrationLogs: CollectionSpec<"migrationLogs"> = {
   sortable: ["startedAt", "createdAt"],
   indexed: ["runId"],
   cleared: {},
+  derived: [],
   local: true,
 };
 

@@ -15,6 +15,7 @@ import { describe } from "vitest";
 import type { ConformanceTarget } from "./harness.js";
 import { analyticsSuite } from "./suites/analytics.js";
 import { crudSuite } from "./suites/crud.js";
+import { derivedSuite } from "./suites/derived.js";
 import { filterSuite } from "./suites/filters.js";
 import { hardValueSuite } from "./suites/hard-values.js";
 import { integritySuite } from "./suites/integrity.js";
@@ -32,6 +33,7 @@ export { TestClock, sequentialIds, useHarness } from "./harness.js";
 /** Every suite, by concern, in the order they run. */
 const SUITES = [
   crudSuite,
+  derivedSuite,
   tombstoneSuite,
   integritySuite,
   filterSuite,

@@ -70,7 +70,7 @@ describe("json backend: hostile input", () => {
     expect(String((error as Error).message)).toMatch(/maxRowBytes/);
 
     const many = b.transaction(async (tx) => {
-      for (let n = 10; n < 20; n++) await tx.insert("journalEntries", makeEntry(n, user.id, {}, 4 * 1024));
+      for (let n = 10; n < 20; n++) await tx.insert("journalEntries", makeEntry(n, user.id, {}, 8 * 1024));
     });
     await expect(many).rejects.toThrow(/maxTransactionBytes/);
     expect((await stat(join(dir, segment))).size).toBe(size);

@@ -1,0 +1,58 @@
+import type { Stored } from "../backend.js";
+import { COLLECTION_NAMES, type DerivedFieldSpec, specOf } from "../model/collections.js";
+import type { CollectionName } from "../model/rows.js";
+
+/**
+ * Rows as the engine holds them ("resident" rows). A derived field (the spec's `derived`:
+ * `searchText`, the folded title and content) is left out of the row while it equals its
+ * derivation, and recomputed whenever the row is read. Kept, it would double the memory, the log
+ * and the snapshots of every journal entry, and most of the garbage collector's work when a
+ * large store opens. A value that differs from its derivation (written at the backend level, or
+ * folded by another Unicode version) is kept as it is, so reads return exactly what was written.
+ *
+ * Only a value without code points unassigned in this runtime's Unicode version is left out: a
+ * later version may give such a code point a lower-case mapping, and would recompute another value.
+ */
+
+const DERIVED = new Map<CollectionName, readonly DerivedFieldSpec[]>(COLLECTION_NAMES.map((c) => [c, specOf(c).derived]));
+const UNASSIGNED = /\p{Cn}/u;
+
+type Fields = Record<string, unknown>;
+
+/** `row` without the derived fields that equal their derivation (the same object when none do). */
+export function toResident(collection: CollectionName, row: Stored): Stored {
+  const derived = DERIVED.get(collection)!;
+  const r = row as unknown as Fields;
+  let elided: string[] | null = null;
+  for (const d of derived) {
+    const value = r[d.field];
+    if (typeof value === "string" && !UNASSIGNED.test(value) && value === d.compute(r)) (elided ??= []).push(d.field);
+  }
+  if (!elided) return row;
+  const keep = elided;
+  // fromEntries defines own properties, so a key such as `__proto__` stays plain data.
+  return Object.fromEntries(Object.entries(r).filter(([key]) => !keep.includes(key))) as unknown as Stored;
+}
+
+/** The value of `field` in a resident `row`, recomputed when it was left out. */
+export function readField(collection: CollectionName, row: Stored, field: string): unknown {
+  const r = row as unknown as Fields;
+  if (Object.hasOwn(r, field)) return r[field];
+  return DERIVED.get(collection)!.find((d) => d.field === field)?.compute(r);
+}
+
+/** A resident `row` with its derived fields restored (shallow: `row` itself when none is missing). */
+export function withDerived(collection: CollectionName, row: Stored): Stored {
+  const missing = DERIVED.get(collection)!.filter((d) => !Object.hasOwn(row, d.field));
+  if (missing.length === 0) return row;
+  const out = { ...row } as unknown as Fields;
+  for (const d of missing) out[d.field] = d.compute(out);
+  return out as unknown as Stored;
+}
+
+/** A deep copy of a resident `row` with its derived fields restored: what readers get. */
+export function copyOut(collection: CollectionName, row: Stored): Stored {
+  const out = structuredClone(row) as unknown as Fields;
+  for (const d of DERIVED.get(collection)!) if (!Object.hasOwn(out, d.field)) out[d.field] = d.compute(out);
+  return out as unknown as Stored;
+}
