@@ -29,9 +29,14 @@ export function toResident(collection: CollectionName, row: Stored): Stored {
     if (typeof value === "string" && !UNASSIGNED.test(value) && value === d.compute(r)) (elided ??= []).push(d.field);
   }
   if (!elided) return row;
-  const keep = elided;
-  // fromEntries defines own properties, so a key such as `__proto__` stays plain data.
-  return Object.fromEntries(Object.entries(r).filter(([key]) => !keep.includes(key))) as unknown as Stored;
+  const out: Fields = {};
+  for (const key of Object.keys(r)) {
+    if (elided.includes(key)) continue;
+    // Defined, not assigned: a key such as `__proto__` stays plain data.
+    if (key === "__proto__") Object.defineProperty(out, key, { value: r[key], enumerable: true, writable: true, configurable: true });
+    else out[key] = r[key];
+  }
+  return out as unknown as Stored;
 }
 
 /** The value of `field` in a resident `row`, recomputed when it was left out. */
