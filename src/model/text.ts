@@ -3,9 +3,16 @@
  * whatever stores the rows: case folding is JavaScript's, done here, never the database's.
  */
 
-/** Folds text for matching: Unicode NFC, then JavaScript's `toLowerCase()`. */
+/** A code point above U+00FF: text without one is Latin-1, which NFC leaves unchanged. */
+const BEYOND_LATIN1 = /[^\u0000-\u00ff]/;
+
+/**
+ * Folds text for matching: Unicode NFC, then JavaScript's `toLowerCase()`. Latin-1 text skips
+ * the normalisation, which cannot change it (no combining marks, nothing that composes), and
+ * halves the cost: the engine folds each candidate row's text when it searches.
+ */
 export function foldText(text: string): string {
-  return text.normalize("NFC").toLowerCase();
+  return (BEYOND_LATIN1.test(text) ? text.normalize("NFC") : text).toLowerCase();
 }
 
 /** The derived `searchText` of a titled document: folded title and content on separate lines. */
