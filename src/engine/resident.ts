@@ -1,5 +1,5 @@
 import type { Stored } from "../backend.js";
-import { COLLECTION_NAMES, type DerivedFieldSpec, specOf } from "../model/collections.js";
+import { specOf } from "../model/collections.js";
 import type { CollectionName } from "../model/rows.js";
 
 /**
@@ -14,17 +14,15 @@ import type { CollectionName } from "../model/rows.js";
  * later version may give such a code point a lower-case mapping, and would recompute another value.
  */
 
-const DERIVED = new Map<CollectionName, readonly DerivedFieldSpec[]>(COLLECTION_NAMES.map((c) => [c, specOf(c).derived]));
 const UNASSIGNED = /\p{Cn}/u;
 
 type Fields = Record<string, unknown>;
 
 /** `row` without the derived fields that equal their derivation (the same object when none do). */
 export function toResident(collection: CollectionName, row: Stored): Stored {
-  const derived = DERIVED.get(collection)!;
   const r = row as unknown as Fields;
   let elided: string[] | null = null;
-  for (const d of derived) {
+  for (const d of specOf(collection).derived) {
     const value = r[d.field];
     if (typeof value === "string" && !UNASSIGNED.test(value) && value === d.compute(r)) (elided ??= []).push(d.field);
   }
@@ -43,21 +41,23 @@ export function toResident(collection: CollectionName, row: Stored): Stored {
 export function readField(collection: CollectionName, row: Stored, field: string): unknown {
   const r = row as unknown as Fields;
   if (Object.hasOwn(r, field)) return r[field];
-  return DERIVED.get(collection)!.find((d) => d.field === field)?.compute(r);
+  return specOf(collection).derived.find((d) => d.field === field)?.compute(r);
 }
 
 /** A resident `row` with its derived fields restored (shallow: `row` itself when none is missing). */
 export function withDerived(collection: CollectionName, row: Stored): Stored {
-  const missing = DERIVED.get(collection)!.filter((d) => !Object.hasOwn(row, d.field));
-  if (missing.length === 0) return row;
-  const out = { ...row } as unknown as Fields;
-  for (const d of missing) out[d.field] = d.compute(out);
-  return out as unknown as Stored;
+  if (specOf(collection).derived.every((d) => Object.hasOwn(row, d.field))) return row;
+  return restore(collection, { ...row });
 }
 
 /** A deep copy of a resident `row` with its derived fields restored: what readers get. */
 export function copyOut(collection: CollectionName, row: Stored): Stored {
-  const out = structuredClone(row) as unknown as Fields;
-  for (const d of DERIVED.get(collection)!) if (!Object.hasOwn(out, d.field)) out[d.field] = d.compute(out);
-  return out as unknown as Stored;
+  return restore(collection, structuredClone(row));
+}
+
+/** Computes into `copy` (a copy of a resident row) the derived fields it lacks. */
+function restore(collection: CollectionName, copy: Stored): Stored {
+  const out = copy as unknown as Fields;
+  for (const d of specOf(collection).derived) if (!Object.hasOwn(out, d.field)) out[d.field] = d.compute(out);
+  return copy;
 }

@@ -17,8 +17,8 @@ import { assertWritable, missingOwner, replicationDecision, uniqueClash } from "
 import { copyOut, toResident } from "./resident.js";
 import type { Layer, View } from "./view.js";
 
-/** What a write returns: a copy of the row as given (derived fields and all) with its changeSeq. */
-function returned(row: AnyRow, changeSeq: number): Stored {
+/** A deep copy of `row` as given (derived fields and all) with `changeSeq` set. */
+function stamped(row: AnyRow, changeSeq: number): Stored {
   const { changeSeq: _ignored, ...plain } = row as Stored;
   const copy = structuredClone(plain) as Stored;
   copy.changeSeq = changeSeq;
@@ -77,7 +77,7 @@ export class EngineTransaction implements BackendTransaction {
     const stored = this.stamp(collection, row);
     assertWritable(this.view, collection, stored);
     this.write(collection, stored);
-    return returned(row, stored.changeSeq) as unknown as Stored<RowTypes[C]>;
+    return stamped(row, stored.changeSeq) as unknown as Stored<RowTypes[C]>;
   }
 
   async update<C extends CollectionName>(collection: C, row: RowTypes[C], expectedVersion: number): Promise<Stored<RowTypes[C]>> {
@@ -91,7 +91,7 @@ export class EngineTransaction implements BackendTransaction {
     const stored = this.stamp(collection, row);
     assertWritable(this.view, collection, stored);
     this.write(collection, stored);
-    return returned(row, stored.changeSeq) as unknown as Stored<RowTypes[C]>;
+    return stamped(row, stored.changeSeq) as unknown as Stored<RowTypes[C]>;
   }
 
   async applyReplicated<C extends CollectionName>(collection: C, rows: readonly RowTypes[C][]): Promise<ReplicationOutcome[]> {
@@ -143,10 +143,7 @@ export class EngineTransaction implements BackendTransaction {
 
   /** The row as stored: a private copy with the next changeSeq, in resident form. */
   private stamp(collection: CollectionName, row: AnyRow): Stored {
-    const { changeSeq: _ignored, ...plain } = row as Stored;
-    const copy = structuredClone(plain) as Stored;
-    copy.changeSeq = this.engine.nextSeq();
-    return toResident(collection, copy);
+    return toResident(collection, stamped(row, this.engine.nextSeq()));
   }
 
   private write(collection: CollectionName, row: Stored): void {

@@ -52,7 +52,7 @@ export class View {
     const table = this.table(collection);
     const extra = this.layerIds(collection);
     const narrowed = narrow(table, filters);
-    // Search last: on a row holding its search text in resident form, it folds the text first.
+    // Search filters last: on a resident row they fold its text, the costliest check.
     const checks = [...filters.filter((f) => f.op !== "search"), ...filters.filter((f) => f.op === "search")];
     const out: Stored[] = [];
     const read = (row: Stored, field: string) => readField(collection, row, field);
