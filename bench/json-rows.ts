@@ -1,6 +1,7 @@
 import type { JournalEntryRow, UserRow } from "../src/model/rows.js";
 import { entryModel } from "../src/model/entities/entries.js";
-import { emailKeyOf } from "../src/model/text.js";
+import { newRow } from "../src/model/entity.js";
+import { userModel } from "../src/model/entities/users.js";
 
 /** Rows for the JSON benchmark: journal entries with about 1 KB of content, as the facade builds them. */
 
@@ -14,26 +15,16 @@ export function benchId(n: number, kind: number): string {
 
 /** The benchmark's user. */
 export function userRow(): UserRow {
-  const at = new Date(T0).toISOString();
-  return {
-    id: benchId(1, 1), version: 1, createdAt: at, updatedAt: at, deleted: false,
-    email: "bench@example.com", emailKey: emailKeyOf("bench@example.com"), displayName: "Bench", passwordHash: null,
-    privacyLevel: "private", preferences: {}, timezone: "UTC", active: true, lastLoginAt: null,
-  };
+  return newRow(userModel, { email: "bench@example.com", displayName: "Bench" }, benchId(1, 1), new Date(T0).toISOString());
 }
 
-/** Journal entry `n` (about 1 KB of content, plus its derived searchText). */
+/** Journal entry `n` (about 1 KB of content; its searchText is derived, as the facade does). */
 export function entryRow(n: number, userId: string): JournalEntryRow {
   let content = "";
   for (let i = 0; content.length < 1000; i++) content += `${WORDS[(n * 7 + i * 3) % WORDS.length]} `;
-  const title = `Day ${n}`;
   const at = new Date(T0 + n * 1000).toISOString();
-  return entryModel.derive({
-    id: benchId(n, 2), version: 1, createdAt: at, updatedAt: at, deleted: false, userId, title, content,
-    searchText: "", mood: (n % 10) + 1, energy: null, tags: ["bench", `t${n % 7}`],
-    entryDate: at.slice(0, 10), favorite: n % 5 === 0, metadata: {}, aiAnalysis: null, embedding: null,
-    wordCount: 0,
-  });
+  const input = { userId, title: `Day ${n}`, content, mood: (n % 10) + 1, tags: ["bench", `t${n % 7}`], entryDate: at.slice(0, 10), favorite: n % 5 === 0 };
+  return newRow(entryModel, input, benchId(n, 2), at);
 }
 
 /** The `q` quantile of `values` (milliseconds). */

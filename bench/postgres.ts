@@ -31,6 +31,7 @@ import { createStore } from "../src/index.js";
 import { COLLECTIONS } from "../src/model/collections.js";
 import { uuidv7 } from "../src/model/ids.js";
 import type { JournalEntryRow } from "../src/model/rows.js";
+import { newRow } from "../src/model/entity.js";
 import { entryModel } from "../src/model/entities/entries.js";
 
 const QUICK = process.env.BENCH_QUICK === "1";
@@ -134,33 +135,12 @@ function entry(userId: string, i: number): JournalEntryRow {
 
 /**
  * The row `store.entries.create({ userId, title: "Bench", content: "calm morning <n>", tags: ["work"], mood: 5 })`
- * builds, written by hand: raw pg and the backend insert exactly the data the facade inserts, so
- * the three differ only in the code path (the facade adds validation and derivation).
+ * builds, through the same model function: raw pg and the backend insert exactly the data the
+ * facade inserts, so the three differ only in the code path (the facade adds validation).
  */
 function benchEntry(userId: string, n: number): JournalEntryRow {
-  const t = new Date().toISOString();
-  const title = "Bench";
-  const content = `calm morning ${n}`;
-  return entryModel.derive({
-    id: uuidv7(),
-    version: 1,
-    createdAt: t,
-    updatedAt: t,
-    deleted: false,
-    userId,
-    title,
-    content,
-    searchText: "",
-    mood: 5,
-    energy: null,
-    tags: ["work"],
-    entryDate: t.slice(0, 10),
-    favorite: false,
-    metadata: {},
-    aiAnalysis: null,
-    embedding: null,
-    wordCount: 0,
-  });
+  const input = { userId, title: "Bench", content: `calm morning ${n}`, tags: ["work"], mood: 5 };
+  return newRow(entryModel, input, uuidv7(), new Date().toISOString());
 }
 
 /** Bulk-loads users and entries with INSERT ... SELECT, building the entry indexes afterwards. */

@@ -20,3 +20,19 @@ export interface EntityModel<C extends CollectionName, I extends z.ZodType = z.Z
   /** Recomputes derived fields (search text, email key, word count). */
   derive(row: RowTypes[C]): RowTypes[C];
 }
+
+/**
+ * A complete new row of `model`'s collection: version 1, both timestamps `at`, the model's
+ * defaults for a validated `input`, `overrides` on top, then the derived fields. The facade's
+ * create path builds rows here, and so does every test or benchmark that needs a whole row.
+ */
+export function newRow<C extends CollectionName, I extends z.ZodType>(
+  model: EntityModel<C, I>,
+  input: z.output<I>,
+  id: string,
+  at: Timestamp,
+  overrides: Partial<RowTypes[C]> = {},
+): RowTypes[C] {
+  const row = { id, version: 1, createdAt: at, updatedAt: at, deleted: false, ...model.fromInput(input, at), ...overrides } as RowTypes[C];
+  return model.derive(row);
+}

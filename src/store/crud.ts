@@ -2,7 +2,7 @@ import { z } from "zod";
 import type { Filter, OrderBy, Stored } from "../backend.js";
 import { ConflictError, NotFoundError, ValidationError } from "../errors.js";
 import { tombstoneOf } from "../model/collections.js";
-import type { EntityModel } from "../model/entity.js";
+import { type EntityModel, newRow } from "../model/entity.js";
 import { isId } from "../model/ids.js";
 import { DEFAULTS, LIMITS } from "../model/limits.js";
 import type { AnyRow, CollectionName, RowTypes } from "../model/rows.js";
@@ -56,18 +56,7 @@ export function buildRow<C extends CollectionName>(
   input: unknown,
   overrides: Partial<RowTypes[C]> = {},
 ): RowTypes[C] {
-  const parsed = validate(model.collection, model.createSchema, input);
-  const at = now(ctx);
-  const row = {
-    id: ctx.ids(),
-    version: 1,
-    createdAt: at,
-    updatedAt: at,
-    deleted: false,
-    ...model.fromInput(parsed, at),
-    ...overrides,
-  } as RowTypes[C];
-  return model.derive(row);
+  return newRow(model, validate(model.collection, model.createSchema, input), ctx.ids(), now(ctx), overrides);
 }
 
 /** Validates and inserts a new row. */

@@ -5,8 +5,9 @@ import { join } from "node:path";
 import type { FsLayer } from "../../src/backends/json/fs.js";
 import { realFs } from "../../src/backends/json/fs.js";
 import type { JournalEntryRow, UserRow } from "../../src/model/rows.js";
+import { newRow } from "../../src/model/entity.js";
 import { entryModel } from "../../src/model/entities/entries.js";
-import { emailKeyOf } from "../../src/model/text.js";
+import { userModel } from "../../src/model/entities/users.js";
 
 /** A fresh temp directory; remove it with {@link removeDir}. */
 export function tempDir(prefix = "journal-json-"): Promise<string> {
@@ -29,53 +30,14 @@ const T0 = Date.UTC(2026, 0, 5, 9, 0, 0);
 
 /** A full user row as the facade would build it. */
 export function makeUser(n: number = ++counter, patch: Partial<UserRow> = {}): UserRow {
-  const email = `user${n}@example.com`;
-  const at = new Date(T0 + n).toISOString();
-  return {
-    id: idOf(n, 1),
-    version: 1,
-    createdAt: at,
-    updatedAt: at,
-    deleted: false,
-    email,
-    emailKey: emailKeyOf(email),
-    displayName: `User ${n}`,
-    passwordHash: null,
-    privacyLevel: "private",
-    preferences: {},
-    timezone: "UTC",
-    active: true,
-    lastLoginAt: null,
-    ...patch,
-  };
+  const input = { email: `user${n}@example.com`, displayName: `User ${n}` };
+  return { ...newRow(userModel, input, idOf(n, 1), new Date(T0 + n).toISOString()), ...patch };
 }
 
 /** A full journal entry row owned by `userId`. */
 export function makeEntry(n: number, userId: string, patch: Partial<JournalEntryRow> = {}, contentBytes = 64): JournalEntryRow {
-  const title = `Entry ${n}`;
-  const content = `Dear diary, day ${n}. `.padEnd(contentBytes, "x");
-  const at = new Date(T0 + 1000 + n).toISOString();
-  const row: JournalEntryRow = {
-    id: idOf(n, 2),
-    version: 1,
-    createdAt: at,
-    updatedAt: at,
-    deleted: false,
-    userId,
-    title,
-    content,
-    searchText: "",
-    mood: 5,
-    energy: null,
-    tags: ["daily"],
-    entryDate: "2026-01-05",
-    favorite: false,
-    metadata: {},
-    aiAnalysis: null,
-    embedding: null,
-    wordCount: 0,
-  };
-  return { ...entryModel.derive(row), ...patch };
+  const input = { userId, title: `Entry ${n}`, content: `Dear diary, day ${n}. `.padEnd(contentBytes, "x"), mood: 5, tags: ["daily"], entryDate: "2026-01-05" };
+  return { ...newRow(entryModel, input, idOf(n, 2), new Date(T0 + 1000 + n).toISOString()), ...patch };
 }
 
 /** The next version of `row` with `patch` applied (what the facade's update would swap in). */

@@ -1,52 +1,22 @@
 import type { JournalEntryRow, UserRow } from "../../src/model/rows.js";
+import { newRow } from "../../src/model/entity.js";
 import { entryModel } from "../../src/model/entities/entries.js";
+import { userModel } from "../../src/model/entities/users.js";
 import { uuidv7 } from "../../src/model/ids.js";
 
 /** Complete rows for direct backend tests (the facade normally builds these). */
 const T0 = "2026-01-05T09:00:00.000Z";
 
+/** A user with a fresh id and a unique email. */
 export function userRow(over: Partial<UserRow> = {}): UserRow {
-  return {
-    id: uuidv7(),
-    version: 1,
-    createdAt: T0,
-    updatedAt: T0,
-    deleted: false,
-    email: "ada@example.com",
-    emailKey: `ada-${Math.random().toString(36).slice(2)}@example.com`,
-    displayName: "Ada",
-    passwordHash: null,
-    privacyLevel: "private",
-    preferences: {},
-    timezone: "UTC",
-    active: true,
-    lastLoginAt: null,
-    ...over,
-  };
+  const email = `ada-${Math.random().toString(36).slice(2)}@example.com`;
+  return { ...newRow(userModel, { email, displayName: "Ada" }, uuidv7(), T0), ...over };
 }
 
+/** An entry of `userId` with a fresh id. */
 export function entryRow(userId: string, over: Partial<JournalEntryRow> = {}): JournalEntryRow {
-  const row: JournalEntryRow = {
-    id: uuidv7(),
-    version: 1,
-    createdAt: T0,
-    updatedAt: T0,
-    deleted: false,
-    userId,
-    title: "Monday",
-    content: "a calm morning",
-    searchText: "",
-    mood: 5,
-    energy: null,
-    tags: [],
-    entryDate: "2026-01-05",
-    favorite: false,
-    metadata: {},
-    aiAnalysis: null,
-    embedding: null,
-    wordCount: 0,
-  };
-  return { ...entryModel.derive(row), ...over };
+  const input = { userId, title: "Monday", content: "a calm morning", mood: 5, entryDate: "2026-01-05" };
+  return { ...newRow(entryModel, input, uuidv7(), T0), ...over };
 }
 
 /** The row without its backend-local changeSeq. */

@@ -1,6 +1,9 @@
 import { describe, expect, it } from "vitest";
 import type { Backend, Stored } from "../../backend.js";
-import type { JournalEntryRow, PsychologyContentRow } from "../../model/rows.js";
+import { contentModel } from "../../model/entities/content.js";
+import { entryModel } from "../../model/entities/entries.js";
+import { newRow } from "../../model/entity.js";
+import type { JournalEntryRow } from "../../model/rows.js";
 import { searchTextOf } from "../../model/text.js";
 import type { ConformanceTarget } from "../harness.js";
 import { useHarness } from "../harness.js";
@@ -17,12 +20,9 @@ export function derivedSuite(target: ConformanceTarget): void {
     const T0 = "2026-02-01T10:00:00.000Z";
     const id = (n: number) => `01900000-0000-7000-8000-0000000d${n.toString(16).padStart(4, "0")}`;
 
-    function entry(n: number, userId: string, title: string, content: string, searchText = searchTextOf(title, content)): JournalEntryRow {
-      return {
-        id: id(n), version: 1, createdAt: T0, updatedAt: T0, deleted: false, userId, title, content, searchText,
-        mood: null, energy: null, tags: [], entryDate: "2026-02-01", favorite: false, metadata: {}, aiAnalysis: null,
-        embedding: null, wordCount: 1,
-      };
+    function entry(n: number, userId: string, title: string, content: string, searchText?: string): JournalEntryRow {
+      const row = newRow(entryModel, { userId, title, content }, id(n), T0);
+      return searchText === undefined ? row : { ...row, searchText };
     }
 
     /** Derivation-equal, differing, and texts a later Unicode version could fold differently. */
@@ -37,10 +37,7 @@ export function derivedSuite(target: ConformanceTarget): void {
         entry(6, user.id, "Thursday", "empty search text", ""),
       ];
       for (const row of rows) await b.insert("journalEntries", row);
-      const item: PsychologyContentRow = {
-        id: id(100), version: 1, createdAt: T0, updatedAt: T0, deleted: false, title: "Box Breathing", content: "Inhale",
-        searchText: searchTextOf("Box Breathing", "Inhale"), category: "breathing", tags: [], evidenceLevel: "strong", source: null,
-      };
+      const item = newRow(contentModel, { title: "Box Breathing", content: "Inhale", category: "breathing", evidenceLevel: "strong" }, id(100), T0);
       await b.insert("psychologyContent", item);
       return { user, rows, item };
     }
