@@ -28,6 +28,7 @@ import { INFO } from "../src/backends/postgres/mapping.js";
 import { likePattern, pageQuery } from "../src/backends/postgres/query.js";
 import { encodeRow, statementsOf } from "../src/backends/postgres/statements.js";
 import { createStore } from "../src/index.js";
+import { withClient } from "../test/support/pg-client.js";
 import { COLLECTIONS } from "../src/model/collections.js";
 import { uuidv7 } from "../src/model/ids.js";
 import type { JournalEntryRow } from "../src/model/rows.js";
@@ -80,16 +81,6 @@ const r2 = (n: number) => `${n.toFixed(2)}x`;
 function table(head: string[], rows: (string | number)[][]): string {
   const line = (cells: (string | number)[]) => `| ${cells.join(" | ")} |`;
   return [line(head), line(head.map(() => "---")), ...rows.map(line)].join("\n");
-}
-
-async function withAdmin<T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
-  const c = new pg.Client({ connectionString: url });
-  await c.connect();
-  try {
-    return await fn(c);
-  } finally {
-    await c.end();
-  }
 }
 
 /**
@@ -157,7 +148,7 @@ async function load(url: string, users: number, perUser: number): Promise<void> 
   const names = creates.map((s) => /INDEX "([^"]+)"/.exec(s)![1]!);
   const alters = statements.filter((s) => /^ALTER INDEX "journal_store"\."([^"]+)"/.test(s) && names.includes(/^ALTER INDEX "journal_store"\."([^"]+)"/.exec(s)![1]!));
   const indexes = [...creates, ...alters];
-  await withAdmin(url, async (c) => {
+  await withClient(url, async (c) => {
     for (const name of names) await c.query(`DROP INDEX IF EXISTS "journal_store"."${name}"`);
     await c.query(
       `INSERT INTO journal_store.users (id, version, created_at, updated_at, deleted, change_seq, email, email_key, display_name, privacy_level, preferences, timezone, active)
@@ -246,7 +237,7 @@ async function sideBySide(): Promise<string> {
     await backend.applyReplicated("journalEntries", rows);
     entryIds.push(...rows.map((r) => r.id));
   }
-  await withAdmin(dbUrl, (c) => c.query("ANALYZE"));
+  await withClient(dbUrl, (c) => c.query("ANALYZE"));
 
   const info = INFO.journalEntries;
   const st = statementsOf("journalEntries");
@@ -413,12 +404,12 @@ function hostTimes(): { busy: number; total: number } {
 
 async function mixed(): Promise<string> {
   const t0 = now();
-  const loaded = await withAdmin(dbUrl, async (c) => (await c.query(`SELECT count(*)::int AS n FROM journal_store.journal_entries`)).rows[0].n as number);
+  const loaded = await withClient(dbUrl, async (c) => (await c.query(`SELECT count(*)::int AS n FROM journal_store.journal_entries`)).rows[0].n as number);
   if (!KEEP || loaded < USERS * PER_USER) await load(dbUrl, USERS, PER_USER);
   const loadSeconds = (now() - t0) / 1000;
   const backend = postgresBackend({ connectionString: dbUrl, applicationName: "journal-store-bench-mixed", poolSize: POOL });
   const store = createStore({ backend });
-  const { userIds, entryIds, total } = await withAdmin(dbUrl, async (c) => ({
+  const { userIds, entryIds, total } = await withClient(dbUrl, async (c) => ({
     userIds: (await c.query(`SELECT id FROM journal_store.users ORDER BY random() LIMIT 5000`)).rows.map((r) => r.id as string),
     entryIds: (await c.query(`SELECT id FROM journal_store.journal_entries TABLESAMPLE SYSTEM (2) LIMIT 20000`)).rows.map((r) => r.id as string),
     total: (await c.query(`SELECT count(*)::int AS n FROM journal_store.journal_entries`)).rows[0].n as number,
@@ -541,17 +532,17 @@ async function mixed(): Promise<string> {
 // ---------------------------------------------------------------------------------------------
 
 async function main() {
-  const exists = await withAdmin(admin!, async (c) => (await c.query(`SELECT 1 FROM pg_database WHERE datname = $1`, [dbName])).rows.length > 0);
-  if (!exists) await withAdmin(admin!, (c) => c.query(`CREATE DATABASE "${dbName}"`));
+  const exists = await withClient(admin!, async (c) => (await c.query(`SELECT 1 FROM pg_database WHERE datname = $1`, [dbName])).rows.length > 0);
+  if (!exists) await withClient(admin!, (c) => c.query(`CREATE DATABASE "${dbName}"`));
   try {
     await migrate(dbUrl);
-    const server = await withAdmin(dbUrl, async (c) => (await c.query("SHOW server_version")).rows[0].server_version as string);
+    const server = await withClient(dbUrl, async (c) => (await c.query("SHOW server_version")).rows[0].server_version as string);
     console.log(`# bench:pg — PostgreSQL ${server}, Node ${process.version}, ${cpus().length} CPUs, pool ${POOL}${QUICK ? " (BENCH_QUICK)" : ""}\n`);
     if (ONLY !== "mixed") console.log(await sideBySide());
     if (ONLY === undefined) console.log("");
     if (ONLY !== "side") console.log(await mixed());
   } finally {
-    if (!KEEP) await withAdmin(admin!, (c) => c.query(`DROP DATABASE IF EXISTS "${dbName}" WITH (FORCE)`));
+    if (!KEEP) await withClient(admin!, (c) => c.query(`DROP DATABASE IF EXISTS "${dbName}" WITH (FORCE)`));
   }
 }
 

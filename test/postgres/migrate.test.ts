@@ -5,17 +5,8 @@ import { drizzle as drizzleNodePg } from "drizzle-orm/node-postgres";
 import pg from "pg";
 import { describe, expect, it } from "vitest";
 import { defaultMigrationsFolder, migrate } from "../../src/backends/postgres/index.js";
+import { withClient } from "../support/pg-client.js";
 import { createTestDatabase } from "../support/postgres.js";
-
-async function withClient<T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
-  const c = new pg.Client({ connectionString: url });
-  await c.connect();
-  try {
-    return await fn(c);
-  } finally {
-    await c.end();
-  }
-}
 
 describe("migrate()", () => {
   it("finds the shipped drizzle/ folder from its own file", () => {

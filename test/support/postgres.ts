@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
-import pg from "pg";
 import { afterAll, beforeAll, inject } from "vitest";
+import { withClient } from "./pg-client.js";
 import { type TestServer, startTestServer } from "./postgres-server.js";
 
 /**
@@ -38,24 +38,12 @@ export function withDatabase(url: string, database: string): string {
 export async function createTestDatabase(prefix = "journal_store_test"): Promise<{ url: string; name: string; drop(): Promise<void> }> {
   const admin = await adminUrl();
   const name = `${prefix}_${process.pid}_${randomBytes(4).toString("hex")}`;
-  const client = new pg.Client({ connectionString: admin });
-  await client.connect();
-  try {
-    await client.query(`CREATE DATABASE ${client.escapeIdentifier(name)}`);
-  } finally {
-    await client.end();
-  }
+  await withClient(admin, (c) => c.query(`CREATE DATABASE ${c.escapeIdentifier(name)}`));
   return {
     name,
     url: withDatabase(admin, name),
     async drop() {
-      const c = new pg.Client({ connectionString: admin });
-      await c.connect();
-      try {
-        await c.query(`DROP DATABASE IF EXISTS ${c.escapeIdentifier(name)} WITH (FORCE)`);
-      } finally {
-        await c.end();
-      }
+      await withClient(admin, (c) => c.query(`DROP DATABASE IF EXISTS ${c.escapeIdentifier(name)} WITH (FORCE)`));
     },
   };
 }
