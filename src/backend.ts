@@ -123,6 +123,12 @@ export interface Backend extends BackendReader, BackendWriter {
   /** Walks every row, tombstones included, in id order or changed-since order. */
   scan<C extends CollectionName>(collection: C, options: ScanOptions): Promise<Stored<RowTypes[C]>[]>;
   /**
+   * The change feed's horizon: every row with a changeSeq at or below it that will ever be
+   * committed is visible to `scan` now. A consumer of `scan({ changedSince })` moves its watermark
+   * no further, so a slow transaction holding a lower changeSeq is never skipped.
+   */
+  changeHorizon(): Promise<number>;
+  /**
    * Runs `fn` all-or-nothing: if it throws, nothing it wrote is kept and the error is rethrown.
    * Reads inside see the transaction's own writes.
    */

@@ -21,6 +21,11 @@ export type { CreateContentInput, ContentPatch } from "./model/entities/content.
 export type { CreateMigrationLogInput, MigrationLogPatch } from "./model/entities/migration-logs.js";
 
 export { memoryBackend } from "./backends/memory.js";
+export { dualWriteBackend, DualWriteBackend, DUAL_WRITE_DEFAULTS } from "./dual-write/index.js";
+export type { DualWriteOptions, DualWriteStats, OperationStats, PassResult, SecondaryWrites, SecondaryFailure, ShadowCompare } from "./dual-write/index.js";
+export type * from "./events.js";
+export { STAGES, STAGE_NAMES, isStage } from "./model/stages.js";
+export type { Stage, Side, StageRouting } from "./model/stages.js";
 export { jsonFileBackend, CorruptStoreError, LockedError, JSON_DEFAULTS } from "./backends/json/index.js";
 export type { JsonFileBackend, JsonFileBackendOptions, LockHolder, FsLayer } from "./backends/json/index.js";
 

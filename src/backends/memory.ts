@@ -52,6 +52,10 @@ export function engineBackend(name: string, engine: Engine, onClose: () => Promi
       open();
       return engine.scan(collection, options);
     },
+    async changeHorizon() {
+      open();
+      return engine.horizon;
+    },
     insert: (collection, row) => write((tx) => tx.insert(collection, row)),
     update: (collection, row, expectedVersion) => write((tx) => tx.update(collection, row, expectedVersion)),
     applyReplicated: (collection, rows) => write((tx) => tx.applyReplicated(collection, rows)),

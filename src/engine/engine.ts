@@ -51,6 +51,7 @@ export class Engine {
   private pending: PendingGroup[] = [];
   private epoch = 0;
   private seq = 0;
+  private visibleSeq = 0;
 
   constructor(private readonly options: EngineOptions) {
     for (const name of COLLECTION_NAMES) this.tables.set(name, new Table(specOf(name)));
@@ -61,15 +62,25 @@ export class Engine {
     return this.seq;
   }
 
+  /**
+   * The change horizon: the highest changeSeq readers can see. Commits become visible in the order
+   * their changeSeqs were handed out, so no row at or below it can still appear.
+   */
+  get horizon(): number {
+    return this.visibleSeq;
+  }
+
   /** Raises the change sequence to at least `seq` (for backends restoring durable state). */
   restoreSeq(seq: number): void {
     if (seq > this.seq) this.seq = seq;
+    if (seq > this.visibleSeq) this.visibleSeq = seq;
   }
 
   /** Loads a row as committed, bypassing checks (for backends restoring durable state). */
   load(collection: CollectionName, row: Stored): void {
     this.tables.get(collection)!.put(toResident(collection, row));
     if (row.changeSeq > this.seq) this.seq = row.changeSeq;
+    if (row.changeSeq > this.visibleSeq) this.visibleSeq = row.changeSeq;
   }
 
   /** Removes a row as committed, bypassing checks (for backends replaying a purge). */
@@ -214,8 +225,10 @@ export class Engine {
 
   private apply(group: PendingGroup): void {
     for (const change of group.commit.changes) {
-      if (change.row) this.tables.get(change.collection)!.put(change.row);
-      else this.tables.get(change.collection)!.remove(change.id);
+      if (change.row) {
+        this.tables.get(change.collection)!.put(change.row);
+        if (change.row.changeSeq > this.visibleSeq) this.visibleSeq = change.row.changeSeq;
+      } else this.tables.get(change.collection)!.remove(change.id);
     }
     group.settle?.();
   }

@@ -73,6 +73,7 @@ export function jsonFileBackend(options: JsonFileBackendOptions): JsonFileBacken
     query: (c, spec) => read(c, () => inner.query(c, spec)),
     count: (c, where) => read(c, () => inner.count(c, where)),
     scan: (c, opt) => read(c, () => inner.scan(c, opt)),
+    changeHorizon: () => after(null, () => inner.changeHorizon()),
     insert: (c, row) => after(c, () => inner.insert(c, row)),
     update: (c, row, expected) => after(c, () => inner.update(c, row, expected)),
     applyReplicated: (c, rows) => after(c, () => inner.applyReplicated(c, rows)),

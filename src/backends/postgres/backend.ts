@@ -99,6 +99,16 @@ export function postgresBackend(options: PostgresBackendOptions): Backend {
     update: (collection, row, expectedVersion) => ops.update(collection, row, expectedVersion),
     applyReplicated: (collection, rows) => ops.applyReplicated(collection, rows),
 
+    async changeHorizon(): Promise<number> {
+      open();
+      try {
+        const rows = await run<{ horizon: number | string }>(driver, sql`SELECT "journal_store"."change_horizon"() AS "horizon"`);
+        return Number(rows[0]!.horizon);
+      } catch (error) {
+        throw mapError(error, {});
+      }
+    },
+
     async scan<C extends CollectionName>(collection: C, options: ScanOptions): Promise<Stored<RowTypes[C]>[]> {
       open();
       const info = INFO[collection];

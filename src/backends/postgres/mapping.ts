@@ -23,8 +23,11 @@ export const TABLES: { readonly [C in CollectionName]: PgTable } = {
   migrationLogs: schema.migrationLogs,
 };
 
-/** The sequence every write draws its `change_seq` from. */
-export const NEXT_CHANGE_SEQ = sql`nextval('"journal_store"."change_seq"')`;
+/**
+ * Every write's `change_seq`: the sequence, through `next_change_seq()`, which also marks the
+ * writing transaction as open until it ends (see drizzle/0003_change_horizon.sql).
+ */
+export const NEXT_CHANGE_SEQ = sql`"journal_store"."next_change_seq"()`;
 
 /** One field of a collection and the column that stores it. */
 export interface ColumnInfo {

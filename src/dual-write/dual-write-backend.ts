@@ -1,0 +1,455 @@
+import { EventEmitter } from "eventemitter3";
+import type { Backend, BackendTransaction, Filter, GetOptions, Page, PurgeResult, QuerySpec, ScanOptions, Stored } from "../backend.js";
+import { BackendError, ClosedError, ValidationError } from "../errors.js";
+import type { DualWriteEvents } from "../events.js";
+import { specOf } from "../model/collections.js";
+import type { CollectionName, RowTypes } from "../model/rows.js";
+import { isStage, otherSide, STAGE_NAMES, STAGES, type Side, type Stage } from "../model/stages.js";
+import { capturing } from "./capture.js";
+import type { PassResult } from "./feed.js";
+import { Gate } from "./gate.js";
+import { DUAL_WRITE_DEFAULTS, type DualWriteOptions, type ResolvedDualWriteOptions } from "./options.js";
+import { latestStage, readWatermark, recordStage, writeWatermark } from "./records.js";
+import { Replicator, type Change } from "./replicator.js";
+import { compareRows, inSample, queryShape, sampleKeyOfQuery, sampleKeyOfRow, withTimeout, type Difference } from "./shadow.js";
+import { StatsRecorder, type DualWriteStats } from "./stats.js";
+
+/**
+ * The dual-write backend: composes two backends over the contract alone, so any pair works
+ * (json -> postgres, postgres -> json, postgres -> postgres). The stage decides which side is
+ * primary (written first, the only side serving reads), whether the other side is written and
+ * whether reads are shadowed. It is a Backend, so `createStore` takes it unchanged, and a typed
+ * event emitter (`divergence`, `secondary-error`, `repaired`, `slow-operation`, `stage-changed`).
+ */
+export class DualWriteBackend extends EventEmitter<DualWriteEvents> implements Backend {
+  readonly name = "dual-write";
+  private current: Stage;
+  private readonly options: ResolvedDualWriteOptions;
+  private readonly sides: Record<Side, Backend>;
+  private replicator: Replicator | null = null;
+  private readonly gate = new Gate();
+  private readonly recorder = new StatsRecorder();
+  private readonly ready: Promise<void>;
+  private closed = false;
+
+  constructor(options: DualWriteOptions) {
+    super();
+    this.options = resolve(options);
+    this.sides = { from: options.from, to: options.to };
+    this.current = options.stage;
+    this.ready = this.open();
+    this.ready.catch(() => undefined);
+  }
+
+  /** The stage the backend runs in. */
+  get stage(): Stage {
+    return this.current;
+  }
+
+  /** Resolves once the backend has recovered its state and serves (every call waits for it anyway). */
+  whenReady(): Promise<void> {
+    return this.ready;
+  }
+
+  private get primarySide(): Side {
+    return STAGES[this.current].primary;
+  }
+
+  private get primary(): Backend {
+    return this.sides[this.primarySide];
+  }
+
+  private get secondary(): Backend {
+    return this.sides[otherSide(this.primarySide)];
+  }
+
+  // ---- lifecycle -------------------------------------------------------------------------
+
+  private async open(): Promise<void> {
+    const routing = STAGES[this.current];
+    const [lastFrom, lastTo] = await Promise.all([latestStage(this.sides.from), latestStage(this.sides.to)]);
+    const last = !lastFrom ? lastTo : !lastTo ? lastFrom : lastFrom.at >= lastTo.at ? lastFrom : lastTo;
+    let reconciled = false;
+    if (last && last.primary !== routing.primary && STAGES[last.stage].secondaryWritten) {
+      // The previous process wrote the other side first: bring its changes over before serving.
+      const old = this.makeReplicator(last.primary, (await readWatermark(this.sides[last.primary], last.primary)) ?? 0);
+      await old.flush();
+      reconciled = true;
+    }
+    if (routing.secondaryWritten) await this.startReplication(reconciled);
+    if (last?.stage !== this.current) {
+      await recordStage(this.primary, this.current, this.primarySide, this.now());
+      if (last) this.emit("stage-changed", { from: last.stage, to: this.current, reconciled });
+    }
+  }
+
+  private makeReplicator(primarySide: Side, watermark: number): Replicator {
+    return new Replicator(primarySide, this.sides[primarySide], this.sides[otherSide(primarySide)], watermark, {
+      options: this.options,
+      stats: this.recorder,
+      emit: (event, ...args) => void (this.emit as (e: string, ...a: unknown[]) => boolean)(event, ...args),
+      now: () => this.now(),
+    });
+  }
+
+  /**
+   * Starts replicating in the current direction from its stored watermark; with none (the first
+   * time), from the primary's horizon now: older rows are the backfill's job. When the sides were
+   * just made equal, from the horizon too.
+   */
+  private async startReplication(fromHorizon: boolean): Promise<void> {
+    const stored = fromHorizon ? null : await readWatermark(this.primary, this.primarySide);
+    const watermark = stored ?? (await this.primary.changeHorizon());
+    this.replicator = this.makeReplicator(this.primarySide, watermark);
+    if (stored === null) await writeWatermark(this.primary, this.primarySide, watermark, this.now());
+    this.replicator.start();
+  }
+
+  /**
+   * Moves to another stage at run time. A move that changes the primary (shadow -> live, or back)
+   * first lets the writes under way finish while new ones wait, drains replication and reconciles
+   * from the change feed, so the sides are equal when the primary changes; it is refused unless
+   * both stages write the secondary. Emits `stage-changed` and records the stage on the primary.
+   */
+  async setStage(next: Stage): Promise<void> {
+    await this.ready;
+    this.assertOpen();
+    if (!isStage(next)) throw new ValidationError("stage", [{ path: "stage", message: `must be one of ${STAGE_NAMES.join(", ")}` }]);
+    if (next === this.current) return;
+    const release = await this.gate.exclusive();
+    const previous = this.current;
+    try {
+      const before = STAGES[this.current];
+      const after = STAGES[next];
+      let reconciled = false;
+      if (before.primary !== after.primary) {
+        if (!before.secondaryWritten || !after.secondaryWritten) {
+          throw new ValidationError("stage", [
+            { path: "stage", message: `cannot move from ${this.current} to ${next}: the primary changes only between stages that write both sides` },
+          ]);
+        }
+        await this.replicator!.flush();
+        await this.replicator!.stop();
+        this.replicator = null;
+        this.current = next;
+        await this.startReplication(true);
+        reconciled = true;
+      } else if (!before.secondaryWritten && after.secondaryWritten) {
+        this.current = next;
+        await this.startReplication(false);
+      } else if (before.secondaryWritten && !after.secondaryWritten) {
+        await this.replicator!.flush();
+        await this.replicator!.stop();
+        this.replicator = null;
+        this.current = next;
+      } else {
+        this.current = next;
+      }
+      await recordStage(this.primary, next, this.primarySide, this.now());
+      this.emit("stage-changed", { from: previous, to: next, reconciled });
+    } finally {
+      release();
+    }
+  }
+
+  /** Waits for every pending secondary write and reconciles up to the primary's horizon. */
+  async flush(): Promise<void> {
+    await this.ready;
+    await this.replicator?.flush();
+  }
+
+  /**
+   * Re-applies to the secondary everything the primary changed after `since` (default: the
+   * durable watermark), up to the primary's change horizon. Safe to repeat.
+   */
+  async reconcile(options: { since?: number } = {}): Promise<PassResult | null> {
+    await this.ready;
+    this.assertOpen();
+    if (!this.replicator) return null;
+    await this.replicator.idle();
+    return this.replicator.pass(options.since);
+  }
+
+  /** How many primary changes the secondary is not known to hold (0 when it is not written). */
+  async lag(): Promise<number> {
+    await this.ready;
+    return this.replicator ? this.replicator.lag() : 0;
+  }
+
+  /** Counts, errors, latency percentiles per side and operation, shadow consistency, retries, watermark. */
+  stats(): DualWriteStats {
+    return this.recorder.snapshot({
+      stage: this.current,
+      pending: (this.replicator?.pending ?? 0) + (this.replicator?.waiting ?? 0),
+      watermark: this.replicator?.watermark ?? 0,
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.ready.catch(() => undefined);
+    const release = await this.gate.exclusive();
+    try {
+      if (this.replicator) {
+        await this.replicator.stop();
+        await this.replicator.idle();
+        await this.replicator.pass().catch(() => undefined);
+      }
+    } finally {
+      release();
+      await Promise.allSettled([this.sides.from.close(), this.sides.to.close()]);
+    }
+  }
+
+  // ---- reads -----------------------------------------------------------------------------
+
+  async get<C extends CollectionName>(collection: C, id: string, options?: GetOptions): Promise<Stored<RowTypes[C]> | null> {
+    await this.enter();
+    const row = await this.timed(this.primarySide, "get", () => this.primary.get(collection, id, options));
+    this.shadow(collection, sampleKeyOfRow(collection, row, id), undefined, "get", async (side) => rowsOf([await side.get(collection, id)]), rowsOf([row]));
+    return row;
+  }
+
+  async getMany<C extends CollectionName>(collection: C, ids: readonly string[]): Promise<(Stored<RowTypes[C]> | null)[]> {
+    await this.enter();
+    const rows = await this.timed(this.primarySide, "getMany", () => this.primary.getMany(collection, ids));
+    const first = rows.find((r) => r !== null) ?? null;
+    this.shadow(collection, sampleKeyOfRow(collection, first, ids.join(",")), undefined, "getMany", async (side) => rowsOf(await side.getMany(collection, ids)), rowsOf(rows));
+    return rows;
+  }
+
+  async query<C extends CollectionName>(collection: C, spec: QuerySpec): Promise<Page<RowTypes[C]>> {
+    await this.enter();
+    const page = await this.timed(this.primarySide, "query", () => this.primary.query(collection, spec));
+    this.shadow(collection, sampleKeyOfQuery(collection, spec.where), queryShape(spec.where), "query", async (side) => rowsOf((await side.query(collection, spec)).rows), rowsOf(page.rows));
+    return page;
+  }
+
+  async count(collection: CollectionName, where?: readonly Filter[]): Promise<number> {
+    await this.enter();
+    const n = await this.timed(this.primarySide, "count", () => this.primary.count(collection, where));
+    if (this.shadowing(sampleKeyOfQuery(collection, where))) {
+      void this.shadowCount(collection, where, n);
+    }
+    return n;
+  }
+
+  async scan<C extends CollectionName>(collection: C, options: ScanOptions): Promise<Stored<RowTypes[C]>[]> {
+    await this.enter();
+    return this.primary.scan(collection, options);
+  }
+
+  async changeHorizon(): Promise<number> {
+    await this.enter();
+    return this.primary.changeHorizon();
+  }
+
+  // ---- writes ----------------------------------------------------------------------------
+
+  insert<C extends CollectionName>(collection: C, row: RowTypes[C]): Promise<Stored<RowTypes[C]>> {
+    return this.write("insert", (b, changes) => capturing(b, changes).insert(collection, row));
+  }
+
+  update<C extends CollectionName>(collection: C, row: RowTypes[C], expectedVersion: number): Promise<Stored<RowTypes[C]>> {
+    return this.write("update", (b, changes) => capturing(b, changes).update(collection, row, expectedVersion));
+  }
+
+  applyReplicated<C extends CollectionName>(collection: C, rows: readonly RowTypes[C][]) {
+    return this.write("applyReplicated", (b, changes) => capturing(b, changes).applyReplicated(collection, rows));
+  }
+
+  transaction<T>(fn: (tx: BackendTransaction) => Promise<T>): Promise<T> {
+    return this.write("transaction", (b, changes) => b.transaction((tx) => fn(capturing(tx, changes))));
+  }
+
+  async purge(options: { olderThan: string; collections?: readonly CollectionName[] }): Promise<PurgeResult> {
+    await this.ready;
+    this.assertOpen();
+    const release = await this.gate.shared();
+    try {
+      const result = await this.timed(this.primarySide, "purge", () => this.primary.purge(options));
+      if (STAGES[this.current].secondaryWritten) {
+        // Tombstones still on their way would arrive after the purge and stay: let them land first.
+        await this.settled();
+        const secondaryOptions = { ...options, collections: (options.collections ?? undefined)?.filter((c) => !specOf(c).local) };
+        await this.secondary.purge(secondaryOptions).catch((error: Error) => {
+          this.emit("secondary-error", { operation: "purge", collection: null, ids: [], error, willRetry: false, attempt: 1 });
+        });
+      }
+      return result;
+    } finally {
+      release();
+    }
+  }
+
+  /**
+   * Runs a write on the primary (noting the rows it commits), then hands those rows to
+   * replication. The primary failing leaves the secondary untouched and rejects the caller.
+   */
+  private async write<T>(operation: string, run: (primary: Backend, changes: Change[]) => Promise<T>): Promise<T> {
+    await this.ready;
+    this.assertOpen();
+    const release = await this.gate.shared();
+    try {
+      const changes: Change[] = [];
+      const primary = this.primary;
+      const result = await this.timed(this.primarySide, operation, () => run(primary as Backend & BackendTransaction, changes));
+      if (this.replicator && changes.length > 0) {
+        try {
+          await this.replicator.replicate(changes);
+        } catch (error) {
+          throw new BackendError(this.secondary.name, "the secondary write failed after the primary committed; it will be reconciled from the change feed", { cause: error });
+        }
+      }
+      return result;
+    } finally {
+      release();
+    }
+  }
+
+  // ---- shadow reads ----------------------------------------------------------------------
+
+  private shadowing(key: string): boolean {
+    return STAGES[this.current].shadowReads && !!this.replicator && inSample(key, this.options.shadowSample);
+  }
+
+  /** Runs `read` on the secondary off the caller's path and compares it with the primary's rows. */
+  private shadow(
+    collection: CollectionName,
+    key: string,
+    query: string | undefined,
+    operation: string,
+    read: (side: Backend) => Promise<readonly (Stored | null)[]>,
+    primaryRows: readonly (Stored | null)[],
+  ): void {
+    if (!this.shadowing(key)) return;
+    const secondarySide = otherSide(this.primarySide);
+    const run = async () => {
+      const secondaryRows = await withTimeout(this.timed(secondarySide, `shadow-${operation}`, () => read(this.secondary)), this.options.shadowTimeoutMs);
+      let differences = compareRows(this.options, collection, primaryRows, secondaryRows, query);
+      if (differences.length > 0) {
+        // Recheck once replication in flight has drained: a row written a moment ago is not a divergence.
+        await withTimeout(this.settled(), this.options.shadowTimeoutMs);
+        const [p, s] = await Promise.all([read(this.primary), read(this.secondary)]);
+        differences = compareRows(this.options, collection, p, s, query);
+      }
+      this.recorder.shadowCompared++;
+      if (differences.length === 0) this.recorder.shadowConsistent++;
+      for (const d of differences) this.report(d);
+    };
+    run().catch(() => {
+      this.recorder.shadowFailed++;
+    });
+  }
+
+  private async shadowCount(collection: CollectionName, where: readonly Filter[] | undefined, primaryCount: number): Promise<void> {
+    const query = queryShape(where);
+    try {
+      let s = await withTimeout(this.secondary.count(collection, where), this.options.shadowTimeoutMs);
+      let p = primaryCount;
+      if (s !== p) {
+        await withTimeout(this.settled(), this.options.shadowTimeoutMs);
+        [p, s] = await Promise.all([this.primary.count(collection, where), this.secondary.count(collection, where)]);
+      }
+      this.recorder.shadowCompared++;
+      if (s === p) this.recorder.shadowConsistent++;
+      else this.report({ collection, id: null, query, fields: ["count"], primaryVersion: null, secondaryVersion: null });
+    } catch {
+      this.recorder.shadowFailed++;
+    }
+  }
+
+  /** Resolves once no secondary write of this process is pending. */
+  private async settled(): Promise<void> {
+    const r = this.replicator;
+    if (!r) return;
+    await r.idle();
+    while (r.pending > 0) await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+
+  private report(d: Difference): void {
+    this.emit("divergence", { source: "shadow-read", ...d, primary: this.primary.name, secondary: this.secondary.name });
+  }
+
+  // ---- helpers ---------------------------------------------------------------------------
+
+  private async enter(): Promise<void> {
+    await this.ready;
+    this.assertOpen();
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new ClosedError("dual-write backend");
+  }
+
+  private async timed<T>(side: Side, operation: string, fn: () => Promise<T>): Promise<T> {
+    const started = performance.now();
+    let failed = true;
+    try {
+      const result = await fn();
+      failed = false;
+      return result;
+    } finally {
+      const ms = performance.now() - started;
+      this.recorder.record(side, operation, ms, failed);
+      if (ms > this.options.slowOperationMs) {
+        this.emit("slow-operation", { side, backend: this.sides[side].name, operation, durationMs: ms, thresholdMs: this.options.slowOperationMs });
+      }
+    }
+  }
+
+  private now(): Date {
+    return new Date();
+  }
+}
+
+/** Rows of any collection, as the shadow comparison takes them. */
+function rowsOf(rows: readonly unknown[]): readonly (Stored | null)[] {
+  return rows as readonly (Stored | null)[];
+}
+
+/** Checks options and applies defaults, naming the bad option. */
+function resolve(options: DualWriteOptions): ResolvedDualWriteOptions {
+  const issues: { path: string; message: string }[] = [];
+  if (!options || typeof options !== "object") throw new ValidationError("dualWriteBackend", [{ path: "", message: "options are required" }]);
+  for (const side of ["from", "to"] as const) {
+    const b = options[side] as Partial<Backend> | undefined;
+    if (!b || typeof b.transaction !== "function" || typeof b.changeHorizon !== "function") issues.push({ path: side, message: "must be a Backend" });
+  }
+  if (options.from && options.from === options.to) issues.push({ path: "to", message: "must be another backend than from" });
+  if (!isStage(options.stage)) issues.push({ path: "stage", message: `must be one of ${STAGE_NAMES.join(", ")}` });
+  const merged = { ...DUAL_WRITE_DEFAULTS, ...stripUndefined(options) } as ResolvedDualWriteOptions;
+  if (merged.secondaryWrites !== "sync" && merged.secondaryWrites !== "async") issues.push({ path: "secondaryWrites", message: "must be sync or async" });
+  if (merged.onSecondaryFailure !== "continue" && merged.onSecondaryFailure !== "fail") issues.push({ path: "onSecondaryFailure", message: "must be continue or fail" });
+  if (!(typeof merged.shadowSample === "number" && merged.shadowSample >= 0 && merged.shadowSample <= 1)) issues.push({ path: "shadowSample", message: "must be a number from 0 to 1" });
+  for (const key of ["slowOperationMs", "shadowTimeoutMs", "batchSize", "reconcileIntervalMs", "retryBaseMs", "retryMaxMs"] as const) {
+    const v = merged[key];
+    if (!(Number.isInteger(v) && v > 0)) issues.push({ path: key, message: "must be a positive whole number" });
+  }
+  if (issues.length > 0) throw new ValidationError("dualWriteBackend", issues);
+  return merged;
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+/**
+ * Creates a dual-write backend (see {@link DualWriteBackend}).
+ *
+ * @example
+ * ```ts
+ * const backend = dualWriteBackend({
+ *   from: jsonFileBackend({ dir: "./data" }),
+ *   to: postgresBackend({ connectionString: process.env.DATABASE_URL }),
+ *   stage: "shadow",
+ *   shadowSample: 0.1,
+ * });
+ * backend.on("divergence", (d) => log.warn("divergence", d));
+ * const store = createStore({ backend });
+ * ```
+ */
+export function dualWriteBackend(options: DualWriteOptions): DualWriteBackend {
+  return new DualWriteBackend(options);
+}

@@ -1,0 +1,123 @@
+import type { Backend, ReplicationOutcome, Stored } from "../backend.js";
+import { COLLECTION_NAMES, specOf } from "../model/collections.js";
+import type { AnyRow, CollectionName } from "../model/rows.js";
+
+/**
+ * Change-feed reconcile: re-applies to `target` every row `source` changed after a change
+ * sequence, up to the source's change horizon (the point below which its feed is final), owners'
+ * collections first. Apply is idempotent (`applyReplicated`), so windows may overlap freely; the
+ * result says how far a watermark may move: never past a row the target does not hold.
+ */
+
+/** Collections that replicate: every one but the local operational records (migrationLogs). */
+export const REPLICATED_COLLECTIONS: readonly CollectionName[] = COLLECTION_NAMES.filter((c) => !specOf(c).local);
+
+/**
+ * Rows already confirmed on the target (by a write's own replication), so a pass need not send
+ * them again: `collection:id` -> version held.
+ */
+export class ConfirmedRows {
+  private readonly held = new Map<string, number>();
+
+  /** Notes that the target holds `row` at its version (or newer). */
+  add(collection: CollectionName, id: string, version: number): void {
+    const key = `${collection}:${id}`;
+    if ((this.held.get(key) ?? 0) < version) this.held.set(key, version);
+  }
+
+  /** True when the target is known to hold this version or a newer one. */
+  covers(collection: CollectionName, row: AnyRow): boolean {
+    return (this.held.get(`${collection}:${row.id}`) ?? 0) >= row.version;
+  }
+
+  /** Forgets an entry once a pass has seen the row at or above the confirmed version. */
+  settle(collection: CollectionName, row: AnyRow): void {
+    const key = `${collection}:${row.id}`;
+    const v = this.held.get(key);
+    if (v !== undefined && v <= row.version) this.held.delete(key);
+  }
+
+  get size(): number {
+    return this.held.size;
+  }
+}
+
+/** A row the target refused with a conflict: left for repair, reported as a divergence. */
+export interface RefusedRow {
+  collection: CollectionName;
+  row: Stored;
+  outcome: Extract<ReplicationOutcome, { outcome: "conflict" }>;
+}
+
+/** What one pass did. */
+export interface PassResult {
+  /** The source's change horizon the pass ran up to. */
+  horizon: number;
+  /** How far a watermark may move: the horizon, or just below the first row still waiting for its owner. */
+  safeWatermark: number;
+  /** Rows written to the target. */
+  applied: number;
+  /** Rows written to the target, per collection. */
+  appliedBy: Partial<Record<CollectionName, number>>;
+  /** Rows read from the feed (sent, or skipped as confirmed). */
+  read: number;
+  /** Rows waiting for an owner the target does not hold yet (retried by the next pass). */
+  waiting: number;
+  refused: RefusedRow[];
+}
+
+/** Options of {@link reconcilePass}. */
+export interface PassOptions {
+  source: Backend;
+  target: Backend;
+  /** Change sequence after which to read (exclusive). */
+  since: number;
+  batchSize: number;
+  /** Rows known to be on the target already (skipped, then settled). */
+  confirmed?: ConfirmedRows;
+  signal?: AbortSignal;
+}
+
+/** Runs one change-feed pass from `since` to the source's current horizon. */
+export async function reconcilePass(options: PassOptions): Promise<PassResult> {
+  const { source, target, batchSize, confirmed } = options;
+  const horizon = await source.changeHorizon();
+  const result: PassResult = { horizon, safeWatermark: horizon, applied: 0, appliedBy: {}, read: 0, waiting: 0, refused: [] };
+  if (horizon <= options.since) return { ...result, safeWatermark: Math.max(options.since, horizon) };
+  let firstWaiting = Number.POSITIVE_INFINITY;
+  for (const collection of REPLICATED_COLLECTIONS) {
+    let after = options.since;
+    for (;;) {
+      options.signal?.throwIfAborted();
+      const page = await source.scan(collection, { changedSince: after, limit: batchSize });
+      const rows = page.filter((r) => r.changeSeq <= horizon);
+      result.read += rows.length;
+      const send = confirmed ? rows.filter((r) => !confirmed.covers(collection, r)) : rows;
+      if (send.length > 0) {
+        const outcomes = await target.applyReplicated(collection, send.map(withoutSeq));
+        outcomes.forEach((o, i) => {
+          const row = send[i]!;
+          if (o.outcome === "applied") {
+            result.applied++;
+            result.appliedBy[collection] = (result.appliedBy[collection] ?? 0) + 1;
+          }
+          else if (o.outcome === "missing-owner") {
+            result.waiting++;
+            firstWaiting = Math.min(firstWaiting, row.changeSeq);
+          } else if (o.outcome === "conflict") result.refused.push({ collection, row, outcome: o });
+        });
+      }
+      if (confirmed) for (const r of rows) confirmed.settle(collection, r);
+      if (page.length < batchSize || rows.length < page.length) break;
+      after = page[page.length - 1]!.changeSeq;
+    }
+  }
+  if (firstWaiting !== Number.POSITIVE_INFINITY) result.safeWatermark = Math.max(options.since, firstWaiting - 1);
+  return result;
+}
+
+/** The row without its backend-local change sequence, as `applyReplicated` takes it. */
+export function withoutSeq<R extends AnyRow>(row: Stored<R>): R {
+  const { changeSeq: _local, ...plain } = row;
+  return plain as unknown as R;
+}

@@ -1,0 +1,62 @@
+import type { Backend } from "../backend.js";
+import type { Stage } from "../model/stages.js";
+
+/** How a dual-write backend applies the primary's rows to the secondary. */
+export type SecondaryWrites = "sync" | "async";
+
+/** What a failed secondary write does to the caller. */
+export type SecondaryFailure = "continue" | "fail";
+
+/**
+ * Decides whether two rows of a shadow read agree. Gets the field paths `diffRows` found (after
+ * `ignoreFields`) and returns the paths that count; an empty array means consistent.
+ */
+export type ShadowCompare = (collection: string, primary: object | null, secondary: object | null, fields: string[]) => string[];
+
+/** Options of {@link dualWriteBackend}. Defaults: {@link DUAL_WRITE_DEFAULTS}. */
+export interface DualWriteOptions {
+  /** The store being left (the JSON files, in the default cutover). */
+  from: Backend;
+  /** The destination (PostgreSQL). */
+  to: Backend;
+  /** The stage to start in (see `STAGES`). */
+  stage: Stage;
+  /** `sync`: a write returns after both sides; `async`: after the primary, the secondary follows in commit order. */
+  secondaryWrites?: SecondaryWrites;
+  /** Share of reads (0..1) shadowed on the secondary in the `shadow` and `live` stages, sampled per user. */
+  shadowSample?: number;
+  /** `continue` (default): a failed secondary write is an event and is retried from the change feed; `fail`: the caller's write rejects too (the primary has committed it all the same). */
+  onSecondaryFailure?: SecondaryFailure;
+  /** A custom shadow-read comparison on top of `diffRows`. */
+  compare?: ShadowCompare;
+  /** Field paths never compared by shadow reads, per collection (`{ journalEntries: ["metadata.cache"] }`). */
+  ignoreFields?: Readonly<Record<string, readonly string[]>>;
+  /** Emit `slow-operation` above this many ms (DB_PERFORMANCE_TARGET_MS). */
+  slowOperationMs?: number;
+  /** A shadow read slower than this is abandoned (never delays the caller either way). */
+  shadowTimeoutMs?: number;
+  /** Rows per change-feed page and per secondary batch in a reconcile pass. */
+  batchSize?: number;
+  /** How often the background pass advances the durable watermark, in ms. */
+  reconcileIntervalMs?: number;
+  /** First and largest retry delay after a failed secondary write, in ms (doubling). */
+  retryBaseMs?: number;
+  retryMaxMs?: number;
+}
+
+/** The defaults of {@link DualWriteOptions}, in one place. */
+export const DUAL_WRITE_DEFAULTS = {
+  secondaryWrites: "sync",
+  shadowSample: 0,
+  onSecondaryFailure: "continue",
+  slowOperationMs: 50,
+  shadowTimeoutMs: 2_000,
+  batchSize: 500,
+  reconcileIntervalMs: 1_000,
+  retryBaseMs: 100,
+  retryMaxMs: 30_000,
+} as const;
+
+/** Options with every default applied. */
+export type ResolvedDualWriteOptions = Required<Omit<DualWriteOptions, "compare" | "ignoreFields">> &
+  Pick<DualWriteOptions, "compare" | "ignoreFields">;

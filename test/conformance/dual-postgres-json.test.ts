@@ -1,0 +1,14 @@
+import { afterAll } from "vitest";
+import { migrate } from "../../src/backends/postgres/index.js";
+import { runConformance } from "../../src/testing/index.js";
+import { dualTarget, jsonSide, postgresSide } from "../support/dual.js";
+import { useTestDatabase } from "../support/postgres.js";
+
+// Dual write PostgreSQL -> JSON (the `live` stage: PostgreSQL primary, JSON written and shadowed),
+// in both secondary-write modes.
+const url = useTestDatabase(async (u) => void (await migrate(u)));
+const json = jsonSide();
+afterAll(() => json.dispose());
+
+runConformance("dual-write postgres->json (sync)", dualTarget(json, postgresSide(url), { stage: "live", shadowSample: 1 }));
+runConformance("dual-write postgres->json (async)", dualTarget(json, postgresSide(url), { stage: "live", shadowSample: 1, secondaryWrites: "async" }));
