@@ -1,5 +1,5 @@
 import type { Backend, ReplicationOutcome, Stored } from "../backend.js";
-import { COLLECTION_NAMES, specOf } from "../model/collections.js";
+import { REPLICATED_COLLECTIONS } from "../model/collections.js";
 import type { AnyRow, CollectionName } from "../model/rows.js";
 
 /**
@@ -9,8 +9,7 @@ import type { AnyRow, CollectionName } from "../model/rows.js";
  * result says how far a watermark may move: never past a row the target does not hold.
  */
 
-/** Collections that replicate: every one but the local operational records (migrationLogs). */
-export const REPLICATED_COLLECTIONS: readonly CollectionName[] = COLLECTION_NAMES.filter((c) => !specOf(c).local);
+export { REPLICATED_COLLECTIONS };
 
 /**
  * Rows already confirmed on the target (by a write's own replication), so a pass need not send

@@ -268,6 +268,9 @@ export const COLLECTIONS: { readonly [C in CollectionName]: CollectionSpec<C> } 
 /** Collection names with owners before what they own (backfill order; purge runs it reversed). */
 export const COLLECTION_NAMES = Object.keys(COLLECTIONS) as CollectionName[];
 
+/** Collections that replicate (dual write, backfill, compare): all but each store's own operational records. */
+export const REPLICATED_COLLECTIONS: readonly CollectionName[] = COLLECTION_NAMES.filter((c) => !COLLECTIONS[c].local);
+
 /** The spec of one collection (loosely typed, for code generic over collections). */
 export function specOf(collection: CollectionName): CollectionSpec {
   return COLLECTIONS[collection] as unknown as CollectionSpec;
