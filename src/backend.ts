@@ -141,3 +141,9 @@ export interface Backend extends BackendReader, BackendWriter {
   /** Releases files, locks and connections. Later calls fail with ClosedError. */
   close(): Promise<void>;
 }
+
+/** A stored row without its backend-local `changeSeq`: what `applyReplicated` and `update` take. */
+export function withoutChangeSeq<R extends AnyRow>(row: Stored<R> | R): R {
+  const { changeSeq: _local, ...rest } = row as Stored<R>;
+  return rest as unknown as R;
+}

@@ -1,4 +1,4 @@
-import type { Backend, ReplicationOutcome, Stored } from "../backend.js";
+import { withoutChangeSeq, type Backend, type ReplicationOutcome, type Stored } from "../backend.js";
 import { REPLICATED_COLLECTIONS } from "../model/collections.js";
 import type { AnyRow, CollectionName } from "../model/rows.js";
 
@@ -93,7 +93,7 @@ export async function reconcilePass(options: PassOptions): Promise<PassResult> {
       result.read += rows.length;
       const send = confirmed ? rows.filter((r) => !confirmed.covers(collection, r)) : rows;
       if (send.length > 0) {
-        const outcomes = await target.applyReplicated(collection, send.map(withoutSeq));
+        const outcomes = await target.applyReplicated(collection, send.map((r) => withoutChangeSeq<AnyRow>(r)));
         outcomes.forEach((o, i) => {
           const row = send[i]!;
           if (o.outcome === "applied") {
@@ -115,8 +115,3 @@ export async function reconcilePass(options: PassOptions): Promise<PassResult> {
   return result;
 }
 
-/** The row without its backend-local change sequence, as `applyReplicated` takes it. */
-export function withoutSeq<R extends AnyRow>(row: Stored<R>): R {
-  const { changeSeq: _local, ...plain } = row;
-  return plain as unknown as R;
-}

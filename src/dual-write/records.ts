@@ -1,6 +1,5 @@
 import type { Backend, Stored } from "../backend.js";
-import { newRow } from "../model/entity.js";
-import { migrationLogModel } from "../model/entities/migration-logs.js";
+import { nextOperationalRow, operationalRow } from "../model/operational.js";
 import { uuidv5, uuidv7 } from "../model/ids.js";
 import type { MigrationLogRow } from "../model/rows.js";
 import { isStage, type Side, type Stage } from "../model/stages.js";
@@ -45,8 +44,7 @@ export async function writeWatermark(store: Backend, primary: Side, watermark: n
     await store.insert("migrationLogs", logRow(id, "watermark", at, checkpoint));
     return;
   }
-  const { changeSeq: _local, ...row } = current;
-  await store.update("migrationLogs", { ...row, version: row.version + 1, updatedAt: at, finishedAt: at, checkpoint }, row.version);
+  await store.update("migrationLogs", nextOperationalRow(current, { finishedAt: at, checkpoint }, at), current.version);
 }
 
 /** Appends a stage record to `store`. */
@@ -68,11 +66,6 @@ export async function latestStage(store: Backend): Promise<StageRecord | null> {
   return { stage: checkpoint.stage, primary: checkpoint.primary, at: row.startedAt };
 }
 
-function logRow(id: string, operation: string, at: string, checkpoint: Record<string, string | number>, runId = "journal-store:dual-write"): MigrationLogRow {
-  return newRow(
-    migrationLogModel,
-    { runId, operation: `dual-write:${operation}`, collection: null, startedAt: at, status: "completed", checkpoint, finishedAt: at },
-    id,
-    at,
-  );
+function logRow(id: string, operation: string, at: string, checkpoint: Record<string, string | number | boolean>, runId = "journal-store:dual-write"): MigrationLogRow {
+  return operationalRow({ runId, operation: `dual-write:${operation}`, status: "completed", checkpoint, finishedAt: at }, id, at);
 }

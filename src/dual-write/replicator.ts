@@ -1,8 +1,8 @@
-import type { Backend, Stored } from "../backend.js";
+import { withoutChangeSeq, type Backend, type Stored } from "../backend.js";
 import type { DualWriteEvents } from "../events.js";
 import type { AnyRow, CollectionName } from "../model/rows.js";
 import type { Side } from "../model/stages.js";
-import { ConfirmedRows, REPLICATED_COLLECTIONS, reconcilePass, withoutSeq, type PassResult } from "./feed.js";
+import { ConfirmedRows, REPLICATED_COLLECTIONS, reconcilePass, type PassResult } from "./feed.js";
 import type { ResolvedDualWriteOptions } from "./options.js";
 import { writeWatermark } from "./records.js";
 import type { StatsRecorder } from "./stats.js";
@@ -83,7 +83,7 @@ export class Replicator {
     let failed = false;
     try {
       for (const group of byCollection(changes)) {
-        const outcomes = await this.secondary.applyReplicated(group.collection, group.rows.map((r) => withoutSeq(r as Stored)));
+        const outcomes = await this.secondary.applyReplicated(group.collection, group.rows.map((r) => withoutChangeSeq(r)));
         outcomes.forEach((o, i) => {
           const row = group.rows[i]!;
           if (o.outcome === "applied" || o.outcome === "stale") this.confirmed.add(group.collection, row.id, row.version);

@@ -1,0 +1,147 @@
+import { withoutChangeSeq, type ReplicationOutcome } from "../backend.js";
+import type { JsonObject } from "../model/json.js";
+import type { AnyRow, CollectionName } from "../model/rows.js";
+import { toTimestamp } from "../model/time.js";
+import { SYNC_DEFAULTS, type SyncOptions } from "./options.js";
+import { pages, syncCollections } from "./pager.js";
+import { errorText, type RunReport } from "./report.js";
+import { latestRun, RunLog } from "./run-log.js";
+
+/** Options of {@link backfill}. */
+export interface BackfillOptions extends SyncOptions {
+  /** Continue from the checkpoint of the latest backfill run recorded on the target. */
+  resume?: boolean;
+  /** Read and count everything, write nothing (no run record either). */
+  dryRun?: boolean;
+}
+
+/** Counts of one collection. */
+export interface BackfillCounts {
+  read: number;
+  /** Written to the target (absent or older there). */
+  applied: number;
+  /** Already there at this version, or newer: left alone. */
+  stale: number;
+  /** Refused: same version with other content, or a unique key held by another row. */
+  conflicts: number;
+  /** Still waiting for an owner the target does not hold, after a retry at the end. */
+  missingOwner: number;
+}
+
+/** Where a backfill got to: per collection, the last id copied and whether it finished. */
+export type BackfillCheckpoint = Partial<Record<CollectionName, { afterId: string | null; done: boolean }>>;
+
+/** What {@link backfill} returns. */
+export interface BackfillReport extends RunReport {
+  operation: "backfill";
+  collections: Partial<Record<CollectionName, BackfillCounts>>;
+  /** Rows the target refused, with the reason (left for compare and repair). */
+  refused: { collection: CollectionName; id: string; reason: string }[];
+  checkpoint: BackfillCheckpoint;
+  /** Rows read per second over the whole run. */
+  rowsPerSecond: number;
+}
+
+/**
+ * Copies the source into the target: each collection in id order, owners first, in batches
+ * written with the target's `applyReplicated`. Idempotent (a newer target row is never
+ * overwritten, a tombstone never undone), so it is safe while dual write is live; resumable (the
+ * checkpoint is recorded on the target after every batch); stops cleanly after the current batch
+ * when `signal` aborts. Returns a report; a failure is reported, not thrown.
+ *
+ * @example
+ * ```ts
+ * const report = await backfill({ source: jsonFileBackend({ dir, readOnly: true }), target: postgres });
+ * if (report.status !== "completed") console.error(report.error);
+ * ```
+ */
+export async function backfill(options: BackfillOptions): Promise<BackfillReport> {
+  const { source, target, signal } = options;
+  const batchSize = options.batchSize ?? SYNC_DEFAULTS.batchSize;
+  const now = options.now ?? (() => new Date());
+  const collections = syncCollections(options.collections);
+  const started = now();
+  const runId = SYNC_DEFAULTS.runIds.backfill;
+
+  let checkpoint: BackfillCheckpoint = {};
+  if (options.resume) {
+    const last = await latestRun(target, runId, (r) => r.operation === "backfill");
+    checkpoint = (last?.checkpoint as BackfillCheckpoint | null) ?? {};
+  }
+  const counts: Partial<Record<CollectionName, BackfillCounts>> = {};
+  const refused: BackfillReport["refused"] = [];
+  const waiting: { collection: CollectionName; row: AnyRow }[] = [];
+  const log = options.dryRun ? null : await RunLog.start(target, { runId, operation: "backfill", checkpoint }, now);
+  let status: BackfillReport["status"] = "completed";
+  let error: string | null = null;
+  let read = 0;
+
+  const tally = (collection: CollectionName, rows: readonly AnyRow[], outcomes: readonly ReplicationOutcome[], c: BackfillCounts, retry: boolean) => {
+    outcomes.forEach((o, i) => {
+      if (o.outcome === "applied") c.applied++;
+      else if (o.outcome === "stale") c.stale++;
+      else if (o.outcome === "missing-owner") {
+        if (retry) c.missingOwner++;
+        else waiting.push({ collection, row: rows[i]! });
+      } else {
+        c.conflicts++;
+        refused.push({ collection, id: o.id, reason: o.reason === "unique-key" ? `unique-key:${o.key}` : "version" });
+      }
+    });
+  };
+
+  try {
+    for (const collection of collections) {
+      const c: BackfillCounts = (counts[collection] = { read: 0, applied: 0, stale: 0, conflicts: 0, missingOwner: 0 });
+      const at = checkpoint[collection];
+      if (at?.done) continue;
+      const total = await source.count(collection);
+      for await (const page of pages(source, collection, { afterId: at?.afterId ?? null, batchSize, signal })) {
+        const rows = page.map((r) => withoutChangeSeq<AnyRow>(r));
+        c.read += rows.length;
+        read += rows.length;
+        if (!options.dryRun) tally(collection, rows, await target.applyReplicated(collection, rows), c, false);
+        checkpoint = { ...checkpoint, [collection]: { afterId: rows[rows.length - 1]!.id, done: false } };
+        await log?.update({ checkpoint, counts: counts as JsonObject });
+        options.onProgress?.({ operation: "backfill", collection, read: c.read, total });
+      }
+      if (signal?.aborted) {
+        status = "aborted";
+        break;
+      }
+      checkpoint = { ...checkpoint, [collection]: { afterId: checkpoint[collection]?.afterId ?? null, done: true } };
+    }
+    // Rows whose owner arrived later in the run (or in a later collection) get one more try.
+    for (const collection of collections) {
+      const rows = waiting.filter((w) => w.collection === collection).map((w) => w.row);
+      if (rows.length > 0) tally(collection, rows, await target.applyReplicated(collection, rows), counts[collection]!, true);
+    }
+  } catch (e) {
+    status = "failed";
+    error = errorText(e);
+  }
+  const finished = now();
+  const durationMs = Math.max(0, finished.getTime() - started.getTime());
+  const totals = Object.values(counts);
+  await log
+    ?.finish(status, {
+      checkpoint,
+      counts: counts as JsonObject,
+      divergencesFound: totals.reduce((n, c) => n + c.conflicts + c.missingOwner, 0),
+      error,
+    })
+    .catch(() => undefined);
+  return {
+    operation: "backfill",
+    runId: log?.id ?? null,
+    status,
+    startedAt: toTimestamp(started),
+    finishedAt: toTimestamp(finished),
+    durationMs,
+    error,
+    collections: counts,
+    refused,
+    checkpoint,
+    rowsPerSecond: durationMs > 0 ? Math.round((read / durationMs) * 1000) : read,
+  };
+}

@@ -1,0 +1,45 @@
+import type { Backend } from "../backend.js";
+import type { CollectionName } from "../model/rows.js";
+
+/**
+ * Options every sync operation takes (backfill, compare, repair), with their defaults in one
+ * place. Sync functions return reports; they never print, exit or read the environment.
+ */
+
+/** Progress of one collection, reported after every batch. */
+export interface SyncProgress {
+  operation: "backfill" | "compare" | "repair";
+  collection: CollectionName;
+  /** Rows read from the source so far in this collection. */
+  read: number;
+  /** Live rows the source holds in this collection (for a progress bar; tombstones come on top). */
+  total: number;
+}
+
+/** What backfill, compare and repair share. */
+export interface SyncOptions {
+  /** The authoritative side. */
+  source: Backend;
+  /** The side brought in line with it. */
+  target: Backend;
+  /** Collections to work on (default: every replicated one), always in owner-first order. */
+  collections?: readonly CollectionName[];
+  /** Stops cleanly after the current batch. */
+  signal?: AbortSignal;
+  onProgress?: (progress: SyncProgress) => void;
+  /** Rows per page read and per batch written (default 1000). */
+  batchSize?: number;
+  /** The clock for run records (default: the system clock). */
+  now?: () => Date;
+}
+
+/** Defaults of {@link SyncOptions}. */
+export const SYNC_DEFAULTS = {
+  batchSize: 1000,
+  /** `runId` of the migrationLogs rows each operation writes, so the latest is one query away. */
+  runIds: {
+    backfill: "journal-store:backfill",
+    compare: "journal-store:compare",
+    repair: "journal-store:repair",
+  },
+} as const;

@@ -1,0 +1,39 @@
+import type { CollectionName } from "../model/rows.js";
+
+/**
+ * What sync operations return: counts per collection, the rows that differ (ids and field paths,
+ * never values), timings, the checkpoint and the error. Expected outcomes (differences, refused
+ * rows) are data here, not exceptions.
+ */
+
+/** How a run ended. */
+export type RunStatus = "completed" | "aborted" | "failed";
+
+/** One row on which the two sides disagree. */
+export interface RowDivergence {
+  collection: CollectionName;
+  id: string;
+  /** `missing`: only the source has it; `extra`: only the target; `different`: both, unequal. */
+  kind: "missing" | "extra" | "different";
+  /** Field paths that differ (`id` for missing and extra rows). */
+  fields: string[];
+  sourceVersion: number | null;
+  targetVersion: number | null;
+}
+
+/** Fields every sync report has. */
+export interface RunReport {
+  /** The migrationLogs row recording this run on the target (null for a dry run). */
+  runId: string | null;
+  status: RunStatus;
+  startedAt: string;
+  finishedAt: string;
+  durationMs: number;
+  /** The error that stopped a failed run (no values, no secrets). */
+  error: string | null;
+}
+
+/** A message safe to store and print: an error's message, never its cause's details. */
+export function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
