@@ -11,7 +11,7 @@ import type {
 import { BackendError, ConflictError, NotFoundError } from "../errors.js";
 import { COLLECTION_NAMES, childrenOf } from "../model/collections.js";
 import type { AnyRow, CollectionName, RowTypes } from "../model/rows.js";
-import type { CommitSet } from "./engine.js";
+import type { CommitSet } from "./commit.js";
 import { checkId, checkQuery } from "./guards.js";
 import { assertWritable, missingOwner, replicationDecision, uniqueClash } from "./integrity.js";
 import { copyOut, toResident } from "./resident.js";

@@ -1,7 +1,7 @@
 import type { Backend } from "../../backend.js";
 import { ValidationError } from "../../errors.js";
+import { engineBackend } from "../../engine/engine-backend.js";
 import { isCollectionName } from "../../model/collections.js";
-import { engineBackend } from "../memory.js";
 import { type JsonFileBackendOptions, resolveOptions } from "./options.js";
 import { JsonStore } from "./store.js";
 
