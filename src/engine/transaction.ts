@@ -10,9 +10,10 @@ import type {
 } from "../backend.js";
 import { BackendError, ConflictError, NotFoundError } from "../errors.js";
 import { COLLECTION_NAMES, childrenOf } from "../model/collections.js";
+import { checkId } from "../model/ids.js";
 import type { AnyRow, CollectionName, RowTypes } from "../model/rows.js";
 import type { CommitSet } from "./commit.js";
-import { checkId, checkQuery } from "./guards.js";
+import { checkQuery } from "./guards.js";
 import { assertWritable, missingOwner, replicationDecision, uniqueClash } from "./integrity.js";
 import { copyOut, toResident } from "./resident.js";
 import type { Layer, View } from "./view.js";

@@ -3,7 +3,7 @@ import type { Filter, OrderBy, Stored } from "../backend.js";
 import { ConflictError, NotFoundError, ValidationError } from "../errors.js";
 import { tombstoneOf } from "../model/collections.js";
 import { type EntityModel, newRow } from "../model/entity.js";
-import { isId } from "../model/ids.js";
+import { checkId } from "../model/ids.js";
 import { DEFAULTS, LIMITS } from "../model/limits.js";
 import type { AnyRow, CollectionName, RowTypes } from "../model/rows.js";
 import { validate } from "../model/validate.js";
@@ -42,11 +42,6 @@ export interface DeleteOptions {
 export function toEntity<R extends AnyRow>(row: Stored<R>): Entity<R> {
   const { changeSeq: _local, ...entity } = row;
   return entity as unknown as Entity<R>;
-}
-
-/** Throws a ValidationError unless `id` is a lowercase UUID (ids never reach a path or query unchecked). */
-export function checkId(collection: string, id: unknown, path = "id"): asserts id is string {
-  if (!isId(id)) throw new ValidationError(collection, [{ path, message: "must be a lowercase UUID" }]);
 }
 
 /** Validates a create input and builds the full new row (id, version 1, timestamps, derived fields). */

@@ -3,7 +3,7 @@ import type pg from "pg";
 import type { Backend, BackendTransaction, PurgeResult, ScanOptions, Stored } from "../../backend.js";
 import { BackendError, ClosedError, ValidationError } from "../../errors.js";
 import { COLLECTION_NAMES } from "../../model/collections.js";
-import { isId } from "../../model/ids.js";
+import { checkId } from "../../model/ids.js";
 import type { CollectionName, RowTypes } from "../../model/rows.js";
 import { run } from "./compile.js";
 import { type Driver, type Queryable, clientDriver, isPGlite, isPool, pgliteDriver, poolDriver } from "./driver.js";
@@ -109,7 +109,7 @@ export function postgresBackend(options: PostgresBackendOptions): Backend {
         where = sql`"change_seq" > ${String(Math.floor(options.changedSince))}::bigint`;
         order = sql`"change_seq"`;
       } else if (options.afterId) {
-        if (!isId(options.afterId)) throw new ValidationError(collection, [{ path: "afterId", message: "must be a lowercase UUID" }]);
+        checkId(collection, options.afterId, "afterId");
         where = sql`"id" > ${options.afterId}::uuid`;
       }
       try {

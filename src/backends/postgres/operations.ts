@@ -1,8 +1,8 @@
 import type { BackendTransaction, Filter, GetOptions, Page, QuerySpec, ReplicationOutcome, Stored } from "../../backend.js";
 import { encodeCursor } from "../../cursor.js";
-import { BackendError, ConflictError, NotFoundError, ValidationError } from "../../errors.js";
+import { BackendError, ConflictError, NotFoundError } from "../../errors.js";
 import { specOf } from "../../model/collections.js";
-import { isId } from "../../model/ids.js";
+import { checkId, isId } from "../../model/ids.js";
 import type { AnyRow, CollectionName, RowTypes } from "../../model/rows.js";
 import { run } from "./compile.js";
 import type { Queryable } from "./driver.js";
@@ -144,10 +144,6 @@ export class PgOperations implements BackendTransaction {
       if (holder.length > 0) throw new ConflictError(info.collection, row.id, "duplicate-key", { key: key.name });
     }
   }
-}
-
-function checkId(collection: string, id: unknown): void {
-  if (!isId(id)) throw new ValidationError(collection, [{ path: "id", message: "must be a lowercase UUID" }]);
 }
 
 /** Owner ids that are not UUIDs cannot name a row; they must not reach a `::uuid` cast. */

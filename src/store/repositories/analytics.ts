@@ -4,11 +4,12 @@ import { NotFoundError } from "../../errors.js";
 import { analyticsId, computeAnalytics } from "../../model/analytics.js";
 import { tombstoneOf } from "../../model/collections.js";
 import { calendarDate, id } from "../../model/fields.js";
+import { checkId } from "../../model/ids.js";
 import type { AnalyticsPeriod, RowTypes, UserAnalyticsRow } from "../../model/rows.js";
 import { validate } from "../../model/validate.js";
 import { rowsEqual } from "../../diff.js";
 import { atomically, now, type StoreContext } from "../context.js";
-import { checkId, getLive, listRows, pageFields, toEntity, type Entity, type ListResult } from "../crud.js";
+import { getLive, listRows, pageFields, toEntity, type Entity, type ListResult } from "../crud.js";
 
 /** One user's figures for one day, week or month. */
 export type UserAnalytics = Entity<UserAnalyticsRow>;
