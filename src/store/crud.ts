@@ -1,7 +1,6 @@
 import { z } from "zod";
 import type { Filter, OrderBy, Stored } from "../backend.js";
 import { ConflictError, NotFoundError, ValidationError } from "../errors.js";
-import { tombstoneOf } from "../model/collections.js";
 import { type EntityModel, newRow } from "../model/entity.js";
 import { checkId } from "../model/ids.js";
 import { DEFAULTS, LIMITS } from "../model/limits.js";
@@ -9,6 +8,7 @@ import type { AnyRow, CollectionName, RowTypes } from "../model/rows.js";
 import { validate } from "../model/validate.js";
 import { cascadeDelete } from "./cascade.js";
 import { atomically, now, type StoreContext } from "./context.js";
+import { writeTombstone } from "./tombstone.js";
 
 /**
  * The generic repository operations, written once for every collection: create, get, update
@@ -160,8 +160,7 @@ export async function deleteRow(
     }
     const at = now(tx);
     await cascadeDelete(tx, collection, id, at);
-    const { changeSeq: _local, ...plain } = current;
-    await tx.ops.update(collection, tombstoneOf(collection, plain, at), current.version);
+    await writeTombstone(tx, collection, current, at);
   });
 }
 

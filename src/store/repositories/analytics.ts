@@ -2,13 +2,13 @@ import { z } from "zod";
 import type { Filter, Page, Stored } from "../../backend.js";
 import { NotFoundError } from "../../errors.js";
 import { analyticsId, computeAnalytics } from "../../model/analytics.js";
-import { tombstoneOf } from "../../model/collections.js";
 import { calendarDate, id } from "../../model/fields.js";
 import { checkId } from "../../model/ids.js";
 import type { AnalyticsPeriod, RowTypes, UserAnalyticsRow } from "../../model/rows.js";
 import { validate } from "../../model/validate.js";
 import { rowsEqual } from "../../diff.js";
 import { atomically, now, type StoreContext } from "../context.js";
+import { writeTombstone } from "../tombstone.js";
 import { getLive, listRows, pageFields, toEntity, type Entity, type ListResult } from "../crud.js";
 
 /** One user's figures for one day, week or month. */
@@ -76,8 +76,7 @@ export function analyticsRepository(ctx: StoreContext): AnalyticsRepository {
         }
         for (const row of existing) {
           if (keep.has(row.id)) continue;
-          const { changeSeq: _local, ...plain } = row;
-          await tx.ops.update(collection, tombstoneOf(collection, plain, at), row.version);
+          await writeTombstone(tx, collection, row, at);
         }
         return live;
       });
