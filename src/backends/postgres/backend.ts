@@ -6,11 +6,12 @@ import { COLLECTION_NAMES } from "../../model/collections.js";
 import { checkId } from "../../model/ids.js";
 import type { CollectionName, RowTypes } from "../../model/rows.js";
 import { run } from "./compile.js";
-import { type Driver, type Queryable, clientDriver, isPGlite, isPool, pgliteDriver, poolDriver } from "./driver.js";
+import { driverFor } from "./connect.js";
+import type { Driver, Queryable } from "./driver.js";
 import { BACKEND_NAME, mapError } from "./errors.js";
 import { INFO, selectList } from "./mapping.js";
 import { PgOperations } from "./operations.js";
-import { type ConnectionErrorListener, type PoolSettings, createPool, guardPool, poolSettings } from "./pool.js";
+import { type ConnectionErrorListener, type PoolSettings, poolSettings } from "./pool.js";
 
 /** A Drizzle PostgreSQL database (node-postgres or PGlite): the backend uses its `$client`. */
 export interface DrizzleDatabaseLike {
@@ -32,23 +33,21 @@ export interface PostgresBackendOptions extends PoolSettings {
   onConnectionError?: ConnectionErrorListener;
 }
 
-function driverFor(options: PostgresBackendOptions): Driver {
+/** The driver the options name: exactly one of a URL, a pool or a Drizzle database. */
+function driverOf(options: PostgresBackendOptions): Driver {
   const given = [options.connectionString, options.pool, options.db].filter((v) => v !== undefined).length;
   if (given !== 1) {
     throw new ValidationError("postgres options", [{ path: "", message: "give exactly one of connectionString, pool or db" }]);
   }
   const onError = options.onConnectionError ?? (() => {});
-  if (options.connectionString !== undefined) {
-    return poolDriver(createPool(options.connectionString, poolSettings(options), onError), true);
+  const driver =
+    options.connectionString !== undefined
+      ? driverFor({ url: options.connectionString, settings: poolSettings(options) }, onError)
+      : driverFor({ client: options.pool ?? options.db?.$client }, onError);
+  if (!driver) {
+    throw new ValidationError("postgres options", [{ path: "db", message: "is not a node-postgres or PGlite Drizzle database" }]);
   }
-  const client = options.pool ?? options.db?.$client;
-  if (isPGlite(client)) return pgliteDriver(client);
-  if (isPool(client)) return poolDriver(guardPool(client, onError), false);
-  if (client && typeof (client as pg.Client).query === "function") {
-    (client as pg.Client).on?.("error", onError);
-    return clientDriver(client as pg.Client);
-  }
-  throw new ValidationError("postgres options", [{ path: "db", message: "is not a node-postgres or PGlite Drizzle database" }]);
+  return driver;
 }
 
 /**
@@ -65,7 +64,7 @@ function driverFor(options: PostgresBackendOptions): Driver {
  * ```
  */
 export function postgresBackend(options: PostgresBackendOptions): Backend {
-  const driver = driverFor(options);
+  const driver = driverOf(options);
   let closed = false;
   const open = () => {
     if (closed) throw new ClosedError(`${BACKEND_NAME} backend`);
