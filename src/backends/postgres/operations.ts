@@ -1,7 +1,6 @@
 import type { BackendTransaction, Filter, GetOptions, Page, QuerySpec, ReplicationOutcome, Stored } from "../../backend.js";
 import { encodeCursor } from "../../cursor.js";
 import { BackendError, ConflictError, NotFoundError } from "../../errors.js";
-import { specOf } from "../../model/collections.js";
 import { checkId, isId } from "../../model/ids.js";
 import type { AnyRow, CollectionName, RowTypes } from "../../model/rows.js";
 import { run } from "./compile.js";
@@ -66,7 +65,7 @@ export class PgOperations implements BackendTransaction {
   query<C extends CollectionName>(collection: C, spec: QuerySpec): Promise<Page<RowTypes[C]>> {
     const info = INFO[collection];
     return this.attempt({ info }, async () => {
-      const q = pageQuery(info, spec, specOf(collection).sortable);
+      const q = pageQuery(info, spec);
       const rows = await this.q.query<Stored<RowTypes[C]>>(q.text, q.params, "name" in q ? q.name : undefined);
       const limit = Math.max(0, Math.floor(spec.limit));
       const page = rows.slice(0, limit);
