@@ -5,6 +5,7 @@ import { type EntityModel, newRow } from "../model/entity.js";
 import { checkId } from "../model/ids.js";
 import { DEFAULTS, LIMITS } from "../model/limits.js";
 import type { AnyRow, CollectionName, RowTypes } from "../model/rows.js";
+import type { Timestamp } from "../model/time.js";
 import { validate } from "../model/validate.js";
 import { cascadeDelete } from "./cascade.js";
 import { atomically, now, type StoreContext } from "./context.js";
@@ -109,14 +110,16 @@ export async function modifyRow<C extends CollectionName>(
 }
 
 /**
- * The next version of a stored row: `change` applied, version + 1, updatedAt now, derived
- * fields recomputed; id and createdAt kept. Used by every read-modify-write.
+ * The next version of a stored row: `change` applied, version + 1, updatedAt `at` (default: now),
+ * not deleted, derived fields recomputed; id and createdAt kept. Used by every read-modify-write,
+ * and by a multi-row write that stamps all its rows with one instant (the analytics refresh).
  */
 export function successor<C extends CollectionName>(
   ctx: StoreContext,
   model: EntityModel<C>,
   current: Stored<RowTypes[C]>,
   change: (row: RowTypes[C]) => RowTypes[C],
+  at: Timestamp = now(ctx),
 ): RowTypes[C] {
   const { changeSeq: _local, ...plain } = current;
   return model.derive({
@@ -124,7 +127,7 @@ export function successor<C extends CollectionName>(
     id: current.id,
     version: current.version + 1,
     createdAt: current.createdAt,
-    updatedAt: now(ctx),
+    updatedAt: at,
     deleted: false,
   });
 }
