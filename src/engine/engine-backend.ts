@@ -1,6 +1,6 @@
 import type { Backend, BackendTransaction, PurgeResult } from "../backend.js";
 import { ClosedError } from "../errors.js";
-import { COLLECTION_NAMES } from "../model/collections.js";
+import { COLLECTION_NAMES, checkCollection } from "../model/collections.js";
 import type { CollectionName } from "../model/rows.js";
 import type { Engine } from "./engine.js";
 
@@ -10,39 +10,41 @@ import type { Engine } from "./engine.js";
  */
 export function engineBackend(name: string, engine: Engine, onClose: () => Promise<void>): Backend {
   let closed = false;
-  const open = () => {
+  /** Refuses an unknown collection, then a closed backend. */
+  const open = (collection?: string) => {
+    if (collection !== undefined) checkCollection(collection);
     if (closed) throw new ClosedError(`${name} backend`);
   };
-  const write = <T>(fn: (tx: BackendTransaction) => Promise<T>) => {
-    open();
+  const write = async <T>(collection: string | undefined, fn: (tx: BackendTransaction) => Promise<T>) => {
+    open(collection);
     return engine.transaction(fn);
   };
   return {
     name,
     async get(collection, id) {
-      open();
+      open(collection);
       return engine.get(collection, id);
     },
     async getMany(collection, ids) {
-      open();
+      open(collection);
       return ids.map((id) => engine.get(collection, id));
     },
     async query(collection, spec) {
-      open();
+      open(collection);
       return engine.query(collection, spec);
     },
     async count(collection, where) {
-      open();
+      open(collection);
       return engine.count(collection, where);
     },
     async scan(collection, options) {
-      open();
+      open(collection);
       return engine.scan(collection, options);
     },
-    insert: (collection, row) => write((tx) => tx.insert(collection, row)),
-    update: (collection, row, expectedVersion) => write((tx) => tx.update(collection, row, expectedVersion)),
-    applyReplicated: (collection, rows) => write((tx) => tx.applyReplicated(collection, rows)),
-    transaction: (fn) => write(fn),
+    insert: (collection, row) => write(collection, (tx) => tx.insert(collection, row)),
+    update: (collection, row, expectedVersion) => write(collection, (tx) => tx.update(collection, row, expectedVersion)),
+    applyReplicated: (collection, rows) => write(collection, (tx) => tx.applyReplicated(collection, rows)),
+    transaction: (fn) => write(undefined, fn),
     purge({ olderThan, collections = COLLECTION_NAMES }): Promise<PurgeResult> {
       open();
       return engine.transaction(async (tx) => tx.purge(olderThan, collections as CollectionName[]));

@@ -2,7 +2,7 @@ import { sql } from "drizzle-orm";
 import type pg from "pg";
 import type { Backend, BackendTransaction, PurgeResult, ScanOptions, Stored } from "../../backend.js";
 import { BackendError, ClosedError, ValidationError } from "../../errors.js";
-import { COLLECTION_NAMES } from "../../model/collections.js";
+import { COLLECTION_NAMES, checkCollection } from "../../model/collections.js";
 import { checkId } from "../../model/ids.js";
 import type { CollectionName, RowTypes } from "../../model/rows.js";
 import { run } from "./compile.js";
@@ -99,6 +99,7 @@ export function postgresBackend(options: PostgresBackendOptions): Backend {
     applyReplicated: (collection, rows) => ops.applyReplicated(collection, rows),
 
     async scan<C extends CollectionName>(collection: C, options: ScanOptions): Promise<Stored<RowTypes[C]>[]> {
+      checkCollection(collection);
       open();
       const info = INFO[collection];
       const limit = Math.max(0, Math.floor(options.limit));
