@@ -29,7 +29,6 @@ import { likePattern, pageQuery } from "../src/backends/postgres/query.js";
 import { encodeRow, statementsOf } from "../src/backends/postgres/statements.js";
 import { createStore } from "../src/index.js";
 import { withClient } from "../test/support/pg-client.js";
-import { COLLECTIONS } from "../src/model/collections.js";
 import { uuidv7 } from "../src/model/ids.js";
 import type { JournalEntryRow } from "../src/model/rows.js";
 import { newRow } from "../src/model/entity.js";
@@ -242,14 +241,12 @@ async function sideBySide(): Promise<string> {
   const info = INFO.journalEntries;
   const st = statementsOf("journalEntries");
   const insertNames = st.insert.parameterNames;
-  const sortable = COLLECTIONS.journalEntries.sortable;
   const listQuery = (userId: string) =>
-    pageQuery(info, { where: [{ field: "userId", op: "eq", value: userId }], orderBy: { field: "entryDate", direction: "desc" }, limit: 20 }, sortable);
+    pageQuery(info, { where: [{ field: "userId", op: "eq", value: userId }], orderBy: { field: "entryDate", direction: "desc" }, limit: 20 });
   const searchQuery = (userId: string, term: string) =>
     pageQuery(
       info,
       { where: [{ field: "userId", op: "eq", value: userId }, { field: "searchText", op: "search", terms: [term] }], orderBy: { field: "createdAt", direction: "desc" },  limit: 20 },
-      sortable,
     );
   // Raw pg gets the same SQL text, written once by hand in a real app: precompiled here, and
   // named (prepared) exactly when the backend names it (lists yes, searches no: see query.ts).

@@ -2,6 +2,7 @@ import type { BackendTransaction, Filter, Page, QuerySpec, ScanOptions, Stored }
 import { BackendError, JournalStoreError } from "../errors.js";
 import { COLLECTION_NAMES, specOf } from "../model/collections.js";
 import type { CollectionName, RowTypes } from "../model/rows.js";
+import type { CommitSet } from "./commit.js";
 import { checkQuery } from "./guards.js";
 import { Mutex } from "./mutex.js";
 import { copyOut, toResident } from "./resident.js";
@@ -9,12 +10,8 @@ import { Table } from "./table.js";
 import { EngineTransaction } from "./transaction.js";
 import { type Layer, View } from "./view.js";
 
+export type { CommitSet } from "./commit.js";
 export { EngineTransaction } from "./transaction.js";
-
-/** What one committed transaction changed, in write order: rows written and rows purged (null). */
-export interface CommitSet {
-  changes: { collection: CollectionName; id: string; row: Stored | null }[];
-}
 
 /** Options of {@link Engine}. */
 export interface EngineOptions {

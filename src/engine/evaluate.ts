@@ -1,4 +1,4 @@
-import type { Filter, OrderBy, Page, QuerySpec, Stored } from "../backend.js";
+import type { Filter, Page, QuerySpec, Stored } from "../backend.js";
 import { decodeCursor, encodeCursor } from "../cursor.js";
 
 /**
@@ -76,13 +76,4 @@ export function paginate(collection: string, rows: Stored[], spec: QuerySpec): P
   const last = page[page.length - 1];
   const nextCursor = candidates.length > spec.limit && last ? encodeCursor(spec.orderBy, last) : null;
   return { rows: page, nextCursor };
-}
-
-/** Checks that `orderBy` names a sortable field; returns an error message or null. */
-export function checkOrderBy(sortable: readonly string[], orderBy: OrderBy): string | null {
-  if (orderBy.field !== "id" && !sortable.includes(orderBy.field)) {
-    return `cannot order by ${orderBy.field} (sortable: ${["id", ...sortable].join(", ")})`;
-  }
-  if (orderBy.direction !== "asc" && orderBy.direction !== "desc") return `direction must be asc or desc`;
-  return null;
 }

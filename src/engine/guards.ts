@@ -1,21 +1,14 @@
 import type { QuerySpec } from "../backend.js";
 import { ValidationError } from "../errors.js";
 import { specOf } from "../model/collections.js";
-import { isId } from "../model/ids.js";
+import { checkOrderBy } from "../model/order.js";
 import type { CollectionName } from "../model/rows.js";
-import { checkOrderBy } from "./evaluate.js";
 
 // Checks shared by the engine's reads and its transactions.
 
-/** Throws a ValidationError unless `id` is a lowercase UUID. */
-export function checkId(collection: string, id: unknown): void {
-  if (!isId(id)) throw new ValidationError(collection, [{ path: "id", message: "must be a lowercase UUID" }]);
-}
-
 /** Throws a ValidationError for an ordering or filter field the collection does not allow. */
 export function checkQuery(collection: CollectionName, spec: QuerySpec): void {
-  const problem = checkOrderBy(specOf(collection).sortable, spec.orderBy);
-  if (problem) throw new ValidationError(collection, [{ path: "orderBy", message: problem }]);
+  checkOrderBy(collection, spec.orderBy);
   for (const filter of spec.where ?? []) {
     if (!(filter.field in specOf(collection).fields)) {
       throw new ValidationError(collection, [{ path: "where", message: `unknown field ${filter.field}` }]);

@@ -9,10 +9,11 @@ import type {
   Stored,
 } from "../backend.js";
 import { BackendError, ConflictError, NotFoundError } from "../errors.js";
-import { COLLECTION_NAMES, childrenOf } from "../model/collections.js";
+import { COLLECTION_NAMES, checkCollection, childrenOf } from "../model/collections.js";
+import { checkId } from "../model/ids.js";
 import type { AnyRow, CollectionName, RowTypes } from "../model/rows.js";
-import type { CommitSet } from "./engine.js";
-import { checkId, checkQuery } from "./guards.js";
+import type { CommitSet } from "./commit.js";
+import { checkQuery } from "./guards.js";
 import { assertWritable, missingOwner, replicationDecision, uniqueClash } from "./integrity.js";
 import { copyOut, toResident } from "./resident.js";
 import type { Layer, View } from "./view.js";
@@ -45,13 +46,13 @@ export class EngineTransaction implements BackendTransaction {
   }
 
   async get<C extends CollectionName>(collection: C, id: string, _options?: GetOptions): Promise<Stored<RowTypes[C]> | null> {
-    this.open();
+    this.open(collection);
     const row = this.view.get(collection, id);
     return row ? (copyOut(collection, row) as unknown as Stored<RowTypes[C]>) : null;
   }
 
   async getMany<C extends CollectionName>(collection: C, ids: readonly string[]): Promise<(Stored<RowTypes[C]> | null)[]> {
-    this.open();
+    this.open(collection);
     return ids.map((id) => {
       const row = this.view.get(collection, id);
       return row ? (copyOut(collection, row) as unknown as Stored<RowTypes[C]>) : null;
@@ -59,19 +60,19 @@ export class EngineTransaction implements BackendTransaction {
   }
 
   async query<C extends CollectionName>(collection: C, spec: QuerySpec): Promise<Page<RowTypes[C]>> {
-    this.open();
+    this.open(collection);
     checkQuery(collection, spec);
     const page = this.view.query(collection, spec);
     return { rows: page.rows.map((r) => copyOut(collection, r)), nextCursor: page.nextCursor } as unknown as Page<RowTypes[C]>;
   }
 
   async count(collection: CollectionName, where: readonly Filter[] = []): Promise<number> {
-    this.open();
+    this.open(collection);
     return this.view.count(collection, where);
   }
 
   async insert<C extends CollectionName>(collection: C, row: RowTypes[C]): Promise<Stored<RowTypes[C]>> {
-    this.open();
+    this.open(collection);
     checkId(collection, row.id);
     if (this.view.get(collection, row.id)) throw new ConflictError(collection, row.id, "duplicate-id");
     const stored = this.stamp(collection, row);
@@ -81,7 +82,7 @@ export class EngineTransaction implements BackendTransaction {
   }
 
   async update<C extends CollectionName>(collection: C, row: RowTypes[C], expectedVersion: number): Promise<Stored<RowTypes[C]>> {
-    this.open();
+    this.open(collection);
     checkId(collection, row.id);
     const current = this.view.get(collection, row.id);
     if (!current) throw new NotFoundError(collection, row.id);
@@ -95,7 +96,7 @@ export class EngineTransaction implements BackendTransaction {
   }
 
   async applyReplicated<C extends CollectionName>(collection: C, rows: readonly RowTypes[C][]): Promise<ReplicationOutcome[]> {
-    this.open();
+    this.open(collection);
     const outcomes: ReplicationOutcome[] = [];
     for (const row of rows) {
       checkId(collection, row.id);
@@ -162,7 +163,9 @@ export class EngineTransaction implements BackendTransaction {
     return map;
   }
 
-  private open(): void {
+  /** Refuses an unknown collection, then a finished transaction. */
+  private open(collection?: string): void {
+    if (collection !== undefined) checkCollection(collection);
     if (this.closed) throw new BackendError("engine", "transaction already finished; use the tx only inside its callback");
   }
 }

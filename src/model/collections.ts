@@ -1,3 +1,4 @@
+import { ValidationError } from "../errors.js";
 import type { AnyRow, CollectionName, RowTypes } from "./rows.js";
 import { searchTextOf } from "./text.js";
 
@@ -279,6 +280,16 @@ export function specOf(collection: CollectionName): CollectionSpec {
 /** True when `name` is a collection of the contract. */
 export function isCollectionName(name: unknown): name is CollectionName {
   return typeof name === "string" && Object.prototype.hasOwnProperty.call(COLLECTIONS, name);
+}
+
+/**
+ * Throws a ValidationError naming `name` (issue "unknown collection") unless it is a collection
+ * of the contract. Every backend calls it first in every read and write that names a collection,
+ * in and out of transactions, so a typo or a prototype name (`constructor`) is refused the same
+ * way everywhere instead of reaching a table lookup (suite `collections`).
+ */
+export function checkCollection(name: unknown): asserts name is CollectionName {
+  if (!isCollectionName(name)) throw new ValidationError(String(name), [{ path: "", message: "unknown collection" }]);
 }
 
 /** The collections that own rows of `collection`'s kind: [(child collection, owner field)]. */

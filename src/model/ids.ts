@@ -1,4 +1,5 @@
 import { createHash, randomFillSync } from "node:crypto";
+import { ValidationError } from "../errors.js";
 
 /** A lowercase, hyphenated UUID: the only id form a backend ever sees. */
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -6,6 +7,15 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 /** True when `value` is a lowercase UUID string (the contract's id form). */
 export function isId(value: unknown): value is string {
   return typeof value === "string" && UUID.test(value);
+}
+
+/**
+ * Throws a ValidationError naming `collection` and `path` unless `id` is a lowercase UUID. The one
+ * guard every layer uses before an id reaches a file, a map key or a `::uuid` cast: the facade on
+ * its inputs, the engine and the PostgreSQL backend on the rows and scan bounds they are given.
+ */
+export function checkId(collection: string, id: unknown, path = "id"): asserts id is string {
+  if (!isId(id)) throw new ValidationError(collection, [{ path, message: "must be a lowercase UUID" }]);
 }
 
 /** Generates ids for new rows. The default is {@link uuidv7}; tests inject a deterministic one. */

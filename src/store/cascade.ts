@@ -1,7 +1,8 @@
-import { childrenOf, tombstoneOf } from "../model/collections.js";
+import { childrenOf } from "../model/collections.js";
 import type { CollectionName } from "../model/rows.js";
 import type { Timestamp } from "../model/time.js";
 import type { StoreContext } from "./context.js";
+import { writeTombstone } from "./tombstone.js";
 
 /** Rows tombstoned per query page while cascading. */
 const CASCADE_PAGE = 500;
@@ -22,8 +23,7 @@ export async function cascadeDelete(ctx: StoreContext, collection: CollectionNam
       if (page.rows.length === 0) break;
       for (const row of page.rows) {
         await cascadeDelete(ctx, child.collection, row.id, at);
-        const { changeSeq: _local, ...plain } = row;
-        await ctx.ops.update(child.collection, tombstoneOf(child.collection, plain, at), row.version);
+        await writeTombstone(ctx, child.collection, row, at);
       }
     }
   }

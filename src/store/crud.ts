@@ -1,14 +1,15 @@
 import { z } from "zod";
 import type { Filter, OrderBy, Stored } from "../backend.js";
 import { ConflictError, NotFoundError, ValidationError } from "../errors.js";
-import { tombstoneOf } from "../model/collections.js";
 import { type EntityModel, newRow } from "../model/entity.js";
-import { isId } from "../model/ids.js";
+import { checkId } from "../model/ids.js";
 import { DEFAULTS, LIMITS } from "../model/limits.js";
 import type { AnyRow, CollectionName, RowTypes } from "../model/rows.js";
+import type { Timestamp } from "../model/time.js";
 import { validate } from "../model/validate.js";
 import { cascadeDelete } from "./cascade.js";
 import { atomically, now, type StoreContext } from "./context.js";
+import { writeTombstone } from "./tombstone.js";
 
 /**
  * The generic repository operations, written once for every collection: create, get, update
@@ -42,11 +43,6 @@ export interface DeleteOptions {
 export function toEntity<R extends AnyRow>(row: Stored<R>): Entity<R> {
   const { changeSeq: _local, ...entity } = row;
   return entity as unknown as Entity<R>;
-}
-
-/** Throws a ValidationError unless `id` is a lowercase UUID (ids never reach a path or query unchecked). */
-export function checkId(collection: string, id: unknown, path = "id"): asserts id is string {
-  if (!isId(id)) throw new ValidationError(collection, [{ path, message: "must be a lowercase UUID" }]);
 }
 
 /** Validates a create input and builds the full new row (id, version 1, timestamps, derived fields). */
@@ -114,14 +110,16 @@ export async function modifyRow<C extends CollectionName>(
 }
 
 /**
- * The next version of a stored row: `change` applied, version + 1, updatedAt now, derived
- * fields recomputed; id and createdAt kept. Used by every read-modify-write.
+ * The next version of a stored row: `change` applied, version + 1, updatedAt `at` (default: now),
+ * not deleted, derived fields recomputed; id and createdAt kept. Used by every read-modify-write,
+ * and by a multi-row write that stamps all its rows with one instant (the analytics refresh).
  */
 export function successor<C extends CollectionName>(
   ctx: StoreContext,
   model: EntityModel<C>,
   current: Stored<RowTypes[C]>,
   change: (row: RowTypes[C]) => RowTypes[C],
+  at: Timestamp = now(ctx),
 ): RowTypes[C] {
   const { changeSeq: _local, ...plain } = current;
   return model.derive({
@@ -129,7 +127,7 @@ export function successor<C extends CollectionName>(
     id: current.id,
     version: current.version + 1,
     createdAt: current.createdAt,
-    updatedAt: now(ctx),
+    updatedAt: at,
     deleted: false,
   });
 }
@@ -165,8 +163,7 @@ export async function deleteRow(
     }
     const at = now(tx);
     await cascadeDelete(tx, collection, id, at);
-    const { changeSeq: _local, ...plain } = current;
-    await tx.ops.update(collection, tombstoneOf(collection, plain, at), current.version);
+    await writeTombstone(tx, collection, current, at);
   });
 }
 

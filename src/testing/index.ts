@@ -14,6 +14,7 @@
 import { describe } from "vitest";
 import type { ConformanceTarget } from "./harness.js";
 import { analyticsSuite } from "./suites/analytics.js";
+import { collectionSuite } from "./suites/collections.js";
 import { crudSuite } from "./suites/crud.js";
 import { derivedSuite } from "./suites/derived.js";
 import { filterSuite } from "./suites/filters.js";
@@ -33,6 +34,7 @@ export { TestClock, sequentialIds, useHarness } from "./harness.js";
 /** Every suite, by concern, in the order they run. */
 const SUITES = [
   crudSuite,
+  collectionSuite,
   derivedSuite,
   tombstoneSuite,
   integritySuite,

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { engineBackend, memoryBackend } from "../../src/backends/memory.js";
+import { memoryBackend } from "../../src/backends/memory.js";
+import { engineBackend } from "../../src/engine/engine-backend.js";
 import { Engine, type CommitSet } from "../../src/engine/engine.js";
 import { BackendError } from "../../src/index.js";
 import { deterministicStore, dump, prng, randomOps } from "../support/random-ops.js";

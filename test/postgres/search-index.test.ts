@@ -3,7 +3,6 @@ import { describe, expect, it } from "vitest";
 import { migrate } from "../../src/backends/postgres/index.js";
 import { INFO } from "../../src/backends/postgres/mapping.js";
 import { pageQuery } from "../../src/backends/postgres/query.js";
-import { COLLECTIONS } from "../../src/model/collections.js";
 import { useTestDatabase } from "../support/postgres.js";
 
 // The trigram index serves the contract's search (LIKE on search_text, wildcards escaped): on a
@@ -34,7 +33,6 @@ describe("search plans", () => {
       const { text, params } = pageQuery(
           INFO.journalEntries,
           { where: [{ field: "searchText", op: "search", terms: ["grateful123"] }], orderBy: { field: "createdAt", direction: "desc" }, limit: 20 },
-          COLLECTIONS.journalEntries.sortable,
       );
       expect(text).toContain("LIKE");
       expect(text).not.toMatch(/ILIKE|lower\(/i);

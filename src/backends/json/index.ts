@@ -1,7 +1,6 @@
 import type { Backend } from "../../backend.js";
-import { ValidationError } from "../../errors.js";
-import { isCollectionName } from "../../model/collections.js";
-import { engineBackend } from "../memory.js";
+import { engineBackend } from "../../engine/engine-backend.js";
+import { checkCollection } from "../../model/collections.js";
 import { type JsonFileBackendOptions, resolveOptions } from "./options.js";
 import { JsonStore } from "./store.js";
 
@@ -48,17 +47,15 @@ export function jsonFileBackend(options: JsonFileBackendOptions): JsonFileBacken
   const opening = store.open();
   opening.catch(() => {});
   const inner = engineBackend("json", store.engine, () => store.close());
-  const known = (collection: string) => {
-    if (!isCollectionName(collection)) throw new ValidationError(String(collection), [{ path: "", message: "unknown collection" }]);
-  };
+  // An unknown collection fails at once, without waiting for the directory to open.
   const after = async <T>(collection: string | null, fn: () => Promise<T>): Promise<T> => {
-    if (collection !== null) known(collection);
+    if (collection !== null) checkCollection(collection);
     await opening;
     return fn();
   };
   /** Reads first wait for commits already staged (at most one group fsync), see Engine.caughtUp. */
   const read = async <T>(collection: string, fn: () => Promise<T>): Promise<T> => {
-    known(collection);
+    checkCollection(collection);
     await opening;
     await store.engine.caughtUp();
     return fn();

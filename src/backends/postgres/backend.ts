@@ -2,15 +2,16 @@ import { sql } from "drizzle-orm";
 import type pg from "pg";
 import type { Backend, BackendTransaction, PurgeResult, ScanOptions, Stored } from "../../backend.js";
 import { BackendError, ClosedError, ValidationError } from "../../errors.js";
-import { COLLECTION_NAMES } from "../../model/collections.js";
-import { isId } from "../../model/ids.js";
+import { COLLECTION_NAMES, checkCollection } from "../../model/collections.js";
+import { checkId } from "../../model/ids.js";
 import type { CollectionName, RowTypes } from "../../model/rows.js";
 import { run } from "./compile.js";
-import { type Driver, type Queryable, clientDriver, isPGlite, isPool, pgliteDriver, poolDriver } from "./driver.js";
+import { driverFor } from "./connect.js";
+import type { Driver, Queryable } from "./driver.js";
 import { BACKEND_NAME, mapError } from "./errors.js";
 import { INFO, selectList } from "./mapping.js";
 import { PgOperations } from "./operations.js";
-import { type ConnectionErrorListener, type PoolSettings, createPool, guardPool, poolSettings } from "./pool.js";
+import { type ConnectionErrorListener, type PoolSettings, poolSettings } from "./pool.js";
 
 /** A Drizzle PostgreSQL database (node-postgres or PGlite): the backend uses its `$client`. */
 export interface DrizzleDatabaseLike {
@@ -32,23 +33,21 @@ export interface PostgresBackendOptions extends PoolSettings {
   onConnectionError?: ConnectionErrorListener;
 }
 
-function driverFor(options: PostgresBackendOptions): Driver {
+/** The driver the options name: exactly one of a URL, a pool or a Drizzle database. */
+function driverOf(options: PostgresBackendOptions): Driver {
   const given = [options.connectionString, options.pool, options.db].filter((v) => v !== undefined).length;
   if (given !== 1) {
     throw new ValidationError("postgres options", [{ path: "", message: "give exactly one of connectionString, pool or db" }]);
   }
   const onError = options.onConnectionError ?? (() => {});
-  if (options.connectionString !== undefined) {
-    return poolDriver(createPool(options.connectionString, poolSettings(options), onError), true);
+  const driver =
+    options.connectionString !== undefined
+      ? driverFor({ url: options.connectionString, settings: poolSettings(options) }, onError)
+      : driverFor({ client: options.pool ?? options.db?.$client }, onError);
+  if (!driver) {
+    throw new ValidationError("postgres options", [{ path: "db", message: "is not a node-postgres or PGlite Drizzle database" }]);
   }
-  const client = options.pool ?? options.db?.$client;
-  if (isPGlite(client)) return pgliteDriver(client);
-  if (isPool(client)) return poolDriver(guardPool(client, onError), false);
-  if (client && typeof (client as pg.Client).query === "function") {
-    (client as pg.Client).on?.("error", onError);
-    return clientDriver(client as pg.Client);
-  }
-  throw new ValidationError("postgres options", [{ path: "db", message: "is not a node-postgres or PGlite Drizzle database" }]);
+  return driver;
 }
 
 /**
@@ -65,7 +64,7 @@ function driverFor(options: PostgresBackendOptions): Driver {
  * ```
  */
 export function postgresBackend(options: PostgresBackendOptions): Backend {
-  const driver = driverFor(options);
+  const driver = driverOf(options);
   let closed = false;
   const open = () => {
     if (closed) throw new ClosedError(`${BACKEND_NAME} backend`);
@@ -110,6 +109,7 @@ export function postgresBackend(options: PostgresBackendOptions): Backend {
     },
 
     async scan<C extends CollectionName>(collection: C, options: ScanOptions): Promise<Stored<RowTypes[C]>[]> {
+      checkCollection(collection);
       open();
       const info = INFO[collection];
       const limit = Math.max(0, Math.floor(options.limit));
@@ -119,7 +119,7 @@ export function postgresBackend(options: PostgresBackendOptions): Backend {
         where = sql`"change_seq" > ${String(Math.floor(options.changedSince))}::bigint`;
         order = sql`"change_seq"`;
       } else if (options.afterId) {
-        if (!isId(options.afterId)) throw new ValidationError(collection, [{ path: "afterId", message: "must be a lowercase UUID" }]);
+        checkId(collection, options.afterId, "afterId");
         where = sql`"id" > ${options.afterId}::uuid`;
       }
       try {

@@ -1,8 +1,8 @@
 import type { BackendTransaction, Filter, GetOptions, Page, QuerySpec, ReplicationOutcome, Stored } from "../../backend.js";
 import { encodeCursor } from "../../cursor.js";
-import { BackendError, ConflictError, NotFoundError, ValidationError } from "../../errors.js";
-import { specOf } from "../../model/collections.js";
-import { isId } from "../../model/ids.js";
+import { BackendError, ConflictError, NotFoundError } from "../../errors.js";
+import { checkCollection } from "../../model/collections.js";
+import { checkId, isId } from "../../model/ids.js";
 import type { AnyRow, CollectionName, RowTypes } from "../../model/rows.js";
 import { run } from "./compile.js";
 import type { Queryable } from "./driver.js";
@@ -38,8 +38,8 @@ export class PgOperations implements BackendTransaction {
     }
   }
 
-  get<C extends CollectionName>(collection: C, id: string, options?: GetOptions): Promise<Stored<RowTypes[C]> | null> {
-    const info = INFO[collection];
+  async get<C extends CollectionName>(collection: C, id: string, options?: GetOptions): Promise<Stored<RowTypes[C]> | null> {
+    const info = tableOf(collection);
     return this.attempt({ info }, async () => {
       if (!isId(id)) return null;
       const st = statementsOf(collection);
@@ -49,8 +49,8 @@ export class PgOperations implements BackendTransaction {
     });
   }
 
-  getMany<C extends CollectionName>(collection: C, ids: readonly string[]): Promise<(Stored<RowTypes[C]> | null)[]> {
-    const info = INFO[collection];
+  async getMany<C extends CollectionName>(collection: C, ids: readonly string[]): Promise<(Stored<RowTypes[C]> | null)[]> {
+    const info = tableOf(collection);
     return this.attempt({ info }, async () => {
       const valid = [...new Set(ids.filter(isId))];
       if (valid.length === 0) return ids.map(() => null);
@@ -63,10 +63,10 @@ export class PgOperations implements BackendTransaction {
     });
   }
 
-  query<C extends CollectionName>(collection: C, spec: QuerySpec): Promise<Page<RowTypes[C]>> {
-    const info = INFO[collection];
+  async query<C extends CollectionName>(collection: C, spec: QuerySpec): Promise<Page<RowTypes[C]>> {
+    const info = tableOf(collection);
     return this.attempt({ info }, async () => {
-      const q = pageQuery(info, spec, specOf(collection).sortable);
+      const q = pageQuery(info, spec);
       const rows = await this.q.query<Stored<RowTypes[C]>>(q.text, q.params, "name" in q ? q.name : undefined);
       const limit = Math.max(0, Math.floor(spec.limit));
       const page = rows.slice(0, limit);
@@ -75,8 +75,8 @@ export class PgOperations implements BackendTransaction {
     });
   }
 
-  count(collection: CollectionName, where?: readonly Filter[]): Promise<number> {
-    const info = INFO[collection];
+  async count(collection: CollectionName, where?: readonly Filter[]): Promise<number> {
+    const info = tableOf(collection);
     return this.attempt({ info }, async () => {
       const q = countQuery(info, where);
       const rows = await this.q.query<{ n: number }>(q.text, q.params, "name" in q ? q.name : undefined);
@@ -84,8 +84,8 @@ export class PgOperations implements BackendTransaction {
     });
   }
 
-  insert<C extends CollectionName>(collection: C, row: RowTypes[C]): Promise<Stored<RowTypes[C]>> {
-    const info = INFO[collection];
+  async insert<C extends CollectionName>(collection: C, row: RowTypes[C]): Promise<Stored<RowTypes[C]>> {
+    const info = tableOf(collection);
     return this.attempt({ info, row }, async () => {
       checkId(collection, row.id);
       const st = statementsOf(collection);
@@ -102,8 +102,8 @@ export class PgOperations implements BackendTransaction {
     });
   }
 
-  update<C extends CollectionName>(collection: C, row: RowTypes[C], expectedVersion: number): Promise<Stored<RowTypes[C]>> {
-    const info = INFO[collection];
+  async update<C extends CollectionName>(collection: C, row: RowTypes[C], expectedVersion: number): Promise<Stored<RowTypes[C]>> {
+    const info = tableOf(collection);
     return this.attempt({ info, row }, async () => {
       checkId(collection, row.id);
       const st = statementsOf(collection);
@@ -124,8 +124,8 @@ export class PgOperations implements BackendTransaction {
     });
   }
 
-  applyReplicated<C extends CollectionName>(collection: C, rows: readonly RowTypes[C][]): Promise<ReplicationOutcome[]> {
-    const info = INFO[collection];
+  async applyReplicated<C extends CollectionName>(collection: C, rows: readonly RowTypes[C][]): Promise<ReplicationOutcome[]> {
+    const info = tableOf(collection);
     return this.attempt({ info }, () => applyReplicatedOn(this.q, collection, rows, this.atomically));
   }
 
@@ -146,8 +146,10 @@ export class PgOperations implements BackendTransaction {
   }
 }
 
-function checkId(collection: string, id: unknown): void {
-  if (!isId(id)) throw new ValidationError(collection, [{ path: "id", message: "must be a lowercase UUID" }]);
+/** The table of a known collection; the contract's ValidationError for any other name. */
+function tableOf(collection: CollectionName): TableInfo {
+  checkCollection(collection);
+  return INFO[collection];
 }
 
 /** Owner ids that are not UUIDs cannot name a row; they must not reach a `::uuid` cast. */

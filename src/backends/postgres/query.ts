@@ -4,6 +4,7 @@ import type { Filter, OrderBy, QuerySpec } from "../../backend.js";
 import { decodeCursor } from "../../cursor.js";
 import { ValidationError } from "../../errors.js";
 import { isId } from "../../model/ids.js";
+import { checkOrderBy } from "../../model/order.js";
 import { type Compiled, compile } from "./compile.js";
 import { type ColumnInfo, type TableInfo, encodeValue, selectList, textArrayLiteral } from "./mapping.js";
 
@@ -122,25 +123,17 @@ function whereLive(e: Emit, info: TableInfo, filters: readonly Filter[] = []): S
   return e.join([LIVE, ...filters.map((f) => e.t`(${condition(e, info, f)})`)], AND);
 }
 
-/** Checks the ordering against the spec's sortable fields and returns its column. */
-export function orderColumn(info: TableInfo, orderBy: OrderBy, sortable: readonly string[]): ColumnInfo {
-  const ok = orderBy.field === "id" || sortable.includes(orderBy.field);
-  if (!ok) {
-    throw new ValidationError(info.collection, [
-      { path: "orderBy", message: `cannot order by ${orderBy.field} (sortable: ${["id", ...sortable].join(", ")})` },
-    ]);
-  }
-  if (orderBy.direction !== "asc" && orderBy.direction !== "desc") {
-    throw new ValidationError(info.collection, [{ path: "orderBy", message: "direction must be asc or desc" }]);
-  }
+/** Checks the ordering (the contract's sort-order rule, model/order.ts) and returns its column. */
+export function orderColumn(info: TableInfo, orderBy: OrderBy): ColumnInfo {
+  checkOrderBy(info.collection, orderBy);
   return column(info, orderBy.field, "orderBy");
 }
 
 const UUID = sql`uuid`;
 const BIGINT = sql`bigint`;
 
-function page(e: Emit, info: TableInfo, spec: QuerySpec, sortable: readonly string[]): SQL {
-  const order = orderColumn(info, spec.orderBy, sortable);
+function page(e: Emit, info: TableInfo, spec: QuerySpec): SQL {
+  const order = orderColumn(info, spec.orderBy);
   const dir = DIRECTIONS[spec.orderBy.direction];
   e.shape(`order:${order.field}:${spec.orderBy.direction}`);
   const conditions = [whereLive(e, info, spec.where)];
@@ -209,8 +202,8 @@ function preparable(filters: readonly Filter[] = []): boolean {
 }
 
 /** The page query: live rows, filters, after the cursor, ordered, `limit + 1` rows to see a next page. */
-export function pageQuery(info: TableInfo, spec: QuerySpec, sortable: readonly string[]): NamedCompiled | Compiled {
-  const q = cached(info, (e) => page(e, info, spec, sortable));
+export function pageQuery(info: TableInfo, spec: QuerySpec): NamedCompiled | Compiled {
+  const q = cached(info, (e) => page(e, info, spec));
   return preparable(spec.where) ? q : { text: q.text, params: q.params };
 }
 

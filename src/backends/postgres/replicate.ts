@@ -1,7 +1,7 @@
 import { type SQL, sql } from "drizzle-orm";
 import type { ReplicationOutcome } from "../../backend.js";
-import { BackendError, ValidationError } from "../../errors.js";
-import { isId } from "../../model/ids.js";
+import { BackendError } from "../../errors.js";
+import { checkId } from "../../model/ids.js";
 import type { AnyRow, CollectionName } from "../../model/rows.js";
 import { Prepared } from "./compile.js";
 import type { Queryable } from "./driver.js";
@@ -182,7 +182,7 @@ async function applyOne(q: Queryable, collection: CollectionName, row: AnyRow): 
 /** Checks every id before any SQL runs (the contract's ValidationError on a malformed id). */
 export function checkIds(collection: CollectionName, rows: readonly AnyRow[]): void {
   for (const row of rows) {
-    if (!isId(row.id)) throw new ValidationError(collection, [{ path: "id", message: "must be a lowercase UUID" }]);
+    checkId(collection, row.id);
   }
 }
 

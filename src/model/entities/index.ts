@@ -5,3 +5,4 @@ export { sessionModel } from "./sessions.js";
 export { messageModel } from "./messages.js";
 export { contentModel } from "./content.js";
 export { migrationLogModel } from "./migration-logs.js";
+export { analyticsModel } from "./analytics.js";

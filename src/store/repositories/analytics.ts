@@ -2,13 +2,16 @@ import { z } from "zod";
 import type { Filter, Page, Stored } from "../../backend.js";
 import { NotFoundError } from "../../errors.js";
 import { analyticsId, computeAnalytics } from "../../model/analytics.js";
-import { tombstoneOf } from "../../model/collections.js";
+import { newRow } from "../../model/entity.js";
+import { analyticsModel } from "../../model/entities/index.js";
 import { calendarDate, id } from "../../model/fields.js";
+import { checkId } from "../../model/ids.js";
 import type { AnalyticsPeriod, RowTypes, UserAnalyticsRow } from "../../model/rows.js";
 import { validate } from "../../model/validate.js";
 import { rowsEqual } from "../../diff.js";
 import { atomically, now, type StoreContext } from "../context.js";
-import { checkId, getLive, listRows, pageFields, toEntity, type Entity, type ListResult } from "../crud.js";
+import { writeTombstone } from "../tombstone.js";
+import { getLive, listRows, successor, pageFields, toEntity, type Entity, type ListResult } from "../crud.js";
 
 /** One user's figures for one day, week or month. */
 export type UserAnalytics = Entity<UserAnalyticsRow>;
@@ -61,8 +64,7 @@ export function analyticsRepository(ctx: StoreContext): AnalyticsRepository {
           keep.add(rowId);
           const stored = await tx.ops.get(collection, rowId);
           if (!stored) {
-            const row = { id: rowId, version: 1, createdAt: at, updatedAt: at, deleted: false, ...figures };
-            live.push(toEntity(await tx.ops.insert(collection, row)));
+            live.push(toEntity(await tx.ops.insert(collection, newRow(analyticsModel, figures, rowId, at))));
             continue;
           }
           const { changeSeq: _local, ...plain } = stored;
@@ -70,13 +72,12 @@ export function analyticsRepository(ctx: StoreContext): AnalyticsRepository {
             live.push(toEntity(stored));
             continue;
           }
-          const next = { ...plain, ...figures, version: stored.version + 1, updatedAt: at, deleted: false };
+          const next = successor(tx, analyticsModel, stored, (row) => ({ ...row, ...figures }), at);
           live.push(toEntity(await tx.ops.update(collection, next, stored.version)));
         }
         for (const row of existing) {
           if (keep.has(row.id)) continue;
-          const { changeSeq: _local, ...plain } = row;
-          await tx.ops.update(collection, tombstoneOf(collection, plain, at), row.version);
+          await writeTombstone(tx, collection, row, at);
         }
         return live;
       });

@@ -61,6 +61,24 @@ export function analyticsSuite(target: ConformanceTarget): void {
       expect((await h().store.analytics.list({ userId: user.id, period: "day" })).items).toHaveLength(3);
     });
 
+    it("one refresh stamps every row it inserts, updates or deletes with the same instant", async () => {
+      const { user, entries } = await seed();
+      const first = await h().store.analytics.refresh(user.id);
+      await h().store.entries.delete(entries[0]!.id);
+      await h().store.entries.update(entries[4]!.id, { mood: 1 });
+      await h().store.entries.create({ userId: user.id, entryDate: "2026-03-09", content: "ten" });
+      const rows = await h().store.analytics.refresh(user.id);
+      const added = rows.find((r) => r.period === "day" && r.periodStart === "2026-03-09")!;
+      const changed = rows.find((r) => r.period === "day" && r.periodStart === "2026-03-05")!;
+      const gone = await h().backend.get("userAnalytics", first.find((r) => r.period === "day" && r.periodStart === "2026-03-01")!.id);
+      expect(added).toMatchObject({ version: 1, deleted: false, entryCount: 1 });
+      expect(added.createdAt).toBe(added.updatedAt);
+      expect(changed).toMatchObject({ version: 2, averageMood: 1 });
+      expect(gone).toMatchObject({ version: 2, deleted: true });
+      expect(changed.updatedAt).toBe(added.createdAt);
+      expect(gone!.updatedAt).toBe(added.createdAt);
+    });
+
     it("ids are derived from (user, period, start): identical on every backend", async () => {
       const { user } = await seed();
       const rows = await h().store.analytics.refresh(user.id);
