@@ -7,8 +7,9 @@
  * import { createStore } from "@journal/store";
  * import { migrate, postgresBackend } from "@journal/store/postgres";
  *
- * await migrate(process.env.DATABASE_URL!);
- * const store = createStore({ backend: postgresBackend({ connectionString: process.env.DATABASE_URL! }) });
+ * const url = config.databaseUrl; // from the app's configuration
+ * await migrate(url);
+ * const store = createStore({ backend: postgresBackend({ connectionString: url }) });
  * ```
  */
 export { postgresBackend, type PostgresBackendOptions, type DrizzleDatabaseLike } from "./backend.js";

@@ -103,7 +103,7 @@ async function applyPending(q: Queryable, folder: string): Promise<string[]> {
  *
  * @example
  * ```ts
- * await migrate(process.env.DATABASE_URL!);          // or migrate(pool), migrate(drizzleDb)
+ * await migrate(url);          // or migrate(pool), migrate(drizzleDb)
  * ```
  */
 export async function migrate(target: MigrateTarget, options: MigrateOptions = {}): Promise<MigrateResult> {
