@@ -1,5 +1,6 @@
 import pg from "pg";
 import { ValidationError } from "../../errors.js";
+import { checkConnectionString } from "./url.js";
 
 /**
  * The connection pool the backend creates from a URL, and the listeners every pool it uses gets.
@@ -56,8 +57,12 @@ export function guardPool(pool: pg.Pool, onError: ConnectionErrorListener): pg.P
   return pool;
 }
 
-/** A pool for `connectionString`, sized and configured by {@link poolSettings}. */
+/**
+ * A pool for `connectionString`, sized and configured by {@link poolSettings}. A malformed
+ * string is refused here, before any connection is tried (see {@link checkConnectionString}).
+ */
 export function createPool(connectionString: string, settings: Required<PoolSettings>, onError: ConnectionErrorListener): pg.Pool {
+  checkConnectionString(connectionString);
   const pool = new pg.Pool({
     connectionString,
     max: settings.poolSize,
