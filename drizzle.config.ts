@@ -7,5 +7,5 @@ export default defineConfig({
   schema: "./src/backends/postgres/schema.ts",
   out: "./drizzle",
   schemaFilter: ["journal_store"],
-  migrations: { schema: "journal_store", table: "__migrations" },
+  migrations: { schema: "journal_store_migrations", table: "__migrations" },
 });

@@ -1,3 +1,6 @@
+import { cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { PGlite } from "@electric-sql/pglite";
 import { pg_trgm } from "@electric-sql/pglite/contrib/pg_trgm";
 import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
@@ -6,25 +9,54 @@ import pg from "pg";
 import { describe, expect, it } from "vitest";
 import { defaultMigrationsFolder, migrate } from "../../src/backends/postgres/index.js";
 import { withClient } from "../support/pg-client.js";
-import { createTestDatabase } from "../support/postgres.js";
+import { TABLES, createTestDatabase } from "../support/postgres.js";
+
+const ALL = ["0000_extensions_and_schema", "0001_tables", "0002_gin_fastupdate_off"];
+
+/** The tables and sequences of `schema`, sorted. */
+async function tablesIn(c: pg.Client, schema: string): Promise<string[]> {
+  const rows = await c.query<{ relname: string }>(
+    `SELECT relname FROM pg_class WHERE relnamespace = $1::regnamespace AND relkind IN ('r', 'p') ORDER BY relname`,
+    [schema],
+  );
+  return rows.rows.map((r) => r.relname);
+}
+
+/**
+ * Puts the history where versions up to 0.1 kept it, exactly as they created it
+ * (`journal_store.__migrations`, SERIAL id), keeping the first `keep` migrations recorded: the
+ * state a database migrated by the old code is in.
+ */
+async function asMigratedByOldCode(c: pg.Client, keep: number): Promise<void> {
+  await c.query(`CREATE TABLE "journal_store"."__migrations" (id SERIAL PRIMARY KEY, hash text NOT NULL, created_at bigint)`);
+  await c.query(
+    `INSERT INTO "journal_store"."__migrations" (hash, created_at)
+     SELECT hash, created_at FROM journal_store_migrations.__migrations ORDER BY id LIMIT $1`,
+    [keep],
+  );
+  await c.query(`DROP SCHEMA journal_store_migrations CASCADE`);
+}
 
 describe("migrate()", () => {
   it("finds the shipped drizzle/ folder from its own file", () => {
     expect(defaultMigrationsFolder()).toMatch(/drizzle$/);
   });
 
-  it("applies every migration once, into journal_store, recording them in its own table", async () => {
+  it("applies every migration once, into journal_store, recording them in a schema of their own", async () => {
     const db = await createTestDatabase();
     try {
       const first = await migrate(db.url);
-      expect(first.applied).toEqual(["0000_extensions_and_schema", "0001_tables", "0002_gin_fastupdate_off"]);
+      expect(first.applied).toEqual(ALL);
       expect((await migrate(db.url)).applied).toEqual([]);
       await withClient(db.url, async (c) => {
-        const recorded = await c.query(`SELECT count(*)::int AS n FROM journal_store.__migrations`);
+        const recorded = await c.query(`SELECT count(*)::int AS n FROM journal_store_migrations.__migrations`);
         expect(recorded.rows[0].n).toBe(3);
-        // The host app's drizzle history (schema "drizzle") is left alone, and nothing lands in public.
-        const schemas = await c.query(`SELECT nspname FROM pg_namespace WHERE nspname IN ('drizzle', 'journal_store')`);
-        expect(schemas.rows.map((r) => r.nspname)).toEqual(["journal_store"]);
+        // journal_store holds the Drizzle schema's objects only (a host app's drizzle-kit that
+        // manages it finds nothing else); the host app's drizzle history (schema "drizzle") is left
+        // alone, and nothing lands in public.
+        expect(await tablesIn(c, "journal_store")).toEqual([...TABLES].sort());
+        const schemas = await c.query(`SELECT nspname FROM pg_namespace WHERE nspname IN ('drizzle', 'journal_store', 'journal_store_migrations') ORDER BY 1`);
+        expect(schemas.rows.map((r) => r.nspname)).toEqual(["journal_store", "journal_store_migrations"]);
         const publicTables = await c.query(`SELECT count(*)::int AS n FROM pg_tables WHERE schemaname = 'public'`);
         expect(publicTables.rows[0].n).toBe(0);
         const trgm = await c.query(`SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm'`);
@@ -51,7 +83,7 @@ describe("migrate()", () => {
       const results = await Promise.all(Array.from({ length: 6 }, () => migrate(db.url)));
       expect(results.flatMap((r) => r.applied).sort()).toEqual(["0000_extensions_and_schema", "0001_tables", "0002_gin_fastupdate_off"]);
       await withClient(db.url, async (c) => {
-        expect((await c.query(`SELECT count(*)::int AS n FROM journal_store.__migrations`)).rows[0].n).toBe(3);
+        expect((await c.query(`SELECT count(*)::int AS n FROM journal_store_migrations.__migrations`)).rows[0].n).toBe(3);
       });
     } finally {
       await db.drop();
@@ -88,6 +120,106 @@ describe("migrate()", () => {
       await expect(migrate(db.url, { migrationsFolder: "/nonexistent/journal-store-drizzle" })).rejects.toThrow();
     } finally {
       await db.drop();
+    }
+  });
+
+  it("moves the history of a database migrated by the old code, once, and keeps working", async () => {
+    const db = await createTestDatabase();
+    try {
+      await migrate(db.url);
+      const before = await withClient(db.url, async (c) => {
+        const history = await c.query(`SELECT hash, created_at FROM journal_store_migrations.__migrations ORDER BY id`);
+        await asMigratedByOldCode(c, 3);
+        return history.rows;
+      });
+      expect(before).toHaveLength(3);
+      expect((await migrate(db.url)).applied).toEqual([]);
+      expect((await migrate(db.url)).applied).toEqual([]);
+      await withClient(db.url, async (c) => {
+        expect((await c.query(`SELECT hash, created_at FROM journal_store_migrations.__migrations ORDER BY id`)).rows).toEqual(before);
+        expect(await tablesIn(c, "journal_store")).toEqual([...TABLES].sort());
+        const sequences = await c.query(`SELECT relname FROM pg_class WHERE relnamespace = 'journal_store'::regnamespace AND relkind = 'S'`);
+        expect(sequences.rows.map((r) => r.relname)).toEqual(["change_seq"]);
+      });
+    } finally {
+      await db.drop();
+    }
+  });
+
+  it("applies what the old code had not applied yet, after moving its history", async () => {
+    const db = await createTestDatabase();
+    try {
+      await migrate(db.url);
+      await withClient(db.url, (c) => asMigratedByOldCode(c, 2));
+      expect((await migrate(db.url)).applied).toEqual(["0002_gin_fastupdate_off"]);
+      await withClient(db.url, async (c) => {
+        expect((await c.query(`SELECT count(*)::int AS n FROM journal_store_migrations.__migrations`)).rows[0].n).toBe(3);
+      });
+    } finally {
+      await db.drop();
+    }
+  });
+
+  it("merges both histories when the old code ran again after the new one, without duplicates", async () => {
+    const db = await createTestDatabase();
+    try {
+      await migrate(db.url);
+      await withClient(db.url, (c) =>
+        c.query(
+          `CREATE TABLE "journal_store"."__migrations" (id SERIAL PRIMARY KEY, hash text NOT NULL, created_at bigint);
+           INSERT INTO "journal_store"."__migrations" (hash, created_at) SELECT hash, created_at FROM journal_store_migrations.__migrations`,
+        ),
+      );
+      expect((await migrate(db.url)).applied).toEqual([]);
+      await withClient(db.url, async (c) => {
+        expect((await c.query(`SELECT count(*)::int AS n FROM journal_store_migrations.__migrations`)).rows[0].n).toBe(3);
+        expect(await tablesIn(c, "journal_store")).toEqual([...TABLES].sort());
+      });
+    } finally {
+      await db.drop();
+    }
+  });
+
+  it("a migration that fails rolls back the move too: the old history stays where it was", async () => {
+    const db = await createTestDatabase();
+    const folder = await mkdtemp(join(tmpdir(), "journal-store-migrations-"));
+    try {
+      await cp(defaultMigrationsFolder(), folder, { recursive: true });
+      const journalFile = join(folder, "meta", "_journal.json");
+      const journal = JSON.parse(await readFile(journalFile, "utf8")) as { entries: { idx: number; when: number; tag: string }[] };
+      const last = journal.entries.at(-1)!;
+      journal.entries.push({ ...last, idx: last.idx + 1, when: last.when + 1, tag: "0003_fails" });
+      await writeFile(journalFile, JSON.stringify(journal));
+      await writeFile(join(folder, "0003_fails.sql"), "SELECT 1 / 0;");
+      await migrate(db.url);
+      await withClient(db.url, (c) => asMigratedByOldCode(c, 3));
+      await expect(migrate(db.url, { migrationsFolder: folder })).rejects.toThrow(/SQLSTATE 22012/);
+      await withClient(db.url, async (c) => {
+        expect((await c.query(`SELECT count(*)::int AS n FROM journal_store.__migrations`)).rows[0].n).toBe(3);
+        expect((await c.query(`SELECT to_regnamespace('journal_store_migrations') AS s`)).rows[0].s).toBeNull();
+      });
+      expect((await migrate(db.url)).applied).toEqual([]);
+    } finally {
+      await rm(folder, { recursive: true, force: true });
+      await db.drop();
+    }
+  });
+
+  it("moves an old history on PGlite too", async () => {
+    const client = new PGlite({ extensions: { pg_trgm } });
+    try {
+      expect((await migrate(drizzlePglite({ client }))).applied).toEqual(ALL);
+      await client.exec(
+        `CREATE TABLE "journal_store"."__migrations" (id SERIAL PRIMARY KEY, hash text NOT NULL, created_at bigint);
+         INSERT INTO "journal_store"."__migrations" (hash, created_at) SELECT hash, created_at FROM journal_store_migrations.__migrations;
+         DROP SCHEMA journal_store_migrations CASCADE;`,
+      );
+      expect((await migrate(drizzlePglite({ client }))).applied).toEqual([]);
+      const moved = await client.query<{ n: number }>(`SELECT count(*)::int AS n FROM journal_store_migrations.__migrations`);
+      expect(moved.rows[0]!.n).toBe(3);
+      expect((await client.query(`SELECT to_regclass('journal_store.__migrations') AS t`)).rows).toEqual([{ t: null }]);
+    } finally {
+      await client.close();
     }
   });
 });

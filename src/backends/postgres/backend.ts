@@ -59,8 +59,9 @@ function driverOf(options: PostgresBackendOptions): Driver {
  * @example
  * ```ts
  * import { migrate, postgresBackend } from "@journal/store/postgres";
- * await migrate(process.env.DATABASE_URL!);
- * const store = createStore({ backend: postgresBackend({ connectionString: process.env.DATABASE_URL! }) });
+ * const url = config.databaseUrl; // from the app's configuration
+ * await migrate(url);
+ * const store = createStore({ backend: postgresBackend({ connectionString: url }) });
  * ```
  */
 export function postgresBackend(options: PostgresBackendOptions): Backend {

@@ -1,5 +1,6 @@
 import { BackendError, ConflictError, JournalStoreError, NotFoundError } from "../../errors.js";
 import type { AnyRow } from "../../model/rows.js";
+import { connectionFailure } from "./connection-errors.js";
 import { INFO, type TableInfo } from "./mapping.js";
 
 /**
@@ -53,15 +54,6 @@ export interface ErrorContext {
 /** The backend name carried by every BackendError of this backend. */
 export const BACKEND_NAME = "postgres";
 
-/** True for errors after which the connection is gone (terminated, reset, refused). */
-export function isConnectionError(error: unknown): boolean {
-  const code = str((error as PgErrorShape | null)?.code);
-  if (code && (code.startsWith("08") || code === "57P01" || code === "57P02" || code === "57P03")) return true;
-  if (code && /^E[A-Z]+$/.test(code)) return true;
-  const message = error instanceof Error ? error.message : "";
-  return /Connection terminated|connection timeout|Client has encountered a connection error|Client was closed/i.test(message);
-}
-
 /** Maps any error thrown by a statement to the contract's typed error. */
 export function mapError(error: unknown, context: ErrorContext = {}): JournalStoreError {
   if (error instanceof JournalStoreError) return error;
@@ -89,7 +81,8 @@ export function mapError(error: unknown, context: ErrorContext = {}): JournalSto
   if (code === "25P02") {
     return new BackendError(BACKEND_NAME, "transaction is aborted after an earlier failed statement; it will roll back", { cause });
   }
-  if (isConnectionError(error)) return new BackendError(BACKEND_NAME, "connection to PostgreSQL lost or refused", { cause });
+  const connection = connectionFailure(error);
+  if (connection) return new BackendError(BACKEND_NAME, connection, { cause });
   if (code?.startsWith("22")) return new BackendError(BACKEND_NAME, `a value was rejected by PostgreSQL (SQLSTATE ${code})`, { cause });
   if (code === "42P01" || code === "3F000") {
     return new BackendError(BACKEND_NAME, "tables missing: run migrate() before using the backend", { cause });

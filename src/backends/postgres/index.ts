@@ -7,13 +7,15 @@
  * import { createStore } from "@journal/store";
  * import { migrate, postgresBackend } from "@journal/store/postgres";
  *
- * await migrate(process.env.DATABASE_URL!);
- * const store = createStore({ backend: postgresBackend({ connectionString: process.env.DATABASE_URL! }) });
+ * const url = config.databaseUrl; // from the app's configuration
+ * await migrate(url);
+ * const store = createStore({ backend: postgresBackend({ connectionString: url }) });
  * ```
  */
 export { postgresBackend, type PostgresBackendOptions, type DrizzleDatabaseLike } from "./backend.js";
 export { migrate, defaultMigrationsFolder, type MigrateOptions, type MigrateResult, type MigrateTarget } from "./migrate.js";
 export { POOL_DEFAULTS, type PoolSettings, type ConnectionErrorListener } from "./pool.js";
 export { PostgresErrorCause } from "./errors.js";
+export { checkConnectionString } from "./url.js";
 /** The Drizzle tables of the `journal_store` schema, for host apps that read them directly. */
 export * as schema from "./schema.js";

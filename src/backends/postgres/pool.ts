@@ -1,39 +1,41 @@
 import pg from "pg";
 import { ValidationError } from "../../errors.js";
+import { checkConnectionString } from "./url.js";
 
 /**
  * The connection pool the backend creates from a URL, and the listeners every pool it uses gets.
  * This is the one module that loads `pg` at runtime, so the core entry never does.
  */
 
-/** Pool settings, each with an environment variable and a default. */
+/** Pool settings of a pool the backend creates; {@link POOL_DEFAULTS} fills what is not given. */
 export interface PoolSettings {
-  /** Connections in the pool. Default: `DB_POOL_SIZE`, else 20. */
+  /** Connections in the pool, at least 1. Default 20. */
   poolSize?: number;
-  /** Server-side `statement_timeout` in ms (0 = none). Default: `DB_STATEMENT_TIMEOUT_MS`, else 30000. */
+  /** Server-side `statement_timeout` in ms (0 = none). Default 30000. */
   statementTimeoutMs?: number;
   /** `application_name` of every connection, to find them in `pg_stat_activity`. Default `journal-store`. */
   applicationName?: string;
 }
 
-/** The defaults of {@link PoolSettings}, when neither the option nor the variable is set. */
+/**
+ * The defaults of {@link PoolSettings}: the one place they are written. Backends take options
+ * only; `createStoreFromEnv` maps `DB_POOL_SIZE` and `DB_STATEMENT_TIMEOUT_MS` onto them.
+ */
 export const POOL_DEFAULTS = { poolSize: 20, statementTimeoutMs: 30_000, applicationName: "journal-store" } as const;
 
-function fromEnv(name: string, min: number, fallback: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw.trim() === "") return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < min) {
+function integer(name: keyof PoolSettings, value: number | undefined, min: number, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!Number.isSafeInteger(value) || value < min) {
     throw new ValidationError("config", [{ path: name, message: `must be an integer >= ${min}` }]);
   }
-  return n;
+  return value;
 }
 
-/** Resolves options, environment and defaults, failing fast on an invalid value. */
+/** The options over {@link POOL_DEFAULTS}, failing fast with a ValidationError naming a bad option. */
 export function poolSettings(options: PoolSettings = {}): Required<PoolSettings> {
   return {
-    poolSize: options.poolSize ?? fromEnv("DB_POOL_SIZE", 1, POOL_DEFAULTS.poolSize),
-    statementTimeoutMs: options.statementTimeoutMs ?? fromEnv("DB_STATEMENT_TIMEOUT_MS", 0, POOL_DEFAULTS.statementTimeoutMs),
+    poolSize: integer("poolSize", options.poolSize, 1, POOL_DEFAULTS.poolSize),
+    statementTimeoutMs: integer("statementTimeoutMs", options.statementTimeoutMs, 0, POOL_DEFAULTS.statementTimeoutMs),
     applicationName: options.applicationName ?? POOL_DEFAULTS.applicationName,
   };
 }
@@ -55,8 +57,12 @@ export function guardPool(pool: pg.Pool, onError: ConnectionErrorListener): pg.P
   return pool;
 }
 
-/** A pool for `connectionString`, sized and configured by {@link poolSettings}. */
+/**
+ * A pool for `connectionString`, sized and configured by {@link poolSettings}. A malformed
+ * string is refused here, before any connection is tried (see {@link checkConnectionString}).
+ */
 export function createPool(connectionString: string, settings: Required<PoolSettings>, onError: ConnectionErrorListener): pg.Pool {
+  checkConnectionString(connectionString);
   const pool = new pg.Pool({
     connectionString,
     max: settings.poolSize,

@@ -33,6 +33,14 @@ export const journalStore = pgSchema("journal_store");
 /** One sequence for every table's `change_seq`, so a value orders writes across the backend. */
 export const changeSeq = journalStore.sequence("change_seq");
 
+/**
+ * Storage parameters of the GIN indexes written on every insert: no pending list (see
+ * docs/postgres.md, Indexes). The value is the text `"false"`, not a boolean: PostgreSQL reports
+ * `reloptions` as text, and drizzle-kit push compares it with the schema's value as is, so a
+ * boolean made every push plan to drop and rebuild these indexes (drizzle-orm issue 6079).
+ */
+const GIN_WRITE_THROUGH = { fastupdate: "false" } as const;
+
 const instant = (name: string) => timestamp(name, { precision: 3, withTimezone: true, mode: "string" });
 
 /** Columns every row has. */
@@ -93,8 +101,8 @@ export const journalEntries = journalStore.table(
     index("journal_entries_user_entry_date_id").on(t.userId, t.entryDate, t.id),
     index("journal_entries_user_created_at_id").on(t.userId, t.createdAt, t.id),
     index("journal_entries_user_updated_at_id").on(t.userId, t.updatedAt, t.id),
-    index("journal_entries_tags").using("gin", t.tags).with({ fastupdate: false }),
-    index("journal_entries_search_text_trgm").using("gin", t.searchText.op("gin_trgm_ops")).with({ fastupdate: false }),
+    index("journal_entries_tags").using("gin", t.tags).with(GIN_WRITE_THROUGH),
+    index("journal_entries_search_text_trgm").using("gin", t.searchText.op("gin_trgm_ops")).with(GIN_WRITE_THROUGH),
     index("journal_entries_change_seq").on(t.changeSeq),
   ],
 );
@@ -165,8 +173,8 @@ export const psychologyContent = journalStore.table(
   (t) => [
     index("psychology_content_category_created_at_id").on(t.category, t.createdAt, t.id),
     index("psychology_content_created_at_id").on(t.createdAt, t.id),
-    index("psychology_content_tags").using("gin", t.tags).with({ fastupdate: false }),
-    index("psychology_content_search_text_trgm").using("gin", t.searchText.op("gin_trgm_ops")).with({ fastupdate: false }),
+    index("psychology_content_tags").using("gin", t.tags).with(GIN_WRITE_THROUGH),
+    index("psychology_content_search_text_trgm").using("gin", t.searchText.op("gin_trgm_ops")).with(GIN_WRITE_THROUGH),
     index("psychology_content_change_seq").on(t.changeSeq),
   ],
 );
