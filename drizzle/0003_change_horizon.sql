@@ -4,7 +4,7 @@
 -- holds a shared advisory lock keyed by it until it ends; each of its rows gets a later value.
 -- change_horizon() reads the sequence, then the lowest such key still held: no row at or below
 -- the result can commit later. Keys live in their own namespace (0x4A53 in the top 16 bits).
-CREATE FUNCTION "journal_store"."next_change_seq"() RETURNS bigint
+CREATE OR REPLACE FUNCTION "journal_store"."next_change_seq"() RETURNS bigint
 LANGUAGE plpgsql VOLATILE AS $$
 DECLARE
   xact text := pg_current_xact_id()::text;
@@ -19,7 +19,7 @@ BEGIN
 END;
 $$;
 --> statement-breakpoint
-CREATE FUNCTION "journal_store"."change_horizon"() RETURNS bigint
+CREATE OR REPLACE FUNCTION "journal_store"."change_horizon"() RETURNS bigint
 LANGUAGE plpgsql VOLATILE AS $$
 DECLARE
   taken bigint;

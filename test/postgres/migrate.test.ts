@@ -11,7 +11,7 @@ import { defaultMigrationsFolder, migrate } from "../../src/backends/postgres/in
 import { withClient } from "../support/pg-client.js";
 import { TABLES, createTestDatabase } from "../support/postgres.js";
 
-const ALL = ["0000_extensions_and_schema", "0001_tables", "0002_gin_fastupdate_off"];
+const ALL = ["0000_extensions_and_schema", "0001_tables", "0002_gin_fastupdate_off", "0003_change_horizon"];
 
 /** The tables and sequences of `schema`, sorted. */
 async function tablesIn(c: pg.Client, schema: string): Promise<string[]> {
@@ -50,7 +50,7 @@ describe("migrate()", () => {
       expect((await migrate(db.url)).applied).toEqual([]);
       await withClient(db.url, async (c) => {
         const recorded = await c.query(`SELECT count(*)::int AS n FROM journal_store_migrations.__migrations`);
-        expect(recorded.rows[0].n).toBe(3);
+        expect(recorded.rows[0].n).toBe(ALL.length);
         // journal_store holds the Drizzle schema's objects only (a host app's drizzle-kit that
         // manages it finds nothing else); the host app's drizzle history (schema "drizzle") is left
         // alone, and nothing lands in public.
@@ -81,9 +81,9 @@ describe("migrate()", () => {
     const db = await createTestDatabase();
     try {
       const results = await Promise.all(Array.from({ length: 6 }, () => migrate(db.url)));
-      expect(results.flatMap((r) => r.applied).sort()).toEqual(["0000_extensions_and_schema", "0001_tables", "0002_gin_fastupdate_off"]);
+      expect(results.flatMap((r) => r.applied).sort()).toEqual(ALL);
       await withClient(db.url, async (c) => {
-        expect((await c.query(`SELECT count(*)::int AS n FROM journal_store_migrations.__migrations`)).rows[0].n).toBe(3);
+        expect((await c.query(`SELECT count(*)::int AS n FROM journal_store_migrations.__migrations`)).rows[0].n).toBe(ALL.length);
       });
     } finally {
       await db.drop();
@@ -94,7 +94,7 @@ describe("migrate()", () => {
     const db = await createTestDatabase();
     const pool = new pg.Pool({ connectionString: db.url, max: 2 });
     try {
-      expect((await migrate(pool)).applied).toHaveLength(3);
+      expect((await migrate(pool)).applied).toHaveLength(ALL.length);
       expect((await migrate(drizzleNodePg({ client: pool }))).applied).toEqual([]);
       expect((await pool.query("SELECT 1 AS one")).rows[0].one).toBe(1);
     } finally {
@@ -106,7 +106,7 @@ describe("migrate()", () => {
   it("accepts a PGlite drizzle database", async () => {
     const client = new PGlite({ extensions: { pg_trgm } });
     try {
-      expect((await migrate(drizzlePglite({ client }))).applied).toHaveLength(3);
+      expect((await migrate(drizzlePglite({ client }))).applied).toHaveLength(ALL.length);
       expect((await migrate(drizzlePglite({ client }))).applied).toEqual([]);
     } finally {
       await client.close();
@@ -116,7 +116,7 @@ describe("migrate()", () => {
   it("takes a migrationsFolder override, and fails clearly when it holds no migrations", async () => {
     const db = await createTestDatabase();
     try {
-      expect((await migrate(db.url, { migrationsFolder: defaultMigrationsFolder() })).applied).toHaveLength(3);
+      expect((await migrate(db.url, { migrationsFolder: defaultMigrationsFolder() })).applied).toHaveLength(ALL.length);
       await expect(migrate(db.url, { migrationsFolder: "/nonexistent/journal-store-drizzle" })).rejects.toThrow();
     } finally {
       await db.drop();
@@ -129,10 +129,10 @@ describe("migrate()", () => {
       await migrate(db.url);
       const before = await withClient(db.url, async (c) => {
         const history = await c.query(`SELECT hash, created_at FROM journal_store_migrations.__migrations ORDER BY id`);
-        await asMigratedByOldCode(c, 3);
+        await asMigratedByOldCode(c, ALL.length);
         return history.rows;
       });
-      expect(before).toHaveLength(3);
+      expect(before).toHaveLength(ALL.length);
       expect((await migrate(db.url)).applied).toEqual([]);
       expect((await migrate(db.url)).applied).toEqual([]);
       await withClient(db.url, async (c) => {
@@ -151,9 +151,9 @@ describe("migrate()", () => {
     try {
       await migrate(db.url);
       await withClient(db.url, (c) => asMigratedByOldCode(c, 2));
-      expect((await migrate(db.url)).applied).toEqual(["0002_gin_fastupdate_off"]);
+      expect((await migrate(db.url)).applied).toEqual(ALL.slice(2));
       await withClient(db.url, async (c) => {
-        expect((await c.query(`SELECT count(*)::int AS n FROM journal_store_migrations.__migrations`)).rows[0].n).toBe(3);
+        expect((await c.query(`SELECT count(*)::int AS n FROM journal_store_migrations.__migrations`)).rows[0].n).toBe(ALL.length);
       });
     } finally {
       await db.drop();
@@ -172,7 +172,7 @@ describe("migrate()", () => {
       );
       expect((await migrate(db.url)).applied).toEqual([]);
       await withClient(db.url, async (c) => {
-        expect((await c.query(`SELECT count(*)::int AS n FROM journal_store_migrations.__migrations`)).rows[0].n).toBe(3);
+        expect((await c.query(`SELECT count(*)::int AS n FROM journal_store_migrations.__migrations`)).rows[0].n).toBe(ALL.length);
         expect(await tablesIn(c, "journal_store")).toEqual([...TABLES].sort());
       });
     } finally {
@@ -188,14 +188,14 @@ describe("migrate()", () => {
       const journalFile = join(folder, "meta", "_journal.json");
       const journal = JSON.parse(await readFile(journalFile, "utf8")) as { entries: { idx: number; when: number; tag: string }[] };
       const last = journal.entries.at(-1)!;
-      journal.entries.push({ ...last, idx: last.idx + 1, when: last.when + 1, tag: "0003_fails" });
+      journal.entries.push({ ...last, idx: last.idx + 1, when: last.when + 1, tag: "9999_fails" });
       await writeFile(journalFile, JSON.stringify(journal));
-      await writeFile(join(folder, "0003_fails.sql"), "SELECT 1 / 0;");
+      await writeFile(join(folder, "9999_fails.sql"), "SELECT 1 / 0;");
       await migrate(db.url);
-      await withClient(db.url, (c) => asMigratedByOldCode(c, 3));
+      await withClient(db.url, (c) => asMigratedByOldCode(c, ALL.length));
       await expect(migrate(db.url, { migrationsFolder: folder })).rejects.toThrow(/SQLSTATE 22012/);
       await withClient(db.url, async (c) => {
-        expect((await c.query(`SELECT count(*)::int AS n FROM journal_store.__migrations`)).rows[0].n).toBe(3);
+        expect((await c.query(`SELECT count(*)::int AS n FROM journal_store.__migrations`)).rows[0].n).toBe(ALL.length);
         expect((await c.query(`SELECT to_regnamespace('journal_store_migrations') AS s`)).rows[0].s).toBeNull();
       });
       expect((await migrate(db.url)).applied).toEqual([]);
@@ -216,7 +216,7 @@ describe("migrate()", () => {
       );
       expect((await migrate(drizzlePglite({ client }))).applied).toEqual([]);
       const moved = await client.query<{ n: number }>(`SELECT count(*)::int AS n FROM journal_store_migrations.__migrations`);
-      expect(moved.rows[0]!.n).toBe(3);
+      expect(moved.rows[0]!.n).toBe(ALL.length);
       expect((await client.query(`SELECT to_regclass('journal_store.__migrations') AS t`)).rows).toEqual([{ t: null }]);
     } finally {
       await client.close();
