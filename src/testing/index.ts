@@ -17,6 +17,7 @@ import { analyticsSuite } from "./suites/analytics.js";
 import { crudSuite } from "./suites/crud.js";
 import { derivedSuite } from "./suites/derived.js";
 import { filterSuite } from "./suites/filters.js";
+import { hardNumberSuite } from "./suites/hard-numbers.js";
 import { hardValueSuite } from "./suites/hard-values.js";
 import { integritySuite } from "./suites/integrity.js";
 import { pagingSuite } from "./suites/paging.js";
@@ -44,6 +45,7 @@ const SUITES = [
   scanSuite,
   analyticsSuite,
   hardValueSuite,
+  hardNumberSuite,
   reopenSuite,
 ] as const;
 
