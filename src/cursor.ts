@@ -28,7 +28,7 @@ export function encodeCursor(orderBy: OrderBy, row: AnyRow): string {
  * Decodes a cursor made by {@link encodeCursor} for the same ordering. A malformed cursor, one
  * made for another ordering, or one whose id is not a lowercase UUID or whose value is not what
  * the sort field holds, is a ValidationError naming `cursor`: decided here, before any backend
- * sees it, so every backend refuses the same cursors (none can come from this store).
+ * sees it, so every backend refuses the same cursors (this store never makes one of them).
  */
 export function decodeCursor(collection: string, orderBy: OrderBy, cursor: string): CursorPosition {
   const bad = (message: string) => new ValidationError(collection, [{ path: "cursor", message }]);
@@ -52,8 +52,8 @@ const HOLDS: Partial<Record<FieldKind, (value: unknown) => boolean>> = {
   uuid: isId,
   timestamp: (v) => typeof v === "string" && isTimestamp(v),
   date: (v) => typeof v === "string" && isCalendarDate(v),
-  // Sortable integer fields are `integer` columns (schema.ts).
-  integer: (v) => Number.isSafeInteger(v) && (v as number) >= INTEGER_RANGE.integer.min && (v as number) <= INTEGER_RANGE.integer.max,
+  // Sortable integer fields are `integer` columns (schema.ts; test/model/integer-bounds.test.ts).
+  integer: (v) => Number.isInteger(v) && (v as number) >= INTEGER_RANGE.integer.min && (v as number) <= INTEGER_RANGE.integer.max,
   number: (v) => typeof v === "number" && Number.isFinite(v),
 };
 

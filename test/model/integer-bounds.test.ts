@@ -71,6 +71,12 @@ describe("numeric fields against their PostgreSQL columns", () => {
     }
   });
 
+  it("every sortable integer field is an integer column (what decodeCursor checks a cursor value against)", () => {
+    const sortable = numericFields().filter((f) => f.kind === "integer" && (specOf(f.collection).sortable as readonly string[]).includes(f.field));
+    expect(sortable.length).toBeGreaterThan(0);
+    for (const f of sortable) expect([`${f.collection}.${f.field}`, f.sqlType]).toEqual([`${f.collection}.${f.field}`, "integer"]);
+  });
+
   it("every integer field a caller writes is refused beyond its column's range, in create and patch schemas", () => {
     const inputs: string[] = [];
     for (const f of numericFields().filter((x) => x.kind === "integer")) {
