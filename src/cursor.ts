@@ -1,5 +1,9 @@
 import { ValidationError } from "./errors.js";
+import { isCollectionName, specOf, type FieldKind } from "./model/collections.js";
+import { isId } from "./model/ids.js";
+import { INTEGER_RANGE } from "./model/limits.js";
 import type { AnyRow } from "./model/rows.js";
+import { isCalendarDate, isTimestamp } from "./model/time.js";
 import type { OrderBy } from "./backend.js";
 
 /**
@@ -21,8 +25,10 @@ export function encodeCursor(orderBy: OrderBy, row: AnyRow): string {
 }
 
 /**
- * Decodes a cursor made by {@link encodeCursor} for the same ordering; a malformed cursor, or one
- * made for another ordering, is a ValidationError naming `cursor`.
+ * Decodes a cursor made by {@link encodeCursor} for the same ordering. A malformed cursor, one
+ * made for another ordering, or one whose id is not a lowercase UUID or whose value is not what
+ * the sort field holds, is a ValidationError naming `cursor`: decided here, before any backend
+ * sees it, so every backend refuses the same cursors (this store never makes one of them).
  */
 export function decodeCursor(collection: string, orderBy: OrderBy, cursor: string): CursorPosition {
   const bad = (message: string) => new ValidationError(collection, [{ path: "cursor", message }]);
@@ -37,8 +43,22 @@ export function decodeCursor(collection: string, orderBy: OrderBy, cursor: strin
   if (field !== orderBy.field || direction !== orderBy.direction) {
     throw bad(`was made for another ordering (${String(field)} ${String(direction)})`);
   }
-  if ((typeof value !== "string" && typeof value !== "number") || typeof id !== "string") {
-    throw bad("is not a cursor returned by this store");
-  }
-  return { value, id };
+  if (!isId(id) || !holds(collection, orderBy.field, value)) throw bad("is not a cursor returned by this store");
+  return { value: value as string | number, id };
+}
+
+/** Checks a cursor value against the kind of the sort field, as its PostgreSQL column would. */
+const HOLDS: Partial<Record<FieldKind, (value: unknown) => boolean>> = {
+  uuid: isId,
+  timestamp: (v) => typeof v === "string" && isTimestamp(v),
+  date: (v) => typeof v === "string" && isCalendarDate(v),
+  // Sortable integer fields are `integer` columns (schema.ts; test/model/integer-bounds.test.ts).
+  integer: (v) => Number.isInteger(v) && (v as number) >= INTEGER_RANGE.integer.min && (v as number) <= INTEGER_RANGE.integer.max,
+  number: (v) => typeof v === "number" && Number.isFinite(v),
+};
+
+function holds(collection: string, field: string, value: unknown): boolean {
+  if (!isCollectionName(collection)) return false;
+  const kind = (specOf(collection).fields as Record<string, { kind: FieldKind } | undefined>)[field]?.kind;
+  return kind !== undefined && HOLDS[kind]?.(value) === true;
 }

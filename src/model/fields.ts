@@ -2,15 +2,16 @@ import { z } from "zod";
 import type { ValidationIssue } from "../errors.js";
 import { cloneJson, isPlainObject, type Json, type JsonObject } from "./json.js";
 import { isId } from "./ids.js";
-import { LIMITS } from "./limits.js";
-import { checkJson, unstorableText } from "./storable.js";
+import { INTEGER_RANGE, LIMITS } from "./limits.js";
+import { checkJson, storableNumber, unstorableText } from "./storable.js";
 import { normaliseTags } from "./text.js";
 import { isCalendarDate, parseTimestamp, type CalendarDate, type Timestamp } from "./time.js";
 
 /**
  * Field schemas shared by every entity's input schema. Each rejects what PostgreSQL cannot hold
- * (NUL, lone surrogates, non-finite numbers) so that every backend accepts exactly the same
- * inputs. No schema here has a default: defaults live in each entity's `fromInput`, so a patch
+ * (NUL, lone surrogates, non-finite numbers, whole numbers beyond the field's column type) and
+ * reads -0 as 0, so that every backend accepts exactly the same inputs and returns the same
+ * values. No schema here has a default: defaults live in each entity's `fromInput`, so a patch
  * never resets a field it does not mention.
  */
 
@@ -43,8 +44,25 @@ export const tags = z
 /** An integer from 1 to 10 (mood, energy). */
 export const scale = z.number().int("must be a whole number").min(1).max(10);
 
-/** A non-negative whole number. */
-export const count = z.number().int("must be a whole number").min(0);
+/**
+ * A whole number from `min` up to what a PostgreSQL column of type `column` holds
+ * ({@link INTEGER_RANGE}), -0 read as 0.
+ */
+function wholeNumber(column: keyof typeof INTEGER_RANGE, min: number) {
+  const { max } = INTEGER_RANGE[column];
+  return z
+    .number()
+    .int("must be a whole number")
+    .min(min, `must be at least ${min}`)
+    .max(max, `must be at most ${max} (stored in a PostgreSQL ${column} column)`)
+    .transform(storableNumber);
+}
+
+/** A non-negative whole number stored in an `integer` column: 0 to 2147483647 (tokens, latency, counts). */
+export const count = wholeNumber("integer", 0);
+
+/** A non-negative whole number stored in a `bigint` column: 0 to 2^53 - 1 (durations). */
+export const bigCount = wholeNumber("bigint", 0);
 
 /** A `YYYY-MM-DD` calendar date. */
 export const calendarDate = z
@@ -93,5 +111,6 @@ export const jsonObject = jsonField<JsonObject>("object");
 /** A JSON array. */
 export const jsonArray = jsonField<Json[]>("array");
 
-/** An embedding vector of finite numbers. */
-export const embedding = z.array(z.number()).max(LIMITS.embeddingLength, `at most ${LIMITS.embeddingLength} numbers`);
+/** An embedding vector of finite numbers (`double precision[]`), -0 read as 0. */
+export const embedding = z
+  .array(z.number().transform(storableNumber)).max(LIMITS.embeddingLength, `at most ${LIMITS.embeddingLength} numbers`);

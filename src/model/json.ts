@@ -13,9 +13,11 @@ export interface JsonObject {
 
 /**
  * Deep-copies a JSON value, defining every key as an own data property so that keys such as
- * `__proto__` or `constructor` stay plain data and no prototype changes.
+ * `__proto__` or `constructor` stay plain data and no prototype changes. A -0 becomes 0, as it
+ * does in JSON text and in PostgreSQL's jsonb, so a copy equals what every backend returns.
  */
 export function cloneJson<T extends Json>(value: T): T {
+  if (value === 0) return 0 as T;
   if (value === null || typeof value !== "object") return value;
   if (Array.isArray(value)) return value.map((v) => cloneJson(v)) as T;
   const out: JsonObject = {};

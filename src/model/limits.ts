@@ -22,6 +22,20 @@ export const LIMITS = {
   pageSize: 500,
 } as const;
 
+/**
+ * The whole numbers each PostgreSQL integer column type holds, as the facade enforces them for
+ * every backend: an integer field's input schema is bounded by its column's type
+ * (`backends/postgres/schema.ts`), so a value one backend stores is never refused by another.
+ * `bigint` columns are read in `mode: "number"`, so they hold what a JavaScript number holds
+ * exactly: the safe integers.
+ */
+export const INTEGER_RANGE = {
+  /** PostgreSQL `integer` (int4). */
+  integer: { min: -(2 ** 31), max: 2 ** 31 - 1 },
+  /** PostgreSQL `bigint` (int8), as far as a JavaScript number is exact. */
+  bigint: { min: Number.MIN_SAFE_INTEGER, max: Number.MAX_SAFE_INTEGER },
+} as const;
+
 /** Defaults for options that callers may leave out. */
 export const DEFAULTS = {
   /** Rows per page when a list or search gives no `limit`. */

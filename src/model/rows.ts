@@ -53,7 +53,7 @@ export interface JournalEntryRow extends RowBase {
   /** Sentiment, emotions, themes: whatever the AI pipeline produced, or null. */
   aiAnalysis: JsonObject | null;
   embedding: number[] | null;
-  /** Derived from title and content. */
+  /** Derived: the content's whitespace-separated words (`wordCountOf`); the title is not counted. */
   wordCount: number;
 }
 

@@ -13,6 +13,15 @@ export function unstorableText(value: string): string | null {
 }
 
 /**
+ * A number as every backend returns it: -0 becomes 0. JSON text has no -0 (`JSON.stringify(-0)`
+ * is `0`), PostgreSQL's jsonb reads `-0` as `0` and the driver sends a float8 -0 as `0`, so the
+ * facade normalises it on the way in rather than let the memory backend alone keep it.
+ */
+export function storableNumber(value: number): number {
+  return value === 0 ? 0 : value;
+}
+
+/**
  * Checks a JSON value for what PostgreSQL's JSONB cannot hold (NUL, lone surrogates, NaN,
  * ±Infinity, non-JSON types) and for the size limits, pushing one issue per offending path.
  */

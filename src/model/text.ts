@@ -32,10 +32,23 @@ export function emailKeyOf(email: string): string {
   return foldText(email.trim());
 }
 
-/** Counts words: runs of letters, marks, digits and connectors (any script). */
-export function wordCountOf(text: string): number {
-  const words = text.match(/[\p{L}\p{M}\p{N}\p{Pc}'’-]+/gu);
-  return words ? words.filter((w) => /[\p{L}\p{N}]/u.test(w)).length : 0;
+/**
+ * A run of characters that are not whitespace, whitespace being exactly what Python's
+ * `str.isspace()` calls whitespace (JavaScript's `\s` differs: it includes U+FEFF and lacks
+ * U+001C..U+001F and U+0085).
+ */
+const WORD = /[^\t\n\v\f\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+/gu;
+
+/**
+ * The derived `wordCount` of a journal entry's content: its whitespace-separated words, the same
+ * count as Python's `len(content.split())`. That is how the app's existing data was counted, so
+ * an imported word count does not change on the way in; the title is not counted.
+ */
+export function wordCountOf(content: string): number {
+  let words = 0;
+  WORD.lastIndex = 0;
+  while (WORD.exec(content) !== null) words++;
+  return words;
 }
 
 /** Trims tags, drops duplicates in first-seen order (case-sensitive). */

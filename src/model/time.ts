@@ -34,6 +34,11 @@ export function parseTimestamp(value: Date | string): Timestamp | null {
   return TIMESTAMP.test(iso) ? iso : null;
 }
 
+/** True when `value` is a {@link Timestamp}: a real instant written exactly `YYYY-MM-DDTHH:mm:ss.sssZ`. */
+export function isTimestamp(value: string): boolean {
+  return TIMESTAMP.test(value) && parseTimestamp(value) === value;
+}
+
 /** True when `value` is a real calendar date written `YYYY-MM-DD`. */
 export function isCalendarDate(value: string): boolean {
   const m = DATE.exec(value);

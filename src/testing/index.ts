@@ -18,6 +18,7 @@ import { collectionSuite } from "./suites/collections.js";
 import { crudSuite } from "./suites/crud.js";
 import { derivedSuite } from "./suites/derived.js";
 import { filterSuite } from "./suites/filters.js";
+import { hardNumberSuite } from "./suites/hard-numbers.js";
 import { hardValueSuite } from "./suites/hard-values.js";
 import { integritySuite } from "./suites/integrity.js";
 import { pagingSuite } from "./suites/paging.js";
@@ -46,6 +47,7 @@ const SUITES = [
   scanSuite,
   analyticsSuite,
   hardValueSuite,
+  hardNumberSuite,
   reopenSuite,
 ] as const;
 

@@ -1,10 +1,10 @@
-import { readdir, stat } from "node:fs/promises";
+import { chmod, mkdir, readdir, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { jsonFileBackend } from "../../src/backends/json/index.js";
 import { scanLines } from "../../src/backends/json/lines.js";
-import { realFs } from "../../src/backends/json/fs.js";
-import { ValidationError } from "../../src/errors.js";
+import { realFs, type FsLayer } from "../../src/backends/json/fs.js";
+import { BackendError, ValidationError } from "../../src/errors.js";
 import type { JsonObject } from "../../src/model/json.js";
 import { makeEntry, makeUser, removeDir, tempDir } from "./helpers.js";
 
@@ -124,5 +124,52 @@ describe("json backend: hostile input", () => {
       process.umask(strict);
     }
     for (const name of await readdir(join(dir, "strict"))) expect((await stat(join(dir, "strict", name))).mode & 0o777).toBe(0o600);
+  });
+
+  it("tightens an existing directory to 0700 when a writer opens it; a read-only open leaves it as it is", async () => {
+    const store = join(dir, "store");
+    const parent = (await stat(dir)).mode & 0o777;
+    const mode = async () => (await stat(store)).mode & 0o777;
+    await mkdir(store);
+    await chmod(store, 0o755);
+
+    const reader = jsonFileBackend({ dir: store, readOnly: true });
+    await reader.ready();
+    await reader.close();
+    expect(await mode()).toBe(0o755);
+
+    const writer = jsonFileBackend({ dir: store });
+    await writer.ready();
+    expect(await mode()).toBe(0o700);
+    await writer.insert("users", makeUser(1));
+    await writer.close();
+
+    // An existing store with data, loosened by hand: the next writer tightens it again.
+    await chmod(store, 0o755);
+    const again = jsonFileBackend({ dir: store });
+    expect(await again.get("users", makeUser(1).id)).not.toBeNull();
+    expect(await mode()).toBe(0o700);
+    await again.close();
+    expect((await stat(dir)).mode & 0o777).toBe(parent); // parents keep their mode
+  });
+
+  it("a directory the writer may not chmod fails the open with a BackendError, and takes no lock", async () => {
+    const store = join(dir, "store");
+    await mkdir(store);
+    await chmod(store, 0o755);
+    const fs: FsLayer = {
+      ...realFs,
+      chmod: async (path, m) => {
+        if (path === store) throw Object.assign(new Error(`EPERM: operation not permitted, chmod '${path}'`), { code: "EPERM" });
+        return realFs.chmod(path, m);
+      },
+    };
+    const b = jsonFileBackend({ dir: store, fs });
+    const error = await b.ready().then(() => null, (e: unknown) => e);
+    expect(error).toBeInstanceOf(BackendError);
+    expect(String((error as Error).message)).toMatch(/EPERM/);
+    await b.close().catch(() => {});
+    expect(await readdir(store)).toEqual([]);
+    expect((await stat(store)).mode & 0o777).toBe(0o755);
   });
 });

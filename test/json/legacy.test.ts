@@ -51,7 +51,7 @@ describe("json backend: legacy per-collection arrays", () => {
     const first = (await b.get("journalEntries", "0190bbbb-0000-7000-8000-000000000001"))!;
     expect(first).toMatchObject({ userId: user.id, version: 3, createdAt: "2025-06-01T10:00:00.000Z", updatedAt: "2025-06-02T10:00:00.123Z", energy: null, embedding: null });
     expect(first.searchText).toBe(`legacy 0\n${first.content.toLowerCase()}`);
-    expect(first.wordCount).toBe(6);
+    expect(first.wordCount).toBe(4); // the content's whitespace-separated words, not the title's
     expect(Object.prototype.hasOwnProperty.call(first.metadata, "__proto__")).toBe(true);
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
     expect(await b.count("journalEntries", [{ field: "userId", op: "eq", value: user.id }])).toBe(1500);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { foldText } from "../../src/model/text.js";
+import { foldText, wordCountOf } from "../../src/model/text.js";
 
 const reference = (text: string) => text.normalize("NFC").toLowerCase();
 
@@ -18,5 +18,30 @@ describe("foldText", () => {
       expect(foldText(text)).toBe(reference(text));
     }
     expect(foldText("CAFE\u0301")).toBe("café");
+  });
+});
+
+describe("wordCountOf", () => {
+  // Every code point for which Python's str.isspace() is true: `len(content.split())` is how the
+  // app's existing data counted words, so an imported count must equal this one.
+  const PYTHON_WHITESPACE = new Set([
+    0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x1c, 0x1d, 0x1e, 0x1f, 0x20, 0x85, 0xa0, 0x1680, 0x2000, 0x2001, 0x2002, 0x2003,
+    0x2004, 0x2005, 0x2006, 0x2007, 0x2008, 0x2009, 0x200a, 0x2028, 0x2029, 0x202f, 0x205f, 0x3000,
+  ]);
+
+  it("separates words at exactly Python's whitespace, for every code point", () => {
+    for (let cp = 0; cp <= 0x10ffff; cp++) {
+      if (cp >= 0xd800 && cp <= 0xdfff) continue;
+      const expected = PYTHON_WHITESPACE.has(cp) ? 2 : 1;
+      const got = wordCountOf(`a${String.fromCodePoint(cp)}b`);
+      if (got !== expected) expect([cp.toString(16), got]).toEqual([cp.toString(16), expected]);
+    }
+  });
+
+  it("counts runs, ignoring leading, trailing and repeated whitespace", () => {
+    expect(wordCountOf("")).toBe(0);
+    expect(wordCountOf(" \t\n ")).toBe(0);
+    expect(wordCountOf("  one   two\n\nthree ")).toBe(3);
+    expect(wordCountOf("— -- ... !")).toBe(4);
   });
 });

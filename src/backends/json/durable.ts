@@ -100,17 +100,32 @@ export async function readSmallFile(fs: FsLayer, path: string, max: number): Pro
   }
 }
 
-/** Creates `dir` (and missing parents) if absent, mode 0700, with its entry made durable in the parent. */
-export async function ensureDir(fs: FsLayer, dir: string): Promise<void> {
+/**
+ * The store directory as a writer opens it: created if absent (see {@link ensureDir}), and set to
+ * mode 0700 whether new or not, so a directory made earlier with a looser mode (0755) is
+ * tightened to what json-format.md promises. Only the store directory itself: parents keep their
+ * modes. A directory the process may not chmod (EPERM: another owner) fails the open.
+ */
+export async function ensureStoreDir(fs: FsLayer, dir: string): Promise<void> {
+  if (await ensureDir(fs, dir)) return;
+  await fs.chmod(dir, DIR_MODE);
+}
+
+/**
+ * Creates `dir` (and missing parents) if absent, mode 0700, with its entry made durable in the
+ * parent; resolves true when it created `dir`, false when it was there already.
+ */
+export async function ensureDir(fs: FsLayer, dir: string): Promise<boolean> {
   try {
     await fs.mkdir(dir, DIR_MODE);
   } catch (error) {
     const code = errorCode(error);
-    if (code === "EEXIST") return;
+    if (code === "EEXIST") return false;
     if (code !== "ENOENT") throw error;
     await ensureDir(fs, dirname(dir));
     return ensureDir(fs, dir);
   }
   await fs.chmod(dir, DIR_MODE);
   await fsyncDir(fs, dirname(dir));
+  return true;
 }

@@ -74,7 +74,7 @@ export function normalise(collection: CollectionName, raw: unknown, fallbackTime
   if ((collection === "journalEntries" || collection === "psychologyContent") && row.searchText === undefined) {
     row.searchText = searchTextOf(text(row.title), text(row.content));
   }
-  if (collection === "journalEntries" && row.wordCount === undefined) row.wordCount = wordCountOf(`${text(row.title)} ${text(row.content)}`);
+  if (collection === "journalEntries" && row.wordCount === undefined) row.wordCount = wordCountOf(text(row.content));
   for (const [field, f] of Object.entries(spec.fields)) {
     if (row[field] !== undefined) continue;
     if (f.nullable) row[field] = null;

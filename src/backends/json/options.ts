@@ -3,7 +3,7 @@ import { type FsLayer, realFs } from "./fs.js";
 
 /** Options of {@link jsonFileBackend}; every default is in {@link JSON_DEFAULTS}. */
 export interface JsonFileBackendOptions {
-  /** The store directory; created (mode 0700) on the first writer open if absent. */
+  /** The store directory; created (mode 0700) on the first writer open if absent, set to 0700 by every writer open (not by a `readOnly` one). */
   dir: string;
   /**
    * Read without taking the writer lock: loads a consistent prefix of the committed transactions

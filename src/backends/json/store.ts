@@ -2,7 +2,7 @@ import type { CommitSet } from "../../engine/engine.js";
 import { Engine } from "../../engine/engine.js";
 import { BackendError, ClosedError, JournalStoreError } from "../../errors.js";
 import { captureRows, removeObsolete, writeGeneration } from "./compaction.js";
-import { ensureDir } from "./durable.js";
+import { ensureStoreDir } from "./durable.js";
 import { acquireLock, type DirLock } from "./lock.js";
 import { loadStore } from "./load.js";
 import { ioError, LogWriter } from "./log.js";
@@ -37,7 +37,7 @@ export class JsonStore {
     const { fs, dir } = this.o;
     try {
       if (!this.o.readOnly) {
-        await ensureDir(fs, dir);
+        await ensureStoreDir(fs, dir);
         this.lock = await acquireLock(fs, dir);
       }
       const state = await loadStore(fs, dir, this.engine, {

@@ -37,7 +37,7 @@ export type CreateEntryInput = z.input<typeof createSchema>;
 /** Input of `entries.update`. */
 export type EntryPatch = z.input<typeof patchSchema>;
 
-/** Journal entries: search text and word count derived from title and content on every write. */
+/** Journal entries: search text (title and content) and word count (content) derived on every write. */
 export const entryModel: EntityModel<"journalEntries", typeof createSchema, typeof patchSchema> = {
   collection: "journalEntries",
   createSchema,
@@ -60,6 +60,6 @@ export const entryModel: EntityModel<"journalEntries", typeof createSchema, type
   derive: (row: JournalEntryRow) => ({
     ...row,
     searchText: searchTextOf(row.title, row.content),
-    wordCount: wordCountOf(row.title) + wordCountOf(row.content),
+    wordCount: wordCountOf(row.content),
   }),
 };

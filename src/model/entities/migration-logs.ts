@@ -1,6 +1,6 @@
 import { z } from "zod";
 import type { EntityModel } from "../entity.js";
-import { count, json, jsonObject, name, text, timestamp } from "../fields.js";
+import { bigCount, count, json, jsonObject, name, text, timestamp } from "../fields.js";
 
 const fields = {
   status: z.enum(["running", "completed", "failed"]),
@@ -9,7 +9,7 @@ const fields = {
   divergencesFound: count,
   divergencesRepaired: count,
   finishedAt: timestamp.nullable(),
-  durationMs: count.nullable(),
+  durationMs: bigCount.nullable(),
   error: text(10_000).nullable(),
 };
 

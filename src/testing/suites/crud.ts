@@ -56,12 +56,37 @@ export function crudSuite(target: ConformanceTarget): void {
       expect(entry).toMatchObject({
         title: "Monday",
         searchText: "monday\na calm morning by the lake.",
-        wordCount: 7,
+        wordCount: 6,
         tags: ["work", "calm"],
         entryDate: "2026-03-02",
         embedding: [0.25, -1, 3.5],
       });
       expect(await h().store.entries.get(entry.id)).toEqual(entry);
+    });
+
+    it("word count is the number of whitespace-separated words of the content, the title not counted", async () => {
+      const user = await seedUser(h().store);
+      // Whitespace as an app splitting with Python's str.split() sees it: NBSP, U+0085, U+001C..U+001F,
+      // U+2028 and U+3000 separate words; zero-width space and U+FEFF do not.
+      const cases: [string, number][] = [
+        ["", 0],
+        [" \n\t\r ", 0],
+        ["one", 1],
+        ["Hello \u2014 world", 3],
+        ["don't stop-believing, 42!", 3],
+        ["a\u00a0b\u0085c\u001cd", 4],
+        ["a\u2028b\u3000c\u2009d", 4],
+        ["zero\u200bwidth and\ufeffbom", 2],
+        ["\u65e5\u672c\u8a9e\u306e\u30c6\u30ad\u30b9\u30c8 \u4e2d\u6587", 2],
+        ["\ud83d\ude00 \ud83e\uddd8\u200d\u2640\ufe0f", 2],
+      ];
+      for (const [content, words] of cases) {
+        const entry = await h().store.entries.create({ userId: user.id, title: "A title of five words", content });
+        expect(entry.wordCount, JSON.stringify(content)).toBe(words);
+        const updated = await h().store.entries.update(entry.id, { title: "Another title", content: `${content} more` });
+        expect(updated.wordCount, JSON.stringify(content)).toBe(words + 1);
+        expect((await h().store.entries.get(entry.id))?.wordCount).toBe(words + 1);
+      }
     });
 
     it("fills absent optional fields with null or their documented default", async () => {
@@ -84,7 +109,7 @@ export function crudSuite(target: ConformanceTarget): void {
       expect(updated.version).toBe(2);
       expect(updated.createdAt).toBe(entry.createdAt);
       expect(updated.updatedAt > entry.updatedAt).toBe(true);
-      expect(updated.wordCount).toBe(5);
+      expect(updated.wordCount).toBe(4);
       expect(updated.searchText).toBe("a\none two three four");
       expect(await h().store.entries.get(entry.id)).toEqual(updated);
     });

@@ -157,12 +157,36 @@ export function hardValueSuite(target: ConformanceTarget): void {
       expect((await h().store.entries.get(entry.id))?.version).toBe(1);
     });
 
-    it("rejected ids never reach a backend: every id parameter is a ValidationError", async () => {
+    it("rejected ids never reach a backend: get, update and delete of every repository, and every id parameter, are ValidationErrors", async () => {
       const user = await seedUser(h().store);
+      const s = () => h().store;
       for (const id of reject.ids) {
-        await expect(h().store.entries.get(id)).rejects.toBeInstanceOf(ValidationError);
-        await expect(h().store.users.update(id, { displayName: "x" })).rejects.toBeInstanceOf(ValidationError);
-        await expect(h().store.sessions.delete(id)).rejects.toBeInstanceOf(ValidationError);
+        const attempts: [string, () => Promise<unknown>][] = [
+          ["users.get", () => s().users.get(id)],
+          ["users.get withPasswordHash", () => s().users.get(id, { withPasswordHash: true })],
+          ["entries.get", () => s().entries.get(id)],
+          ["sessions.get", () => s().sessions.get(id)],
+          ["messages.get", () => s().messages.get(id)],
+          ["content.get", () => s().content.get(id)],
+          ["analytics.get", () => s().analytics.get(id)],
+          ["migrationLogs.get", () => s().migrationLogs.get(id)],
+          ["users.update", () => s().users.update(id, { displayName: "x" })],
+          ["entries.update", () => s().entries.update(id, { content: "x" })],
+          ["sessions.update", () => s().sessions.update(id, { title: "x" })],
+          ["messages.update", () => s().messages.update(id, { content: "x" })],
+          ["content.update", () => s().content.update(id, { title: "x" })],
+          ["migrationLogs.update", () => s().migrationLogs.update(id, { status: "failed" })],
+          ["users.delete", () => s().users.delete(id)],
+          ["entries.delete", () => s().entries.delete(id)],
+          ["sessions.delete", () => s().sessions.delete(id)],
+          ["messages.delete", () => s().messages.delete(id)],
+          ["content.delete", () => s().content.delete(id)],
+        ];
+        for (const [name, attempt] of attempts) {
+          const error = await attempt().then(() => null, (e: unknown) => e);
+          expect(error, `${name}(${JSON.stringify(id)})`).toBeInstanceOf(ValidationError);
+          expect((error as ValidationError).issues.map((i) => i.path)).toEqual(["id"]);
+        }
         await expect(h().store.entries.create({ userId: id, content: "x" })).rejects.toThrow(/userId/);
         await expect(h().store.entries.list({ userId: id })).rejects.toThrow(/userId/);
         await expect(h().store.analytics.refresh(id)).rejects.toBeInstanceOf(ValidationError);

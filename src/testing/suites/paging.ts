@@ -90,6 +90,40 @@ export function pagingSuite(target: ConformanceTarget): void {
       await expect(h().store.entries.list({ userId: user.id, orderBy: "createdAt", cursor: page.nextCursor })).rejects.toThrow(/cursor/);
     });
 
+    it("a well-formed cursor whose id or value is not what its field holds is a ValidationError naming cursor", async () => {
+      const { user } = await seedEntries(h().store, 3);
+      const session = await h().store.sessions.create({ userId: user.id });
+      for (let i = 0; i < 3; i++) await h().store.messages.append({ sessionId: session.id, role: "user", content: `m${i}` });
+      const lists: [string, (cursor: string) => Promise<unknown>, string][] = [
+        ["entries by entryDate", (cursor) => h().store.entries.list({ userId: user.id, limit: 1, cursor }), (await h().store.entries.list({ userId: user.id, limit: 1 })).nextCursor!],
+        ["entries by createdAt", (cursor) => h().store.entries.list({ userId: user.id, orderBy: "createdAt", limit: 1, cursor }), (await h().store.entries.list({ userId: user.id, orderBy: "createdAt", limit: 1 })).nextCursor!],
+        ["messages by sequence", (cursor) => h().store.messages.list({ sessionId: session.id, limit: 1, cursor }), (await h().store.messages.list({ sessionId: session.id, limit: 1 })).nextCursor!],
+      ];
+      const badValues: Record<string, unknown[]> = {
+        "entries by entryDate": [5, "not a date", "2026-02-30", "2026-01-01T00:00:00.000Z"],
+        "entries by createdAt": [5, "not a time", "2026-01-05", "2026-01-05T09:00:00Z", "2026-13-05T09:00:00.000Z"],
+        "messages by sequence": ["2", 1.5, 2 ** 31, -(2 ** 31) - 1, 2 ** 53],
+      };
+      const reencode = (cursor: string, at: number, value: unknown) => {
+        const parts = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8")) as unknown[];
+        parts[at] = value;
+        return Buffer.from(JSON.stringify(parts), "utf8").toString("base64url");
+      };
+      for (const [name, list, cursor] of lists) {
+        await expect(list(cursor), `${name}: the real cursor`).resolves.toBeTruthy();
+        const bad = [
+          ...["not-a-uuid", "../../etc/passwd", "0190C6A0-0000-7000-8000-000000000001", ""].map((id) => reencode(cursor, 3, id)),
+          ...badValues[name]!.map((value) => reencode(cursor, 2, value)),
+        ];
+        for (const c of bad) {
+          const error = await list(c).then(() => null, (e: unknown) => e);
+          const decoded = Buffer.from(c, "base64url").toString("utf8");
+          expect(error, `${name}: ${decoded}`).toBeInstanceOf(ValidationError);
+          expect((error as ValidationError).issues.map((i) => i.path), decoded).toEqual(["cursor"]);
+        }
+      }
+    });
+
     it("limit must be a whole number from 1 to 500", async () => {
       const user = await seedUser(h().store);
       for (const limit of [0, -1, 1.5, 501, Number.NaN]) {
