@@ -24,6 +24,11 @@ export { memoryBackend } from "./backends/memory.js";
 export { dualWriteBackend, DualWriteBackend, DUAL_WRITE_DEFAULTS } from "./dual-write/index.js";
 export type { DualWriteOptions, DualWriteStats, OperationStats, PassResult, SecondaryWrites, SecondaryFailure, ShadowCompare } from "./dual-write/index.js";
 export type * from "./events.js";
+export { backfill, compare, repair, SYNC_DEFAULTS } from "./sync/index.js";
+export type {
+  BackfillOptions, BackfillReport, BackfillCounts, BackfillCheckpoint, CompareOptions, CompareReport, CompareCounts, Settles,
+  RepairOptions, RepairReport, Unresolved, SyncOptions, SyncProgress, RowDivergence, RunReport, RunStatus,
+} from "./sync/index.js";
 export { STAGES, STAGE_NAMES, isStage } from "./model/stages.js";
 export type { Stage, Side, StageRouting } from "./model/stages.js";
 export { jsonFileBackend, CorruptStoreError, LockedError, JSON_DEFAULTS } from "./backends/json/index.js";
