@@ -74,11 +74,13 @@ export async function compare(options: CompareOptions): Promise<CompareReport> {
       let b = await right.next();
       while (!a.done || !b.done) {
         if (!a.done && (b.done || a.value.id < b.value.id)) {
-          divergences.push(divergence(collection, a.value, null));
+          const d = divergence(collection, a.value, null);
+          if (d.fields.length > 0) divergences.push(d);
           c.source++;
           a = await left.next();
         } else if (!b.done && (a.done || b.value.id < a.value.id)) {
-          divergences.push(divergence(collection, null, b.value));
+          const d = divergence(collection, null, b.value);
+          if (d.fields.length > 0) divergences.push(d);
           c.target++;
           b = await right.next();
         } else {
@@ -131,9 +133,14 @@ export async function compare(options: CompareOptions): Promise<CompareReport> {
   };
 }
 
-/** The divergence between two versions of a row (empty `fields` when they are equal). */
+/**
+ * The divergence between two versions of a row (empty `fields` when they are equal). A tombstone
+ * on one side and nothing on the other agree: both say the row does not exist (one side purged
+ * it, or repair removed a row the source never had).
+ */
 export function divergence(collection: CollectionName, s: Stored | null, t: Stored | null): RowDivergence {
   const id = (s ?? t)!.id;
+  if ((!t && s!.deleted) || (!s && t!.deleted)) return { collection, id, kind: "different", fields: [], sourceVersion: s?.version ?? null, targetVersion: t?.version ?? null };
   if (!t) return { collection, id, kind: "missing", fields: ["id"], sourceVersion: s!.version, targetVersion: null };
   if (!s) return { collection, id, kind: "extra", fields: ["id"], sourceVersion: null, targetVersion: t.version };
   return { collection, id, kind: "different", fields: diffRows(s, t), sourceVersion: s.version, targetVersion: t.version };

@@ -1,0 +1,172 @@
+import pg from "pg";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { Backend } from "../../src/backend.js";
+import { migrate } from "../../src/backends/postgres/index.js";
+import { REPLICATED_COLLECTIONS } from "../../src/model/collections.js";
+import { createStore } from "../../src/store/create-store.js";
+import { backfill, compare, repair } from "../../src/sync/index.js";
+import { generateDataset } from "../support/dataset.js";
+import { expectSidesEqual, jsonSide, postgresSide } from "../support/dual.js";
+import { useTestDatabase } from "../support/postgres.js";
+
+// Backfill, compare and repair between a real JSON directory and a real PostgreSQL database, in
+// both directions.
+const url = useTestDatabase(async (u) => void (await migrate(u)));
+const json = jsonSide();
+const pgSide = postgresSide(url);
+let j: Backend;
+let p: Backend;
+
+beforeEach(async () => {
+  await Promise.all([json.reset(), pgSide.reset()]);
+  j = await json.open();
+  p = await pgSide.open();
+});
+afterEach(async () => {
+  await Promise.allSettled([j.close(), p.close()]);
+});
+
+async function sql(text: string, values: unknown[] = []): Promise<void> {
+  const client = new pg.Client({ connectionString: url() });
+  await client.connect();
+  try {
+    await client.query(text, values);
+  } finally {
+    await client.end();
+  }
+}
+
+const collectionsWithRows = async (b: Backend) => {
+  const out = [];
+  for (const c of REPLICATED_COLLECTIONS) if ((await b.scan(c, { limit: 1 })).length > 0) out.push(c);
+  return out;
+};
+
+describe("backfill and compare", () => {
+  for (const direction of ["json->postgres", "postgres->json"] as const) {
+    it(`copy every collection losslessly, and a second run changes nothing (${direction})`, async () => {
+      const [source, target] = direction === "json->postgres" ? [j, p] : [p, j];
+      await generateDataset(createStore({ backend: source }), { users: 3, entriesPerUser: 10 });
+      expect(await collectionsWithRows(source)).toEqual(REPLICATED_COLLECTIONS);
+
+      const first = await backfill({ source, target, batchSize: 7 });
+      expect(first.status).toBe("completed");
+      expect(first.refused).toEqual([]);
+      const read = Object.values(first.collections).reduce((n, c) => n + c.read, 0);
+      expect(Object.values(first.collections).reduce((n, c) => n + c.applied, 0)).toBe(read);
+      await expectSidesEqual(source, target);
+
+      const check = await compare({ source, target, batchSize: 5 });
+      expect(check.status).toBe("completed");
+      expect(check.divergences).toEqual([]);
+
+      const second = await backfill({ source, target });
+      expect(Object.values(second.collections).reduce((n, c) => n + c.applied, 0)).toBe(0);
+      expect(Object.values(second.collections).reduce((n, c) => n + c.stale, 0)).toBe(read);
+    });
+  }
+
+  it("records each run and its checkpoint in the target's migrationLogs, and resumes from it", async () => {
+    const store = createStore({ backend: j });
+    await generateDataset(store, { users: 2, entriesPerUser: 20 });
+    const controller = new AbortController();
+    let batches = 0;
+    const partial = await backfill({
+      source: j,
+      target: p,
+      batchSize: 5,
+      signal: controller.signal,
+      onProgress: () => {
+        if (++batches === 3) controller.abort();
+      },
+    });
+    expect(partial.status).toBe("aborted");
+    const copied = Object.values(partial.collections).reduce((n, c) => n + c.read, 0);
+    expect(copied).toBe(12); // users (2 rows, one batch), then two batches of 5 entries
+    const log = await createStore({ backend: p }).migrationLogs.get(partial.runId!);
+    expect(log).toMatchObject({ operation: "backfill", status: "failed", checkpoint: partial.checkpoint });
+
+    const rest = await backfill({ source: j, target: p, batchSize: 5, resume: true });
+    expect(rest.status).toBe("completed");
+    // Resumed after the checkpoint: nothing read twice in the first collection.
+    expect(rest.collections.users!.read + partial.collections.users!.read).toBe((await j.scan("users", { limit: 1000 })).length);
+    expect((await compare({ source: j, target: p })).divergences).toEqual([]);
+  });
+
+  it("a dry run reads and counts but writes nothing", async () => {
+    await generateDataset(createStore({ backend: j }), { users: 1, entriesPerUser: 3 });
+    const report = await backfill({ source: j, target: p, dryRun: true });
+    expect(report.runId).toBeNull();
+    expect(report.collections.users!.read).toBe(1);
+    expect(await collectionsWithRows(p)).toEqual([]);
+  });
+
+  it("refuse unknown or local collections, naming them", async () => {
+    await expect(backfill({ source: j, target: p, collections: ["journalEntries", "nope"] })).rejects.toThrow(/collections: unknown or local collection: nope/);
+    await expect(compare({ source: j, target: p, collections: ["migrationLogs"] })).rejects.toThrow(/migrationLogs/);
+  });
+});
+
+describe("planted divergences", () => {
+  it("compare reports exactly the changed, missing and extra rows of every collection, repair fixes exactly those", async () => {
+    await generateDataset(createStore({ backend: j }), { users: 3, entriesPerUser: 6 });
+    await backfill({ source: j, target: p });
+    const planted: { collection: string; id: string; kind: string; fields: string[] }[] = [];
+    const tables: Record<string, string> = {
+      users: "users",
+      journalEntries: "journal_entries",
+      chatSessions: "chat_sessions",
+      messages: "messages",
+      psychologyContent: "psychology_content",
+      userAnalytics: "user_analytics",
+    };
+    for (const collection of REPLICATED_COLLECTIONS) {
+      const rows = (await j.scan(collection, { limit: 1000 })).filter((r) => !r.deleted);
+      expect(rows.length, collection).toBeGreaterThanOrEqual(2);
+      const [changed, missing] = [rows[0]!, rows[1]!];
+      // A changed field (the version kept, so only content differs).
+      await sql(`UPDATE journal_store.${tables[collection]} SET created_at = created_at + interval '1 second' WHERE id = $1`, [changed.id]);
+      planted.push({ collection, id: changed.id, kind: "different", fields: ["createdAt"] });
+      // A row missing on the target (a leaf row, so nothing refers to it).
+      if (collection === "psychologyContent" || collection === "userAnalytics" || collection === "messages" || collection === "journalEntries") {
+        await sql(`DELETE FROM journal_store.${tables[collection]} WHERE id = $1`, [missing.id]);
+        planted.push({ collection, id: missing.id, kind: "missing", fields: ["id"] });
+      }
+    }
+    // An extra row on the target: one the source never had.
+    const extra = await createStore({ backend: p }).content.create({ title: "only here", content: "x", category: "c", evidenceLevel: "strong" });
+    planted.push({ collection: "psychologyContent", id: extra.id, kind: "extra", fields: ["id"] });
+
+    const found = await compare({ source: j, target: p });
+    const key = (d: { collection: string; id: string }) => `${d.collection}:${d.id}`;
+    expect(found.divergences.map((d) => ({ collection: d.collection, id: d.id, kind: d.kind, fields: d.fields })).sort((a, b) => key(a).localeCompare(key(b)))).toEqual(
+      planted.sort((a, b) => key(a).localeCompare(key(b))),
+    );
+
+    const fixed = await repair({ source: j, target: p, divergences: found.divergences, force: true });
+    expect(fixed.status).toBe("completed");
+    expect(fixed.unresolved).toEqual([]);
+    expect(fixed.repaired).toBe(planted.length);
+    expect((await compare({ source: j, target: p })).divergences).toEqual([]);
+    // The extra row is now a tombstone on the target: the source never had it, and both say it does not exist.
+    expect((await p.get("psychologyContent", extra.id))?.deleted).toBe(true);
+  });
+
+  it("repair never overwrites a row the app updated after compare", async () => {
+    const store = createStore({ backend: j });
+    const user = await store.users.create({ email: "a@example.com", displayName: "A" });
+    const entry = await store.entries.create({ userId: user.id, content: "v1" });
+    await backfill({ source: j, target: p });
+    await store.entries.update(entry.id, { content: "v2 on the source" });
+    const found = await compare({ source: j, target: p });
+    expect(found.divergences.map((d) => d.id)).toEqual([entry.id]);
+    // The app (now on the target) moves the row on after compare, to version 3.
+    const target = createStore({ backend: p });
+    await target.entries.update(entry.id, { content: "v2 on the target" });
+    await target.entries.update(entry.id, { content: "v3 on the target" });
+    const report = await repair({ source: j, target: p, divergences: found.divergences });
+    expect(report.repaired).toBe(0);
+    expect(report.unresolved).toEqual([{ collection: "journalEntries", id: entry.id, reason: expect.stringContaining("newer version (3 > 2)") }]);
+    expect((await target.entries.get(entry.id))?.content).toBe("v3 on the target");
+  });
+});
