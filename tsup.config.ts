@@ -18,6 +18,10 @@ const rawImports: NonNullable<Options["esbuildPlugins"]>[number] = {
   },
 };
 
+/** The package's entry points (`exports` in package.json), by output name. */
+const ENTRIES = { index: "src/index.ts", postgres: "src/backends/postgres/index.ts", testing: "src/testing/index.ts" };
+const { testing: _esmOnly, ...CJS_ENTRIES } = ENTRIES;
+
 /** What every build shares: declarations, sourcemaps, Node 20, database clients and vitest left external. */
 const common: Options = {
   dts: true,
@@ -42,12 +46,12 @@ export default defineConfig((): Options[] => {
   return [
     {
       ...common,
-      entry: { index: "src/index.ts", testing: "src/testing/index.ts", postgres: "src/backends/postgres/index.ts" },
+      entry: ENTRIES,
       format: ["esm"],
     },
     {
       ...common,
-      entry: { index: "src/index.ts", postgres: "src/backends/postgres/index.ts" },
+      entry: CJS_ENTRIES,
       format: ["cjs"],
       shims: true,
     },
