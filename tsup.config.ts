@@ -1,3 +1,4 @@
+import { rmSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { defineConfig, type Options } from "tsup";
@@ -17,22 +18,42 @@ const rawImports: NonNullable<Options["esbuildPlugins"]>[number] = {
   },
 };
 
-// One config for every entry point: ESM + CJS + .d.ts, written directly under dist/.
-// `shims` gives the CJS build `import.meta.url` (used to locate shipped files such as migrations).
-export default defineConfig({
-  entry: {
-    index: "src/index.ts",
-    testing: "src/testing/index.ts",
-    postgres: "src/backends/postgres/index.ts",
-  },
-  format: ["esm", "cjs"],
+/** The package's entry points (`exports` in package.json), by output name. */
+const ENTRIES = { index: "src/index.ts", postgres: "src/backends/postgres/index.ts", testing: "src/testing/index.ts" };
+const { testing: _esmOnly, ...CJS_ENTRIES } = ENTRIES;
+
+/** What every build shares: declarations, sourcemaps, Node 20, database clients and vitest left external. */
+const common: Options = {
   dts: true,
-  shims: true,
-  clean: true,
   sourcemap: true,
   target: "node20",
   splitting: true,
   treeshake: true,
   esbuildPlugins: [rawImports],
   external: ["vitest", "pg", "drizzle-orm", "@electric-sql/pglite"],
+};
+
+// Two builds written side by side under dist/:
+// - ESM (.js + .d.ts) for every entry, sharing chunks, so the testing entry and the core share one
+//   copy of each class (an error thrown by a backend is `instanceof` the class the suite imports).
+// - CJS (.cjs + .d.cts) for the core and postgres entries only. `./testing` is ESM only: it
+//   imports vitest, which refuses to load from CommonJS, so a CJS build of it could only throw.
+//   `shims` gives the CJS build `import.meta.url` (used to locate the shipped migrations).
+// tsup runs the two builds at once, so neither may clean dist/ (one would delete the other's
+// files): dist/ is emptied here, once, before both start.
+export default defineConfig((): Options[] => {
+  rmSync("dist", { recursive: true, force: true });
+  return [
+    {
+      ...common,
+      entry: ENTRIES,
+      format: ["esm"],
+    },
+    {
+      ...common,
+      entry: CJS_ENTRIES,
+      format: ["cjs"],
+      shims: true,
+    },
+  ];
 });

@@ -8,8 +8,9 @@ const run = promisify(execFile);
 const root = join(import.meta.dirname, "../..");
 
 /**
- * The published shape: the package builds, and its `exports` map serves ESM and CJS for every
- * entry, resolved by package name exactly as an app would (node's package self-reference).
+ * The published shape: the package builds, and its `exports` map serves ESM for every entry and
+ * CJS for the core and postgres entries, resolved by package name exactly as an app would
+ * (node's package self-reference). The packed tarball itself is checked by `npm run check:pack`.
  */
 describe("published package", () => {
   beforeAll(async () => {
@@ -49,9 +50,20 @@ describe("published package", () => {
     expect(JSON.parse(stdout.trim().split("\n").pop()!)).toEqual({ same: true, hits: 1, page: 1 });
   });
 
-  it("ships type declarations for both module systems", async () => {
+  it("ships type declarations for both module systems, and the testing entry for ESM only", async () => {
     const files = await readdir(join(root, "dist"));
-    for (const name of ["index.d.ts", "index.d.cts", "testing.d.ts", "testing.d.cts"]) expect(files).toContain(name);
+    for (const name of ["index.d.ts", "index.d.cts", "postgres.d.ts", "postgres.d.cts", "testing.d.ts"]) expect(files).toContain(name);
+    for (const name of ["testing.cjs", "testing.d.cts"]) expect(files).not.toContain(name);
+  });
+
+  // The testing entry imports vitest, which cannot load from CommonJS: the exports map offers it
+  // to `import` only, so require() fails at resolution with node's own code, not inside vitest.
+  it("refuses a CommonJS require of the testing entry at resolution", async () => {
+    const script = `
+      try { require("@journal/store/testing"); console.log(JSON.stringify({ loaded: true })); }
+      catch (e) { console.log(JSON.stringify({ code: e.code })); }`;
+    const { stdout } = await run("node", ["-e", script], { cwd: root });
+    expect(JSON.parse(stdout)).toEqual({ code: "ERR_PACKAGE_PATH_NOT_EXPORTED" });
   });
 
   it("keeps database clients and the test runner out of the core entry", async () => {

@@ -3,9 +3,9 @@ import { inspect } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { checkConnectionString, migrate, postgresBackend } from "../../src/backends/postgres/index.js";
 import { BackendError, ValidationError } from "../../src/errors.js";
-import { withClient } from "../support/pg-client.js";
+import { withClient, withDatabase } from "../support/pg-client.js";
 import { freePort, startEmbedded } from "../support/postgres-server.js";
-import { adminUrl, useTestDatabase, withDatabase } from "../support/postgres.js";
+import { adminUrl, useTestDatabase } from "../support/postgres.js";
 
 // A connection that cannot be made says what happened (authentication, a missing database or
 // role, a closed port) instead of "statement failed", and a malformed connection string is

@@ -1,6 +1,5 @@
-import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, inject } from "vitest";
-import { withClient } from "./pg-client.js";
+import { type ScratchDatabase, createDatabase } from "./pg-client.js";
 import { type TestServer, startTestServer } from "./postgres-server.js";
 
 /**
@@ -27,25 +26,9 @@ export async function adminUrl(): Promise<string> {
   return (await ownServer).url;
 }
 
-/** `url` with its database replaced by `database`. */
-export function withDatabase(url: string, database: string): string {
-  const u = new URL(url);
-  u.pathname = `/${database}`;
-  return u.toString();
-}
-
 /** A fresh database on the test server; `drop()` removes it (terminating leftover connections). */
-export async function createTestDatabase(prefix = "journal_store_test"): Promise<{ url: string; name: string; drop(): Promise<void> }> {
-  const admin = await adminUrl();
-  const name = `${prefix}_${process.pid}_${randomBytes(4).toString("hex")}`;
-  await withClient(admin, (c) => c.query(`CREATE DATABASE ${c.escapeIdentifier(name)}`));
-  return {
-    name,
-    url: withDatabase(admin, name),
-    async drop() {
-      await withClient(admin, (c) => c.query(`DROP DATABASE IF EXISTS ${c.escapeIdentifier(name)} WITH (FORCE)`));
-    },
-  };
+export async function createTestDatabase(prefix = "journal_store_test"): Promise<ScratchDatabase> {
+  return createDatabase(await adminUrl(), prefix);
 }
 
 /**

@@ -102,8 +102,8 @@ describe("backfill and compare", () => {
   });
 
   it("refuse unknown or local collections, naming them", async () => {
-    await expect(backfill({ source: j, target: p, collections: ["journalEntries", "nope"] })).rejects.toThrow(/collections: unknown or local collection: nope/);
-    await expect(compare({ source: j, target: p, collections: ["migrationLogs"] })).rejects.toThrow(/migrationLogs/);
+    await expect(backfill({ source: j, target: p, collections: ["journalEntries", "nope"] as never })).rejects.toThrow(/collections: unknown or local collection: nope/);
+    await expect(compare({ source: j, target: p, collections: ["migrationLogs"] as never })).rejects.toThrow(/migrationLogs/);
   });
 });
 
