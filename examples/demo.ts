@@ -11,7 +11,7 @@ import { ConflictError, ValidationError, createStore, jsonFileBackend } from "..
 import { runCutover } from "./cutover.js";
 
 const asJson = process.argv.includes("--json");
-const console = asJson ? { log: () => {} } : globalThis.console;
+const console = asJson ? { ...globalThis.console, log: () => {}, table: () => {} } : globalThis.console;
 
 const dir = await mkdtemp(join(tmpdir(), "journal-store-demo-"));
 let store = createStore({ backend: jsonFileBackend({ dir }) });

@@ -67,20 +67,41 @@ export class DualWriteBackend extends EventEmitter<DualWriteEvents> implements B
 
   private async open(): Promise<void> {
     const routing = STAGES[this.current];
-    const [lastFrom, lastTo] = await Promise.all([latestStage(this.sides.from), latestStage(this.sides.to)]);
-    const last = !lastFrom ? lastTo : !lastTo ? lastFrom : lastFrom.at >= lastTo.at ? lastFrom : lastTo;
+    // The primary must answer; the other side may be down (its writes are retried from the feed).
+    const own = await latestStage(this.primary);
+    let other: Awaited<ReturnType<typeof latestStage>> = null;
+    let otherDown: unknown = null;
+    try {
+      other = await latestStage(this.secondary);
+    } catch (error) {
+      otherDown = error;
+    }
+    const last = !own ? other : !other ? own : own.at >= other.at ? own : other;
     let reconciled = false;
     if (last && last.primary !== routing.primary && STAGES[last.stage].secondaryWritten) {
       // The previous process wrote the other side first: bring its changes over before serving.
+      if (otherDown) {
+        throw new BackendError(this.secondary.name, `cannot start in ${this.current}: the last recorded primary (${last.primary}, stage ${last.stage}) is unreachable, and its changes must be reconciled first`, { cause: otherDown });
+      }
       const old = this.makeReplicator(last.primary, (await readWatermark(this.sides[last.primary], last.primary)) ?? 0);
       await old.flush();
       reconciled = true;
     }
+    if (otherDown) this.emit("secondary-error", { operation: "reconcile", collection: null, ids: [], error: otherDown as Error, willRetry: true, attempt: 1 });
     if (routing.secondaryWritten) await this.startReplication(reconciled);
-    if (last?.stage !== this.current) {
-      await recordStage(this.primary, this.current, this.primarySide, this.now());
+    if (last?.stage !== this.current || last.primary !== routing.primary) {
+      await this.record(this.current, reconciled && !otherDown);
       if (last) this.emit("stage-changed", { from: last.stage, to: this.current, reconciled });
     }
+  }
+
+  /**
+   * Records the stage on the primary, and on the other side too when the primary changed, so
+   * either store alone tells which side was primary last.
+   */
+  private async record(stage: Stage, onBoth: boolean): Promise<void> {
+    await recordStage(this.primary, stage, this.primarySide, this.now());
+    if (onBoth) await recordStage(this.secondary, stage, this.primarySide, this.now());
   }
 
   private makeReplicator(primarySide: Side, watermark: number): Replicator {
@@ -145,7 +166,7 @@ export class DualWriteBackend extends EventEmitter<DualWriteEvents> implements B
       } else {
         this.current = next;
       }
-      await recordStage(this.primary, next, this.primarySide, this.now());
+      await this.record(next, reconciled);
       this.emit("stage-changed", { from: previous, to: next, reconciled });
     } finally {
       release();

@@ -119,6 +119,36 @@ describe("stage moves", () => {
     await backend.close();
   });
 
+  it("starts and serves writes while the secondary is down, and refuses to start when the last primary is the one down", async () => {
+    // A history: dual-write, then live (PostgreSQL primary), recorded on both sides at the move.
+    let { backend } = await open("dual-write");
+    await backend.setStage("shadow");
+    await backend.setStage("live");
+    expect((await latestStage(from))).toMatchObject({ stage: "live", primary: "to" });
+    await backend.close();
+
+    const { postgresBackend } = await import("../../src/backends/postgres/index.js");
+    const down = () => postgresBackend({ connectionString: "postgres://postgres@127.0.0.1:1/nowhere", poolSize: 1 });
+    from = await json.open();
+    // Back to shadow (JSON primary) while PostgreSQL, the last primary, is unreachable: refused, clearly.
+    backend = dualWriteBackend({ from, to: down(), stage: "shadow" });
+    await expect(backend.whenReady()).rejects.toThrow(/cannot start in shadow: the last recorded primary \(to, stage live\) is unreachable/);
+    await backend.close();
+
+    // A fresh pair in dual-write (JSON primary): the secondary being down does not stop the app.
+    await Promise.all([json.reset(), pgSide.reset()]);
+    from = await json.open();
+    const errors: unknown[] = [];
+    backend = dualWriteBackend({ from, to: down(), stage: "dual-write", retryBaseMs: 20, reconcileIntervalMs: 50 });
+    backend.on("secondary-error", (e) => errors.push(e));
+    const store = createStore({ backend });
+    const user = await store.users.create({ email: "down@example.com", displayName: "D" });
+    await store.entries.create({ userId: user.id, content: "acknowledged while PostgreSQL is down" });
+    expect(errors.length).toBeGreaterThan(0);
+    expect(await from.get("users", user.id)).not.toBeNull();
+    await backend.close();
+  });
+
   it("refuses a move that changes the primary unless both stages write both sides, naming the stages", async () => {
     const { backend } = await open("off");
     await expect(backend.setStage("live")).rejects.toThrow(/cannot move from off to live/);
