@@ -1,16 +1,5 @@
 import type { Store } from "../../src/store/create-store.js";
-
-/** A seeded pseudo-random generator (mulberry32), so every run builds the same data. */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { prng } from "./random-ops.js";
 
 const TEXTS = [
   "plain words about a calm morning",
@@ -28,7 +17,7 @@ const TEXTS = [
  * tombstones (cascading ones included). Deterministic for a seed.
  */
 export async function generateDataset(store: Store, options: { users?: number; entriesPerUser?: number; seed?: number } = {}) {
-  const rand = seeded(options.seed ?? 7);
+  const rand = prng(options.seed ?? 7);
   const pick = <T>(list: readonly T[]): T => list[Math.floor(rand() * list.length)]!;
   const users = [];
   for (let u = 0; u < (options.users ?? 4); u++) {
