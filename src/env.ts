@@ -85,14 +85,14 @@ const VARIABLES = {
 type Name = keyof typeof VARIABLES;
 type Parsed = { -readonly [N in Name]?: z.output<(typeof VARIABLES)[N]["schema"]> };
 
-/** Each variable: trimmed, empty means unset, then its own schema. One object, one parse. */
+/** Surrounding spaces are dropped, and a blank value counts as unset. */
+const trimmed = (raw: unknown): unknown => (typeof raw !== "string" ? raw : raw.trim() === "" ? undefined : raw.trim());
+
+/** Each variable: trimmed, blank means unset, then its own schema. One object, one parse. */
 const SCHEMA = z.object(
-  Object.fromEntries(
-    Object.entries(VARIABLES).map(([name, v]) => [
-      name,
-      z.preprocess((raw) => (typeof raw === "string" && raw.trim() === "" ? undefined : typeof raw === "string" ? raw.trim() : raw), v.schema.optional()),
-    ]),
-  ) as unknown as { [N in Name]: z.ZodType<Parsed[N]> },
+  Object.fromEntries(Object.entries(VARIABLES).map(([name, v]) => [name, z.preprocess(trimmed, v.schema.optional())])) as unknown as {
+    [N in Name]: z.ZodType<Parsed[N]>;
+  },
 );
 
 /** Names of every variable {@link configFromEnv} reads, in documentation order. */
@@ -218,7 +218,8 @@ export function redactUrl(url: string): string {
  *   `store.backend` (listen to its events there).
  *
  * `pg` is imported (dynamically) only when the stage uses PostgreSQL, so a JSON-only app does not
- * need it installed. Run `migrate()` on the database before a stage that uses it.
+ * need it installed. Run `migrate()` on the database before a stage that uses it. `options` are
+ * the rest of {@link createStore}'s options (`clock`, `ids`, `updateAttempts`).
  *
  * @example
  * ```ts

@@ -27,7 +27,7 @@ export type { DualWriteOptions, DualWriteStats, OperationStats, PassResult, Seco
 export type * from "./events.js";
 export { STAGES, STAGE_NAMES, isStage } from "./model/stages.js";
 export type { Stage, Side, StageRouting } from "./model/stages.js";
-export { createStoreFromEnv, configFromEnv, redactUrl, ENV_VARIABLES } from "./env.js";
+export { createStoreFromEnv, configFromEnv, redactUrl } from "./env.js";
 export type { EnvSource, StoreConfig, PostgresConfig, DualWriteConfig } from "./env.js";
 export { jsonFileBackend, CorruptStoreError, LockedError, JSON_DEFAULTS } from "./backends/json/index.js";
 export type { JsonFileBackend, JsonFileBackendOptions, LockHolder, FsLayer } from "./backends/json/index.js";
