@@ -26,13 +26,13 @@ export interface PostgresConfig {
   readonly connectionString: string;
   /** `DATABASE_URL` with its password (in the user part or a query parameter) replaced by `***`. */
   readonly redactedUrl: string;
-  /** `DB_POOL_SIZE`; unset: the backend's default (20). */
+  /** `DB_POOL_SIZE`; undefined when unset: the backend's default (20) applies. */
   readonly poolSize?: number;
-  /** `DB_STATEMENT_TIMEOUT_MS` (0 = none); unset: the backend's default (30000). */
+  /** `DB_STATEMENT_TIMEOUT_MS` (0 = none); undefined when unset: the backend's default (30000) applies. */
   readonly statementTimeoutMs?: number;
 }
 
-/** The dual-write settings of a {@link StoreConfig}; unset fields take `DUAL_WRITE_DEFAULTS`. */
+/** The dual-write settings of a {@link StoreConfig}; undefined fields take `DUAL_WRITE_DEFAULTS`. */
 export interface DualWriteConfig {
   /** `JOURNAL_STORE_SECONDARY_WRITES`. */
   readonly secondaryWrites?: SecondaryWrites;
@@ -148,16 +148,10 @@ export function configFromEnv(env: EnvSource = process.env): StoreConfig {
   return {
     stage,
     json: json ? { dir: v.JOURNAL_STORE_JSON_DIR! } : null,
-    postgres: postgres
-      ? postgresConfig(v.DATABASE_URL!, { poolSize: v.DB_POOL_SIZE, statementTimeoutMs: v.DB_STATEMENT_TIMEOUT_MS })
-      : null,
+    postgres: postgres ? postgresConfig(v.DATABASE_URL!, v.DB_POOL_SIZE, v.DB_STATEMENT_TIMEOUT_MS) : null,
     dualWrite:
       json && postgres
-        ? definedOnly({
-            secondaryWrites: v.JOURNAL_STORE_SECONDARY_WRITES,
-            shadowSample: v.JOURNAL_STORE_SHADOW_SAMPLE,
-            slowOperationMs: v.DB_PERFORMANCE_TARGET_MS,
-          })
+        ? { secondaryWrites: v.JOURNAL_STORE_SECONDARY_WRITES, shadowSample: v.JOURNAL_STORE_SHADOW_SAMPLE, slowOperationMs: v.DB_PERFORMANCE_TARGET_MS }
         : null,
   };
 }
@@ -167,14 +161,10 @@ function uses(stage: Stage, side: Side): boolean {
   return STAGES[stage].primary === side || STAGES[stage].secondaryWritten;
 }
 
-function postgresConfig(url: string, pool: { poolSize: number | undefined; statementTimeoutMs: number | undefined }): PostgresConfig {
-  const config = { redactedUrl: redactUrl(url), ...definedOnly(pool) };
+function postgresConfig(url: string, poolSize: number | undefined, statementTimeoutMs: number | undefined): PostgresConfig {
+  const config = { redactedUrl: redactUrl(url), poolSize, statementTimeoutMs };
   Object.defineProperty(config, "connectionString", { value: url, enumerable: false });
   return config as PostgresConfig;
-}
-
-function definedOnly<T extends object>(o: T): { [K in keyof T]?: Exclude<T[K], undefined> } {
-  return Object.fromEntries(Object.entries(o).filter(([, value]) => value !== undefined)) as { [K in keyof T]?: Exclude<T[K], undefined> };
 }
 
 function isPostgresUrl(value: string): boolean {
@@ -265,6 +255,6 @@ async function postgresFactory(stage: Stage, config: PostgresConfig): Promise<()
   } catch (error) {
     throw new BackendError("postgres", `stage ${stage} needs PostgreSQL: install the optional peer dependencies pg and drizzle-orm`, { cause: error });
   }
-  const { poolSize, statementTimeoutMs } = config;
-  return () => mod.postgresBackend({ connectionString: config.connectionString, ...definedOnly({ poolSize, statementTimeoutMs }) });
+  const { connectionString, poolSize, statementTimeoutMs } = config;
+  return () => mod.postgresBackend({ connectionString, poolSize, statementTimeoutMs });
 }
