@@ -102,8 +102,9 @@ export const ENV_VARIABLES = Object.keys(VARIABLES) as readonly Name[];
 
 /**
  * Reads and validates the configuration, touching nothing else (no file, no connection), so the
- * CLI and tests can reuse it. Every problem is collected into one {@link ConfigError} naming
- * each variable and what it accepts, never the value given.
+ * CLI and tests can reuse it. Every bad value is collected into one {@link ConfigError} naming
+ * each variable and what it accepts, never the value given; then the rules between variables
+ * are checked the same way.
  *
  * The stage: `JOURNAL_STORE_STAGE` when set; else `dual-write` when `ENABLE_DUAL_WRITE` is true;
  * else `off`. When both are set they must agree: `ENABLE_DUAL_WRITE` true exactly for the stages
