@@ -13,7 +13,8 @@ export type ErrorCode =
   | "BACKEND"
   | "CLOSED"
   | "CORRUPT"
-  | "LOCKED";
+  | "LOCKED"
+  | "CONFIG";
 
 /** Base class of every error this package throws on purpose. */
 export class JournalStoreError extends Error {
@@ -118,5 +119,32 @@ export class BackendError extends JournalStoreError {
 export class ClosedError extends JournalStoreError {
   constructor(what: string) {
     super("CLOSED", `${what} is closed`);
+  }
+}
+
+/** One problem with the configuration: the variable(s) involved and what they accept. */
+export interface ConfigIssue {
+  /** The variables involved: one for a bad value, two for a contradiction. */
+  variables: readonly string[];
+  /** What is wrong and what is accepted, in words; never the value given. */
+  message: string;
+}
+
+/**
+ * The configuration (environment variables, see `configFromEnv`) was rejected before anything
+ * was opened. `issues` lists every bad variable at once. Messages name variables and what they
+ * accept, never the values given, so a secret (a password in `DATABASE_URL`) cannot leak.
+ */
+export class ConfigError extends JournalStoreError {
+  /** Every problem found, in variable order. */
+  readonly issues: readonly ConfigIssue[];
+  /** Every variable named by an issue, without repeats. */
+  readonly variables: readonly string[];
+
+  constructor(issues: readonly ConfigIssue[]) {
+    const list = issues.map((i) => `${i.variables.join(" and ")}: ${i.message}`).join("; ");
+    super("CONFIG", `invalid configuration: ${list}`);
+    this.issues = issues;
+    this.variables = [...new Set(issues.flatMap((i) => i.variables))];
   }
 }

@@ -1,7 +1,8 @@
 /**
  * @journal/store: typed storage for a journaling app, with in-memory, JSON-file and PostgreSQL
  * backends behind one contract. PostgreSQL lives in `@journal/store/postgres`, the conformance
- * suite in `@journal/store/testing`, so this entry loads neither `pg` nor a test runner.
+ * suite in `@journal/store/testing`, so this entry loads neither `pg` nor a test runner
+ * (`createStoreFromEnv` imports PostgreSQL dynamically, only for a stage that uses it).
  */
 export { createStore } from "./store/create-store.js";
 export type { Repositories, Store, StoreOptions, TransactionScope } from "./store/create-store.js";
@@ -31,6 +32,8 @@ export type {
 } from "./sync/index.js";
 export { STAGES, STAGE_NAMES, isStage } from "./model/stages.js";
 export type { Stage, Side, StageRouting } from "./model/stages.js";
+export { createStoreFromEnv, configFromEnv, redactUrl } from "./env.js";
+export type { EnvSource, StoreConfig, PostgresConfig, DualWriteConfig } from "./env.js";
 export { jsonFileBackend, CorruptStoreError, LockedError, JSON_DEFAULTS } from "./backends/json/index.js";
 export type { JsonFileBackend, JsonFileBackendOptions, LockHolder, FsLayer } from "./backends/json/index.js";
 
@@ -52,5 +55,6 @@ export {
   ConflictError,
   BackendError,
   ClosedError,
+  ConfigError,
 } from "./errors.js";
-export type { ErrorCode, ValidationIssue, ConflictReason } from "./errors.js";
+export type { ErrorCode, ValidationIssue, ConflictReason, ConfigIssue } from "./errors.js";

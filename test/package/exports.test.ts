@@ -1,11 +1,16 @@
 import { execFile } from "node:child_process";
-import { readFile, readdir } from "node:fs/promises";
+import { mkdtemp, readFile, readdir, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import { promisify } from "node:util";
 import { beforeAll, describe, expect, it } from "vitest";
+import { migrate } from "../../src/backends/postgres/index.js";
+import { useTestDatabase } from "../support/postgres.js";
 
 const run = promisify(execFile);
 const root = join(import.meta.dirname, "../..");
+const databaseUrl = useTestDatabase(async (u) => void (await migrate(u)));
 
 /**
  * The published shape: the package builds, and its `exports` map serves ESM for every entry and
@@ -73,4 +78,53 @@ describe("published package", () => {
       expect(text, file).not.toMatch(/(from|require\()\s*["'](pg|drizzle-orm[^"']*|vitest|@electric-sql\/pglite)["']/);
     }
   });
+
+  /** Runs `script` (ESM or CJS) with `env` and every loaded module traced; returns its last line and the trace. */
+  async function traced(kind: "esm" | "cjs", script: string, env: Record<string, string>): Promise<{ out: unknown; loaded: string[] }> {
+    const work = await mkdtemp(join(tmpdir(), "journal-exports-"));
+    try {
+      const trace = join(work, "trace");
+      const args = ["--import", pathToFileURL(join(root, "test/support/load-trace.mjs")).href, ...(kind === "esm" ? ["--input-type=module"] : []), "-e", script];
+      const { stdout } = await run("node", args, {
+        cwd: root,
+        env: { PATH: process.env.PATH, HOME: process.env.HOME, LOAD_TRACE: trace, JOURNAL_STORE_JSON_DIR: join(work, "data"), APP_EMAIL: `${kind}-${Object.keys(env).join("-")}@example.com`, ...env },
+      });
+      const loaded = (await readFile(trace, "utf8")).split("\n").filter(Boolean);
+      return { out: JSON.parse(stdout.trim().split("\n").pop()!), loaded };
+    } finally {
+      await rm(work, { recursive: true, force: true });
+    }
+  }
+
+  const app = {
+    esm: `import { createStoreFromEnv } from "@journal/store";
+      const store = await createStoreFromEnv();
+      const u = await store.users.create({ email: process.env.APP_EMAIL, displayName: "E" });
+      await store.close();
+      console.log(JSON.stringify({ backend: store.backend.name, version: u.version }));`,
+    cjs: `const { createStoreFromEnv } = require("@journal/store");
+      createStoreFromEnv().then(async (store) => {
+        const u = await store.users.create({ email: process.env.APP_EMAIL, displayName: "E" });
+        await store.close();
+        console.log(JSON.stringify({ backend: store.backend.name, version: u.version }));
+      });`,
+  };
+  const fromPackage = (loaded: string[], pkg: string) => loaded.filter((u) => u.includes(`/node_modules/${pkg}/`));
+
+  for (const kind of ["esm", "cjs"] as const) {
+    it(`${kind}: createStoreFromEnv at stage off loads neither pg nor drizzle-orm`, async () => {
+      const { out, loaded } = await traced(kind, app[kind], { DATABASE_URL: databaseUrl() });
+      expect(out).toEqual({ backend: "json", version: 1 });
+      expect(loaded.some((u) => /\/dist\/index\.c?js$/.test(u)), "the trace sees the package entry").toBe(true);
+      expect(fromPackage(loaded, "pg")).toEqual([]);
+      expect(fromPackage(loaded, "drizzle-orm")).toEqual([]);
+    });
+
+    it(`${kind}: createStoreFromEnv at stage complete loads the postgres entry on demand and works`, async () => {
+      const { out, loaded } = await traced(kind, app[kind], { JOURNAL_STORE_STAGE: "complete", DATABASE_URL: databaseUrl() });
+      expect(out).toEqual({ backend: "postgres", version: 1 });
+      expect(loaded.some((u) => /\/dist\/postgres\.c?js$/.test(u))).toBe(true);
+      expect(fromPackage(loaded, "pg").length).toBeGreaterThan(0);
+    });
+  }
 });

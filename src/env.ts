@@ -1,0 +1,261 @@
+import { z } from "zod";
+import type { Backend } from "./backend.js";
+import { jsonFileBackend } from "./backends/json/index.js";
+import { DualWriteBackend, dualWriteBackend } from "./dual-write/index.js";
+import type { SecondaryWrites } from "./dual-write/options.js";
+import { BackendError, ConfigError, type ConfigIssue } from "./errors.js";
+import { STAGE_NAMES, STAGES, type Side, type Stage } from "./model/stages.js";
+import { createStore, type Store, type StoreOptions } from "./store/create-store.js";
+
+/**
+ * The one place configuration is read: environment variables in, a validated
+ * {@link StoreConfig} out ({@link configFromEnv}), and from it a ready store
+ * ({@link createStoreFromEnv}). Everything below takes options only. The reference of every
+ * variable is docs/configuration.md.
+ */
+
+/** Where variables are read from: `process.env`, or any object of the same shape. */
+export type EnvSource = Readonly<Record<string, string | undefined>>;
+
+/** The PostgreSQL side of a {@link StoreConfig}. */
+export interface PostgresConfig {
+  /**
+   * `DATABASE_URL` as given. Not enumerable, so logging or serialising the config never prints
+   * it; show {@link PostgresConfig.redactedUrl} instead.
+   */
+  readonly connectionString: string;
+  /** `DATABASE_URL` with its password (in the user part or a query parameter) replaced by `***`. */
+  readonly redactedUrl: string;
+  /** `DB_POOL_SIZE`; undefined when unset: the backend's default (20) applies. */
+  readonly poolSize?: number;
+  /** `DB_STATEMENT_TIMEOUT_MS` (0 = none); undefined when unset: the backend's default (30000) applies. */
+  readonly statementTimeoutMs?: number;
+}
+
+/** The dual-write settings of a {@link StoreConfig}; undefined fields take `DUAL_WRITE_DEFAULTS`. */
+export interface DualWriteConfig {
+  /** `JOURNAL_STORE_SECONDARY_WRITES`. */
+  readonly secondaryWrites?: SecondaryWrites;
+  /** `JOURNAL_STORE_SHADOW_SAMPLE`. */
+  readonly shadowSample?: number;
+  /** `DB_PERFORMANCE_TARGET_MS`. */
+  readonly slowOperationMs?: number;
+}
+
+/** A validated configuration: which stage, and the settings of each side the stage uses. */
+export interface StoreConfig {
+  /** The cutover stage (see `STAGES`). */
+  readonly stage: Stage;
+  /** The JSON-file store: every stage but `complete`; null when the stage does not use it. */
+  readonly json: { readonly dir: string } | null;
+  /** PostgreSQL: every stage but `off`; null when the stage does not use it. */
+  readonly postgres: PostgresConfig | null;
+  /** Stages that write both sides (`dual-write` to `rampdown`); null otherwise. */
+  readonly dualWrite: DualWriteConfig | null;
+}
+
+// ---- the schema: one entry per variable, with what it accepts ---------------------------
+
+const MAX_INT4 = 2_147_483_647;
+
+const choice = <T extends string>(values: readonly T[]) =>
+  z.string().transform((v) => v.toLowerCase()).pipe(z.enum(values as [T, ...T[]]));
+const wholeNumber = (min: number, max: number) =>
+  z.string().regex(/^\d{1,10}$/).transform(Number).pipe(z.number().int().min(min).max(max));
+
+/** Every variable: the schema of a set (non-empty) value and, for errors, what it accepts. */
+const VARIABLES = {
+  ENABLE_DUAL_WRITE: {
+    accepts: "true, false, 1 or 0",
+    schema: choice(["true", "false", "1", "0"]).transform((v) => v === "true" || v === "1"),
+  },
+  JOURNAL_STORE_STAGE: { accepts: `one of ${STAGE_NAMES.join(", ")}`, schema: choice(STAGE_NAMES) },
+  JOURNAL_STORE_JSON_DIR: { accepts: "a directory path, without NUL characters", schema: z.string().refine((v) => !v.includes("\0")) },
+  DATABASE_URL: { accepts: "a postgres:// or postgresql:// URL", schema: z.string().refine(isPostgresUrl) },
+  DB_POOL_SIZE: { accepts: "a whole number from 1 to 10000", schema: wholeNumber(1, 10_000) },
+  DB_STATEMENT_TIMEOUT_MS: { accepts: `a whole number of milliseconds from 0 (no timeout) to ${MAX_INT4}`, schema: wholeNumber(0, MAX_INT4) },
+  DB_PERFORMANCE_TARGET_MS: { accepts: `a whole number of milliseconds from 1 to ${MAX_INT4}`, schema: wholeNumber(1, MAX_INT4) },
+  JOURNAL_STORE_SHADOW_SAMPLE: {
+    accepts: "a decimal number from 0 to 1 (such as 0.05)",
+    schema: z.string().regex(/^\d{0,10}\.?\d{1,20}$/).transform(Number).pipe(z.number().min(0).max(1)),
+  },
+  JOURNAL_STORE_SECONDARY_WRITES: { accepts: "sync or async", schema: choice(["sync", "async"] as const) },
+} as const;
+
+type Name = keyof typeof VARIABLES;
+type Parsed = { -readonly [N in Name]?: z.output<(typeof VARIABLES)[N]["schema"]> };
+
+/** Surrounding spaces are dropped, and a blank value counts as unset. */
+const trimmed = (raw: unknown): unknown => (typeof raw !== "string" ? raw : raw.trim() === "" ? undefined : raw.trim());
+
+/** Each variable: trimmed, blank means unset, then its own schema. One object, one parse. */
+const SCHEMA = z.object(
+  Object.fromEntries(Object.entries(VARIABLES).map(([name, v]) => [name, z.preprocess(trimmed, v.schema.optional())])) as unknown as {
+    [N in Name]: z.ZodType<Parsed[N]>;
+  },
+);
+
+/** Names of every variable {@link configFromEnv} reads, in documentation order. */
+export const ENV_VARIABLES = Object.keys(VARIABLES) as readonly Name[];
+
+// ---- configFromEnv ------------------------------------------------------------------------
+
+/**
+ * Reads and validates the configuration, touching nothing else (no file, no connection), so the
+ * CLI and tests can reuse it. Every bad value is collected into one {@link ConfigError} naming
+ * each variable and what it accepts, never the value given; then the rules between variables
+ * are checked the same way.
+ *
+ * The stage: `JOURNAL_STORE_STAGE` when set; else `dual-write` when `ENABLE_DUAL_WRITE` is true;
+ * else `off`. When both are set they must agree: `ENABLE_DUAL_WRITE` true exactly for the stages
+ * that write both sides. `JOURNAL_STORE_JSON_DIR` is required in every stage but `complete`,
+ * `DATABASE_URL` in every stage but `off`.
+ *
+ * @example
+ * ```ts
+ * const config = configFromEnv({ JOURNAL_STORE_JSON_DIR: "./data" });
+ * config.stage; // "off"
+ * ```
+ */
+export function configFromEnv(env: EnvSource = process.env): StoreConfig {
+  const picked = Object.fromEntries(ENV_VARIABLES.map((name) => [name, Object.hasOwn(env, name) ? env[name] : undefined]));
+  const result = SCHEMA.safeParse(picked);
+  const issues: ConfigIssue[] = [];
+  if (!result.success) {
+    const bad = new Set(result.error.issues.map((i) => String(i.path[0])));
+    for (const name of ENV_VARIABLES) if (bad.has(name)) issues.push({ variables: [name], message: `must be ${VARIABLES[name].accepts}` });
+    throw new ConfigError(issues);
+  }
+  const v = result.data as Parsed;
+  const stage: Stage = v.JOURNAL_STORE_STAGE ?? (v.ENABLE_DUAL_WRITE ? "dual-write" : "off");
+  const routing = STAGES[stage];
+  if (v.JOURNAL_STORE_STAGE !== undefined && v.ENABLE_DUAL_WRITE !== undefined && v.ENABLE_DUAL_WRITE !== routing.secondaryWritten) {
+    issues.push({
+      variables: ["ENABLE_DUAL_WRITE", "JOURNAL_STORE_STAGE"],
+      message: v.ENABLE_DUAL_WRITE
+        ? `disagree: ENABLE_DUAL_WRITE is true but stage ${stage} writes one side only; unset ENABLE_DUAL_WRITE or choose a stage that writes both sides`
+        : `disagree: ENABLE_DUAL_WRITE is false but stage ${stage} writes both sides; unset ENABLE_DUAL_WRITE or choose off or complete`,
+    });
+  }
+  const json = uses(stage, "from");
+  const postgres = uses(stage, "to");
+  if (json && v.JOURNAL_STORE_JSON_DIR === undefined) {
+    issues.push({ variables: ["JOURNAL_STORE_JSON_DIR"], message: `is required in stage ${stage}: set it to ${VARIABLES.JOURNAL_STORE_JSON_DIR.accepts}` });
+  }
+  if (postgres && v.DATABASE_URL === undefined) {
+    issues.push({ variables: ["DATABASE_URL"], message: `is required in stage ${stage}: set it to ${VARIABLES.DATABASE_URL.accepts}` });
+  }
+  if (issues.length > 0) throw new ConfigError(issues);
+  return {
+    stage,
+    json: json ? { dir: v.JOURNAL_STORE_JSON_DIR! } : null,
+    postgres: postgres ? postgresConfig(v.DATABASE_URL!, v.DB_POOL_SIZE, v.DB_STATEMENT_TIMEOUT_MS) : null,
+    dualWrite:
+      json && postgres
+        ? { secondaryWrites: v.JOURNAL_STORE_SECONDARY_WRITES, shadowSample: v.JOURNAL_STORE_SHADOW_SAMPLE, slowOperationMs: v.DB_PERFORMANCE_TARGET_MS }
+        : null,
+  };
+}
+
+/** Whether `stage` reads or writes `side` at all. */
+function uses(stage: Stage, side: Side): boolean {
+  return STAGES[stage].primary === side || STAGES[stage].secondaryWritten;
+}
+
+function postgresConfig(url: string, poolSize: number | undefined, statementTimeoutMs: number | undefined): PostgresConfig {
+  const config = { redactedUrl: redactUrl(url), poolSize, statementTimeoutMs };
+  Object.defineProperty(config, "connectionString", { value: url, enumerable: false });
+  return config as PostgresConfig;
+}
+
+function isPostgresUrl(value: string): boolean {
+  if (!URL.canParse(value)) return false;
+  const url = new URL(value);
+  if (url.protocol !== "postgres:" && url.protocol !== "postgresql:") return false;
+  try {
+    decodeURIComponent(url.username);
+    decodeURIComponent(url.password);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Query parameters of a connection URL that carry a secret. */
+const SECRET_PARAMS = /pass|secret|key|token/i;
+
+/**
+ * `url` with every secret replaced by `***`: the password of the user part and query
+ * parameters such as `password` or `sslpassword`. For log lines and CLI output.
+ */
+export function redactUrl(url: string): string {
+  if (!URL.canParse(url)) return "***";
+  const u = new URL(url);
+  if (u.password) u.password = "***";
+  for (const key of [...u.searchParams.keys()]) if (SECRET_PARAMS.test(key)) u.searchParams.set(key, "***");
+  return u.toString();
+}
+
+// ---- createStoreFromEnv -------------------------------------------------------------------
+
+/**
+ * Creates the store the environment describes (see {@link configFromEnv} and
+ * docs/configuration.md) and waits until it serves, so a bad directory, a refused connection or
+ * a missing schema fails here rather than on the first request.
+ *
+ * - `off`: a plain `jsonFileBackend`; `pg` is not loaded.
+ * - `complete`: a plain `postgresBackend`.
+ * - any other stage: `dualWriteBackend({ from: json, to: postgres, stage, ... })`, which is then
+ *   `store.backend` (listen to its events there).
+ *
+ * `pg` is imported (dynamically) only when the stage uses PostgreSQL, so a JSON-only app does not
+ * need it installed. Run `migrate()` on the database before a stage that uses it. `options` are
+ * the rest of {@link createStore}'s options (`clock`, `ids`, `updateAttempts`).
+ *
+ * @example
+ * ```ts
+ * const store = await createStoreFromEnv();
+ * if (store.backend instanceof DualWriteBackend) store.backend.on("divergence", (d) => log.warn(d));
+ * ```
+ */
+export async function createStoreFromEnv(env: EnvSource = process.env, options: Omit<StoreOptions, "backend"> = {}): Promise<Store> {
+  const config = configFromEnv(env);
+  const backend = await backendFor(config);
+  try {
+    if (backend instanceof DualWriteBackend) await backend.whenReady();
+    await backend.changeHorizon();
+  } catch (error) {
+    await backend.close().catch(() => undefined);
+    throw error;
+  }
+  return createStore({ ...options, backend });
+}
+
+/** The backend of a validated configuration (not yet known to be reachable). */
+async function backendFor(config: StoreConfig): Promise<Backend> {
+  const json = config.json ? () => jsonFileBackend({ dir: config.json!.dir }) : null;
+  const postgres = config.postgres ? await postgresFactory(config.stage, config.postgres) : null;
+  if (!postgres) return json!();
+  if (!json) return postgres();
+  const from = json();
+  let to: Backend | undefined;
+  try {
+    to = postgres();
+    return dualWriteBackend({ from, to, stage: config.stage, ...config.dualWrite });
+  } catch (error) {
+    await Promise.allSettled([from.close(), to?.close()]);
+    throw error;
+  }
+}
+
+/** Loads the PostgreSQL entry (and so `pg`) and returns a factory of its backend. */
+async function postgresFactory(stage: Stage, config: PostgresConfig): Promise<() => Backend> {
+  let mod: typeof import("./backends/postgres/index.js");
+  try {
+    mod = await import("./backends/postgres/index.js");
+  } catch (error) {
+    throw new BackendError("postgres", `stage ${stage} needs PostgreSQL: install the optional peer dependencies pg and drizzle-orm`, { cause: error });
+  }
+  const { connectionString, poolSize, statementTimeoutMs } = config;
+  return () => mod.postgresBackend({ connectionString, poolSize, statementTimeoutMs });
+}
