@@ -220,10 +220,12 @@ export function redactUrl(url: string): string {
  */
 export async function createStoreFromEnv(env: EnvSource = process.env, options: Omit<StoreOptions, "backend"> = {}): Promise<Store> {
   const config = configFromEnv(env);
-  const backend = await backendFor(config);
+  const { backend, stores } = await backendFor(config);
   try {
+    // Every configured store must answer at startup (a wrong password or a missing schema is a
+    // deployment error); an outage after that is dual write's to ride out.
+    for (const store of stores) await store.changeHorizon();
     if (backend instanceof DualWriteBackend) await backend.whenReady();
-    await backend.changeHorizon();
   } catch (error) {
     await backend.close().catch(() => undefined);
     throw error;
@@ -231,17 +233,23 @@ export async function createStoreFromEnv(env: EnvSource = process.env, options: 
   return createStore({ ...options, backend });
 }
 
-/** The backend of a validated configuration (not yet known to be reachable). */
-async function backendFor(config: StoreConfig): Promise<Backend> {
+/** The backend of a validated configuration and the stores under it (not yet known to be reachable). */
+async function backendFor(config: StoreConfig): Promise<{ backend: Backend; stores: Backend[] }> {
   const json = config.json ? () => jsonFileBackend({ dir: config.json!.dir }) : null;
   const postgres = config.postgres ? await postgresFactory(config.stage, config.postgres) : null;
-  if (!postgres) return json!();
-  if (!json) return postgres();
+  if (!postgres) {
+    const only = json!();
+    return { backend: only, stores: [only] };
+  }
+  if (!json) {
+    const only = postgres();
+    return { backend: only, stores: [only] };
+  }
   const from = json();
   let to: Backend | undefined;
   try {
     to = postgres();
-    return dualWriteBackend({ from, to, stage: config.stage, ...config.dualWrite });
+    return { backend: dualWriteBackend({ from, to, stage: config.stage, ...config.dualWrite }), stores: [from, to] };
   } catch (error) {
     await Promise.allSettled([from.close(), to?.close()]);
     throw error;
