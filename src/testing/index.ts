@@ -16,6 +16,7 @@ import type { ConformanceTarget } from "./harness.js";
 import { analyticsSuite } from "./suites/analytics.js";
 import { crudSuite } from "./suites/crud.js";
 import { derivedSuite } from "./suites/derived.js";
+import { feedSuite } from "./suites/feed.js";
 import { filterSuite } from "./suites/filters.js";
 import { hardValueSuite } from "./suites/hard-values.js";
 import { integritySuite } from "./suites/integrity.js";
@@ -42,6 +43,7 @@ const SUITES = [
   transactionSuite,
   replicationSuite,
   scanSuite,
+  feedSuite,
   analyticsSuite,
   hardValueSuite,
   reopenSuite,
