@@ -12,7 +12,7 @@ import { createStore, type Store } from "../../src/store/create-store.js";
 import { sequentialIds, TestClock } from "../../src/testing/index.js";
 import { everyRow, expectSidesEqual, jsonSide, postgresSide, type TestSide } from "../support/dual.js";
 import { useTestDatabase } from "../support/postgres.js";
-import { prng } from "../support/random-ops.js";
+import { prng } from "../support/prng.js";
 
 /**
  * Random interleavings of concurrent creates, updates, deletes and appends on the same ids

@@ -9,7 +9,7 @@ import { createStore } from "../../src/store/create-store.js";
 import { expectSidesEqual, jsonSide, postgresSide } from "../support/dual.js";
 import { withClient } from "../support/pg-client.js";
 import { useTestDatabase } from "../support/postgres.js";
-import { prng } from "../support/random-ops.js";
+import { prng } from "../support/prng.js";
 import { hostOf, startTcpProxy, type TcpProxy } from "../support/tcp-proxy.js";
 import { writeStream } from "../support/workload.js";
 

@@ -8,7 +8,7 @@ import type { JournalEntryRow } from "../../src/model/rows.js";
 import { entryRow, userRow } from "../postgres/rows.js";
 import { expectSidesEqual, postgresSide } from "../support/dual.js";
 import { useTestDatabase } from "../support/postgres.js";
-import { prng } from "../support/random-ops.js";
+import { prng } from "../support/prng.js";
 
 /**
  * The watermark trap on the real server: a change_seq is taken when a row is written, not when its
