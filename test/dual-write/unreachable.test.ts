@@ -5,6 +5,7 @@ import { migrate, postgresBackend } from "../../src/backends/postgres/index.js";
 import { dualWriteBackend, type DualWriteBackend } from "../../src/dual-write/index.js";
 import type { SecondaryWrites } from "../../src/dual-write/options.js";
 import type { RepairedEvent, SecondaryErrorEvent } from "../../src/events.js";
+import { BackendError } from "../../src/errors.js";
 import { createStore } from "../../src/store/create-store.js";
 import { expectSidesEqual, jsonSide, postgresSide } from "../support/dual.js";
 import { withClient } from "../support/pg-client.js";
@@ -176,3 +177,37 @@ for (const mode of ["sync", "async"] as const) {
     });
   });
 }
+
+describe("purge while the secondary is behind", () => {
+  it("is refused while a tombstone has not reached the secondary, so the deleted row never stays live there", async () => {
+    const proxy = await startTcpProxy(hostOf(url()));
+    try {
+      const w = await world("sync", postgresBackend({ connectionString: proxy.url(url()), poolSize: 2 }));
+      const store = createStore({ backend: w.dual });
+      const user = await store.users.create({ email: "purge@example.com", displayName: "p" });
+      const entry = await store.entries.create({ userId: user.id, content: "to be erased" });
+      await w.dual.flush();
+      await proxy.stop();
+      await store.entries.delete(entry.id);
+      expect(w.errors.length).toBeGreaterThan(0);
+      // An erasure request while the secondary is unreachable: refused, so the tombstone stays
+      // in the primary's change feed instead of leaving the entry live on the secondary for good.
+      const refused = await w.dual.purge({ olderThan: "2999-01-01T00:00:00.000Z" }).then(
+        () => null,
+        (e: unknown) => e,
+      );
+      expect(refused).toBeInstanceOf(BackendError);
+      expect((await w.from.get("journalEntries", entry.id))?.deleted).toBe(true);
+
+      await proxy.start();
+      const result = await w.dual.purge({ olderThan: "2999-01-01T00:00:00.000Z" });
+      expect(result.journalEntries).toBe(1);
+      expect(await w.from.get("journalEntries", entry.id)).toBeNull();
+      expect(await w.to.get("journalEntries", entry.id)).toBeNull();
+      await w.dual.flush();
+      await expectSidesEqual(w.from, w.to);
+    } finally {
+      await proxy.close();
+    }
+  });
+});
