@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
 import { expect } from "vitest";
-import type { Backend } from "../../src/backend.js";
+import type { Backend, Stored } from "../../src/backend.js";
 import { jsonFileBackend } from "../../src/backends/json/index.js";
 import { postgresBackend } from "../../src/backends/postgres/index.js";
 import { diffRows } from "../../src/diff.js";
@@ -64,7 +64,7 @@ export async function everyRow(backend: Backend): Promise<Record<string, Record<
     const rows: Record<string, unknown>[] = [];
     let afterId: string | null = null;
     for (;;) {
-      const page = await backend.scan(collection, { afterId, limit: 1000 });
+      const page: Stored[] = await backend.scan(collection, { afterId, limit: 1000 });
       for (const { changeSeq: _local, ...row } of page) rows.push(row);
       if (page.length < 1000) break;
       afterId = page[page.length - 1]!.id;
