@@ -9,7 +9,7 @@ import { jsonFileBackend } from "../../src/backends/json/index.js";
 import { migrate, postgresBackend } from "../../src/backends/postgres/index.js";
 import { dualWriteBackend } from "../../src/dual-write/index.js";
 import type { CollectionName } from "../../src/model/rows.js";
-import { everyRow, expectSidesEqual, jsonSide } from "../support/dual.js";
+import { everyRow, expectSidesEqual } from "../support/dual.js";
 import { useTestDatabase } from "../support/postgres.js";
 import { prng } from "../support/prng.js";
 
@@ -52,8 +52,10 @@ afterAll(async () => {
 });
 
 const url = useTestDatabase(async (u) => void (await migrate(u)));
-const json = jsonSide();
-afterAll(() => json.dispose());
+const dirs: string[] = [];
+afterAll(async () => {
+  for (const dir of dirs) await rm(dir, { recursive: true, force: true });
+});
 
 interface Round {
   acked: { collection: CollectionName; id: string; version: number }[];
@@ -100,12 +102,8 @@ function runChild(dir: string, env: Record<string, string>, killAfterMs: number 
 
 describe("dual write: SIGKILL between the primary and the secondary write", () => {
   it(`loses nothing acknowledged through ${ROUNDS} kills; after reconcile the sides are equal`, { timeout: 60_000 + ROUNDS * 4_000 }, async () => {
-    await json.reset();
-    const dir = (await json.open().then(async (b) => {
-      const d = (b as { dir: string }).dir;
-      await b.close();
-      return d;
-    }));
+    const dir = await mkdtemp(join(tmpdir(), "journal-dual-crash-data-"));
+    dirs.push(dir);
     const rnd = prng(99);
     let betweenRounds = 0;
     let behindAfterKill = 0;
@@ -137,7 +135,7 @@ describe("dual write: SIGKILL between the primary and the secondary write", () =
         await expectSidesEqual(from, to);
         // The sides are equal: every acknowledged write must be there (at its version or later).
         const rows = await everyRow(from);
-        const held = new Map(Object.entries(rows).flatMap(([c, list]) => list.map((r) => [`${c}:${String(r.id)}`, r] as const)));
+        const held = new Map<string, Record<string, unknown>>(Object.entries(rows).flatMap(([c, list]) => list.map((r) => [`${c}:${String(r.id)}`, r] as const)));
         for (const [key, version] of acked) {
           expect((held.get(key)?.version as number | undefined) ?? 0, `round ${round}: acknowledged ${key} v${version}`).toBeGreaterThanOrEqual(version);
         }

@@ -113,7 +113,7 @@ describe("the watermark trap (PostgreSQL, concurrent connections)", () => {
     const target = memoryBackend();
     open.push(target);
     const rnd = prng(7);
-    const users = [];
+    const users: Stored[] = [];
     for (let i = 0; i < 3; i++) users.push(await pg.insert("users", userRow()));
 
     let watermark = 0;
