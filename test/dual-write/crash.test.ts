@@ -17,7 +17,7 @@ import { prng } from "../support/prng.js";
  * SIGKILL of a process writing through dual write (JSON primary, PostgreSQL secondary), many
  * rounds on the same directory and database: every other round exactly between the primary's
  * commit and the secondary's write (the child stops itself there and announces it), the others at
- * a random moment (opening, writing, in a background pass, storing the watermark). After each
+ * a random moment (while opening, writing, in a background pass, storing the watermark). After each
  * kill a new dual-write backend opens the same directory and database and flushes: every
  * acknowledged write is on both sides and the sides are equal. DUAL_CRASH_ROUNDS sets the round
  * count (default 50); rounds alternate sync and async secondary writes.
@@ -63,7 +63,10 @@ interface Round {
   between: boolean;
 }
 
-function runChild(dir: string, env: Record<string, string>, killAfterMs: number | null): Promise<Round> {
+/** When the parent kills the child: `ms` after it is ready to write, or after it was started (it may still be opening). */
+type KillAt = { after: "ready" | "spawn"; ms: number } | null;
+
+function runChild(dir: string, env: Record<string, string>, killAt: KillAt): Promise<Round> {
   return new Promise((resolve, reject) => {
     const proc = spawn(process.execPath, [child], {
       env: { ...process.env, DIR: dir, DATABASE_URL: url(), ...env },
@@ -76,13 +79,14 @@ function runChild(dir: string, env: Record<string, string>, killAfterMs: number 
       if (proc.exitCode === null && proc.signalCode === null) proc.kill("SIGKILL");
     };
     const safety = setTimeout(kill, 20_000);
+    if (killAt?.after === "spawn") setTimeout(kill, killAt.ms);
     proc.stdout.on("data", (chunk: Buffer) => {
       buffer += chunk.toString("utf8");
       let nl: number;
       while ((nl = buffer.indexOf("\n")) >= 0) {
         const [word, a, b, c] = buffer.slice(0, nl).split(" ");
         buffer = buffer.slice(nl + 1);
-        if (word === "ready" && killAfterMs !== null) setTimeout(kill, killAfterMs);
+        if (word === "ready" && killAt?.after === "ready") setTimeout(kill, killAt.ms);
         else if (word === "between") {
           round.between = true;
           kill();
@@ -115,7 +119,7 @@ describe("dual write: SIGKILL between the primary and the secondary write", () =
       const result = await runChild(
         dir,
         { SECONDARY_WRITES: mode, SEED: String(round + 1), PAUSE_AT: between ? String(1 + Math.floor(rnd() * 12)) : "" },
-        between ? null : Math.floor(rnd() * 150),
+        between ? null : round % 8 === 3 ? { after: "spawn", ms: 300 + Math.floor(rnd() * 600) } : { after: "ready", ms: Math.floor(rnd() * 150) },
       );
       if (between) expect(result.between, `round ${round}: the child reached the point between the writes`).toBe(true);
       if (result.between) betweenRounds++;
