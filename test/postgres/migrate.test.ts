@@ -17,11 +17,11 @@ describe("migrate()", () => {
     const db = await createTestDatabase();
     try {
       const first = await migrate(db.url);
-      expect(first.applied).toEqual(["0000_extensions_and_schema", "0001_tables", "0002_gin_fastupdate_off"]);
+      expect(first.applied).toEqual(["0000_extensions_and_schema", "0001_tables", "0002_gin_fastupdate_off", "0003_change_horizon"]);
       expect((await migrate(db.url)).applied).toEqual([]);
       await withClient(db.url, async (c) => {
         const recorded = await c.query(`SELECT count(*)::int AS n FROM journal_store.__migrations`);
-        expect(recorded.rows[0].n).toBe(3);
+        expect(recorded.rows[0].n).toBe(4);
         // The host app's drizzle history (schema "drizzle") is left alone, and nothing lands in public.
         const schemas = await c.query(`SELECT nspname FROM pg_namespace WHERE nspname IN ('drizzle', 'journal_store')`);
         expect(schemas.rows.map((r) => r.nspname)).toEqual(["journal_store"]);
@@ -49,9 +49,9 @@ describe("migrate()", () => {
     const db = await createTestDatabase();
     try {
       const results = await Promise.all(Array.from({ length: 6 }, () => migrate(db.url)));
-      expect(results.flatMap((r) => r.applied).sort()).toEqual(["0000_extensions_and_schema", "0001_tables", "0002_gin_fastupdate_off"]);
+      expect(results.flatMap((r) => r.applied).sort()).toEqual(["0000_extensions_and_schema", "0001_tables", "0002_gin_fastupdate_off", "0003_change_horizon"]);
       await withClient(db.url, async (c) => {
-        expect((await c.query(`SELECT count(*)::int AS n FROM journal_store.__migrations`)).rows[0].n).toBe(3);
+        expect((await c.query(`SELECT count(*)::int AS n FROM journal_store.__migrations`)).rows[0].n).toBe(4);
       });
     } finally {
       await db.drop();
@@ -62,7 +62,7 @@ describe("migrate()", () => {
     const db = await createTestDatabase();
     const pool = new pg.Pool({ connectionString: db.url, max: 2 });
     try {
-      expect((await migrate(pool)).applied).toHaveLength(3);
+      expect((await migrate(pool)).applied).toHaveLength(4);
       expect((await migrate(drizzleNodePg({ client: pool }))).applied).toEqual([]);
       expect((await pool.query("SELECT 1 AS one")).rows[0].one).toBe(1);
     } finally {
@@ -74,7 +74,7 @@ describe("migrate()", () => {
   it("accepts a PGlite drizzle database", async () => {
     const client = new PGlite({ extensions: { pg_trgm } });
     try {
-      expect((await migrate(drizzlePglite({ client }))).applied).toHaveLength(3);
+      expect((await migrate(drizzlePglite({ client }))).applied).toHaveLength(4);
       expect((await migrate(drizzlePglite({ client }))).applied).toEqual([]);
     } finally {
       await client.close();
@@ -84,7 +84,7 @@ describe("migrate()", () => {
   it("takes a migrationsFolder override, and fails clearly when it holds no migrations", async () => {
     const db = await createTestDatabase();
     try {
-      expect((await migrate(db.url, { migrationsFolder: defaultMigrationsFolder() })).applied).toHaveLength(3);
+      expect((await migrate(db.url, { migrationsFolder: defaultMigrationsFolder() })).applied).toHaveLength(4);
       await expect(migrate(db.url, { migrationsFolder: "/nonexistent/journal-store-drizzle" })).rejects.toThrow();
     } finally {
       await db.drop();
