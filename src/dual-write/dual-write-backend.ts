@@ -284,15 +284,28 @@ export class DualWriteBackend extends EventEmitter<DualWriteEvents> implements B
     return this.write("transaction", (b, changes) => b.transaction((tx) => fn(capturing(tx, changes))));
   }
 
+  /**
+   * Purges old tombstones on the primary, then on the secondary. While the secondary is written,
+   * the purge runs alone (writes wait) after a flush: a purged tombstone leaves the primary's
+   * change feed, so one the secondary had not received would leave the row live there for good.
+   * Refused with a BackendError (nothing purged) when the secondary cannot be brought level.
+   */
   async purge(options: { olderThan: string; collections?: readonly CollectionName[] }): Promise<PurgeResult> {
     await this.ready;
     this.assertOpen();
-    const release = await this.gate.shared();
+    // Alone, like a stage move: a purged tombstone leaves the primary's change feed, so every
+    // tombstone must be on the secondary before the purge, and no write may add one meanwhile.
+    const release = await this.gate.exclusive();
     try {
+      if (this.replicator) {
+        try {
+          await this.replicator.flush();
+        } catch (error) {
+          throw new BackendError(this.secondary.name, "purge refused: the secondary does not hold every change yet, and a purged tombstone could never reach it", { cause: error });
+        }
+      }
       const result = await this.timed(this.primarySide, "purge", () => this.primary.purge(options));
       if (STAGES[this.current].secondaryWritten) {
-        // Tombstones still on their way would arrive after the purge and stay: let them land first.
-        await this.settled();
         const secondaryOptions = { ...options, collections: (options.collections ?? undefined)?.filter((c) => !specOf(c).local) };
         await this.secondary.purge(secondaryOptions).catch((error: Error) => {
           this.emit("secondary-error", { operation: "purge", collection: null, ids: [], error, willRetry: false, attempt: 1 });

@@ -13,6 +13,12 @@ export interface ConformanceTarget {
   reopen?(backend: Backend): Promise<Backend>;
   /** Called after every test, once the backend is closed (drop files, databases...). */
   cleanup?(): Promise<void>;
+  /**
+   * True when the backend runs every statement on one connection (PGlite), so a read outside an
+   * open transaction waits for it to end. Cases that read beside an open transaction then check
+   * what that read returns once it is served, after the commit.
+   */
+  oneConnection?: boolean;
 }
 
 /** The deterministic clock of the suite: starts at a fixed instant, +1 ms per reading. */

@@ -26,4 +26,5 @@ runConformance("pglite", {
     await backend.close();
     return postgresBackend({ db: drizzle({ client }) });
   },
+  oneConnection: true,
 });

@@ -1,18 +1,9 @@
 import type { Backend, CollectionName, Store } from "../../src/index.js";
 import { COLLECTION_NAMES, createStore, JournalStoreError } from "../../src/index.js";
 import { TestClock, sequentialIds } from "../../src/testing/index.js";
+import { prng } from "./prng.js";
 
-/** A small seeded PRNG (mulberry32): the same seed gives the same operation sequence. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { prng };
 
 /** What one operation did, as the caller sees it: a result or an error's code and reason. */
 export type Observation = { op: string; ok?: unknown; error?: string };
