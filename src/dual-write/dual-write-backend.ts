@@ -2,7 +2,7 @@ import { EventEmitter } from "eventemitter3";
 import type { Backend, BackendTransaction, Filter, GetOptions, Page, PurgeResult, QuerySpec, ScanOptions, Stored } from "../backend.js";
 import { BackendError, ClosedError, ValidationError } from "../errors.js";
 import type { DualWriteEvents } from "../events.js";
-import { specOf } from "../model/collections.js";
+import { REPLICATED_COLLECTIONS, specOf } from "../model/collections.js";
 import type { CollectionName, RowTypes } from "../model/rows.js";
 import { isStage, otherSide, STAGE_NAMES, STAGES, type Side, type Stage } from "../model/stages.js";
 import { capturing } from "./capture.js";
@@ -11,7 +11,8 @@ import { Gate } from "./gate.js";
 import { DUAL_WRITE_DEFAULTS, type DualWriteOptions, type ResolvedDualWriteOptions } from "./options.js";
 import { latestStage, readWatermark, recordStage, writeWatermark } from "./records.js";
 import { Replicator, type Change } from "./replicator.js";
-import { compareRows, inSample, queryShape, sampleKeyOfQuery, sampleKeyOfRow, withTimeout, type Difference } from "./shadow.js";
+import { compareRows, inSample, queryShape, sampleKeyOfQuery, sampleKeyOfRow, type Difference } from "./shadow.js";
+import { withTimeout } from "./timeout.js";
 import { StatsRecorder, type DualWriteStats } from "./stats.js";
 
 /**
@@ -306,7 +307,8 @@ export class DualWriteBackend extends EventEmitter<DualWriteEvents> implements B
       }
       const result = await this.timed(this.primarySide, "purge", () => this.primary.purge(options));
       if (STAGES[this.current].secondaryWritten) {
-        const secondaryOptions = { ...options, collections: (options.collections ?? undefined)?.filter((c) => !specOf(c).local) };
+        // The secondary's own operational records are its own: never purged on the primary's behalf.
+        const secondaryOptions = { ...options, collections: (options.collections ?? REPLICATED_COLLECTIONS).filter((c) => !specOf(c).local) };
         await this.secondary.purge(secondaryOptions).catch((error: Error) => {
           this.emit("secondary-error", { operation: "purge", collection: null, ids: [], error, willRetry: false, attempt: 1 });
         });
@@ -360,11 +362,11 @@ export class DualWriteBackend extends EventEmitter<DualWriteEvents> implements B
     if (!this.shadowing(key)) return;
     const secondarySide = otherSide(this.primarySide);
     const run = async () => {
-      const secondaryRows = await withTimeout(this.timed(secondarySide, `shadow-${operation}`, () => read(this.secondary)), this.options.shadowTimeoutMs);
+      const secondaryRows = await withTimeout(this.timed(secondarySide, `shadow-${operation}`, () => read(this.secondary)), this.options.shadowTimeoutMs, "a shadow read");
       let differences = compareRows(this.options, collection, primaryRows, secondaryRows, query);
       if (differences.length > 0) {
         // Recheck once replication in flight has drained: a row written a moment ago is not a divergence.
-        await withTimeout(this.settled(), this.options.shadowTimeoutMs);
+        await withTimeout(this.settled(), this.options.shadowTimeoutMs, "a shadow read");
         const [p, s] = await Promise.all([read(this.primary), read(this.secondary)]);
         differences = compareRows(this.options, collection, p, s, query);
       }
@@ -380,10 +382,10 @@ export class DualWriteBackend extends EventEmitter<DualWriteEvents> implements B
   private async shadowCount(collection: CollectionName, where: readonly Filter[] | undefined, primaryCount: number): Promise<void> {
     const query = queryShape(where);
     try {
-      let s = await withTimeout(this.secondary.count(collection, where), this.options.shadowTimeoutMs);
+      let s = await withTimeout(this.secondary.count(collection, where), this.options.shadowTimeoutMs, "a shadow read");
       let p = primaryCount;
       if (s !== p) {
-        await withTimeout(this.settled(), this.options.shadowTimeoutMs);
+        await withTimeout(this.settled(), this.options.shadowTimeoutMs, "a shadow read");
         [p, s] = await Promise.all([this.primary.count(collection, where), this.secondary.count(collection, where)]);
       }
       this.recorder.shadowCompared++;
@@ -457,7 +459,7 @@ function resolve(options: DualWriteOptions): ResolvedDualWriteOptions {
   if (merged.secondaryWrites !== "sync" && merged.secondaryWrites !== "async") issues.push({ path: "secondaryWrites", message: "must be sync or async" });
   if (merged.onSecondaryFailure !== "continue" && merged.onSecondaryFailure !== "fail") issues.push({ path: "onSecondaryFailure", message: "must be continue or fail" });
   if (!(typeof merged.shadowSample === "number" && merged.shadowSample >= 0 && merged.shadowSample <= 1)) issues.push({ path: "shadowSample", message: "must be a number from 0 to 1" });
-  for (const key of ["slowOperationMs", "shadowTimeoutMs", "batchSize", "reconcileIntervalMs", "retryBaseMs", "retryMaxMs"] as const) {
+  for (const key of ["slowOperationMs", "shadowTimeoutMs", "secondaryTimeoutMs", "batchSize", "reconcileIntervalMs", "retryBaseMs", "retryMaxMs"] as const) {
     const v = merged[key];
     if (!(Number.isInteger(v) && v > 0)) issues.push({ path: key, message: "must be a positive whole number" });
   }

@@ -1,5 +1,6 @@
 import { withoutChangeSeq, type Backend, type ReplicationOutcome, type Stored } from "../backend.js";
 import { REPLICATED_COLLECTIONS } from "../model/collections.js";
+import { withTimeout } from "./timeout.js";
 import type { AnyRow, CollectionName } from "../model/rows.js";
 
 /**
@@ -75,6 +76,8 @@ export interface PassOptions {
   /** Rows known to be on the target already (skipped, then settled). */
   confirmed?: ConfirmedRows;
   signal?: AbortSignal;
+  /** A target batch slower than this fails the pass (the next one retries it). */
+  timeoutMs?: number;
 }
 
 /** Runs one change-feed pass from `since` to the source's current horizon. */
@@ -93,7 +96,8 @@ export async function reconcilePass(options: PassOptions): Promise<PassResult> {
       result.read += rows.length;
       const send = confirmed ? rows.filter((r) => !confirmed.covers(collection, r)) : rows;
       if (send.length > 0) {
-        const outcomes = await target.applyReplicated(collection, send.map((r) => withoutChangeSeq<AnyRow>(r)));
+        const applying = target.applyReplicated(collection, send.map((r) => withoutChangeSeq<AnyRow>(r)));
+        const outcomes = await (options.timeoutMs ? withTimeout(applying, options.timeoutMs, `the target (${target.name})`) : applying);
         outcomes.forEach((o, i) => {
           const row = send[i]!;
           if (o.outcome === "applied") {

@@ -35,6 +35,12 @@ export interface DualWriteOptions {
   slowOperationMs?: number;
   /** A shadow read slower than this is abandoned (never delays the caller either way). */
   shadowTimeoutMs?: number;
+  /**
+   * A secondary write or reconcile batch slower than this counts as failed (`secondary-error`,
+   * retried from the change feed), so a secondary that stops answering without refusing
+   * connections never holds the caller's write. It may still land later; apply is idempotent.
+   */
+  secondaryTimeoutMs?: number;
   /** Rows per change-feed page and per secondary batch in a reconcile pass. */
   batchSize?: number;
   /** How often the background pass advances the durable watermark, in ms. */
@@ -51,6 +57,7 @@ export const DUAL_WRITE_DEFAULTS = {
   onSecondaryFailure: "continue",
   slowOperationMs: 50,
   shadowTimeoutMs: 2_000,
+  secondaryTimeoutMs: 10_000,
   batchSize: 500,
   reconcileIntervalMs: 1_000,
   retryBaseMs: 100,

@@ -6,6 +6,7 @@ import { ConfirmedRows, REPLICATED_COLLECTIONS, reconcilePass, type PassResult }
 import type { ResolvedDualWriteOptions } from "./options.js";
 import { writeWatermark } from "./records.js";
 import type { StatsRecorder } from "./stats.js";
+import { withTimeout } from "./timeout.js";
 
 /**
  * Replication from the primary to the secondary. A write's committed rows are sent at once
@@ -83,7 +84,11 @@ export class Replicator {
     let failed = false;
     try {
       for (const group of byCollection(changes)) {
-        const outcomes = await this.secondary.applyReplicated(group.collection, group.rows.map((r) => withoutChangeSeq(r)));
+        const outcomes = await withTimeout(
+          this.secondary.applyReplicated(group.collection, group.rows.map((r) => withoutChangeSeq(r))),
+          this.deps.options.secondaryTimeoutMs,
+          `the secondary (${this.secondary.name})`,
+        );
         outcomes.forEach((o, i) => {
           const row = group.rows[i]!;
           if (o.outcome === "applied" || o.outcome === "stale") this.confirmed.add(group.collection, row.id, row.version);
@@ -139,6 +144,7 @@ export class Replicator {
       result = await reconcilePass({
         source: this.primary,
         target: this.secondary,
+        timeoutMs: this.deps.options.secondaryTimeoutMs,
         since,
         batchSize: this.deps.options.batchSize,
         confirmed: this.confirmed,

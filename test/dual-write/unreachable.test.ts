@@ -52,7 +52,7 @@ interface World {
   repaired: RepairedEvent[];
 }
 
-async function world(mode: SecondaryWrites, to: Backend): Promise<World> {
+async function world(mode: SecondaryWrites, to: Backend, extra: { secondaryTimeoutMs?: number } = {}): Promise<World> {
   await Promise.all([json.reset(), pgSide.reset()]);
   const from = await json.open();
   const dual = dualWriteBackend({
@@ -63,6 +63,7 @@ async function world(mode: SecondaryWrites, to: Backend): Promise<World> {
     reconcileIntervalMs: 50,
     retryBaseMs: 20,
     retryMaxMs: 200,
+    ...extra,
   });
   const w: World = { dual, from, to, errors: [], repaired: [] };
   dual.on("secondary-error", (e) => w.errors.push(e));
@@ -170,13 +171,40 @@ for (const mode of ["sync", "async"] as const) {
         expect(w.repaired.reduce((n, e) => n + e.count, 0)).toBeGreaterThan(0);
         await w.dual.flush();
         await expectSidesEqual(w.from, w.to);
-        expect(unhandled).toEqual([]);
+        expect(unhandled.map((e) => String((e as Error)?.stack ?? e))).toEqual([]);
       } finally {
         await proxy.close();
       }
     });
   });
 }
+
+describe("a secondary that stops answering without refusing connections", () => {
+  it("never holds the caller's write past secondaryTimeoutMs; the rows follow once it answers again", async () => {
+    const proxy: TcpProxy = await startTcpProxy(hostOf(url()));
+    try {
+      const w = await world("sync", postgresBackend({ connectionString: proxy.url(url()), poolSize: 2 }), { secondaryTimeoutMs: 300 });
+      const store = createStore({ backend: w.dual });
+      const user = await store.users.create({ email: "blackhole@example.com", displayName: "B" });
+      await w.dual.flush();
+      proxy.setDelay(1_000_000_000); // every byte to the server is held: a blackhole
+      const started = Date.now();
+      const entry = await store.entries.create({ userId: user.id, content: "acknowledged by the primary" });
+      expect(Date.now() - started).toBeLessThan(5_000);
+      expect(w.errors.some((e) => e.operation === "replicate" && /longer than 300 ms/.test(e.error.message))).toBe(true);
+      expect(await w.from.get("journalEntries", entry.id)).not.toBeNull();
+      // The link heals (held connections are cut, new ones go through): the feed brings the row over.
+      proxy.setDelay(0);
+      await proxy.stop();
+      await proxy.start();
+      await eventually("the secondary to catch up", async () => (await w.dual.lag()) === 0);
+      await w.dual.flush();
+      await expectSidesEqual(w.from, w.to);
+    } finally {
+      await proxy.close();
+    }
+  });
+});
 
 describe("purge while the secondary is behind", () => {
   it("is refused while a tombstone has not reached the secondary, so the deleted row never stays live there", async () => {
