@@ -22,6 +22,16 @@ export type { AppendMessageInput, MessagePatch } from "./model/entities/messages
 export type { CreateContentInput, ContentPatch } from "./model/entities/content.js";
 export type { CreateMigrationLogInput, MigrationLogPatch } from "./model/entities/migration-logs.js";
 
+export {
+  importLegacy,
+  exportLegacy,
+  DEFAULT_LEGACY_MAPPING,
+  LEGACY_METADATA_KEY,
+  MOOD_LABELS,
+  LEGACY_INVALID,
+} from "./legacy/index.js";
+export type * from "./legacy/index.js";
+
 export { memoryBackend } from "./backends/memory.js";
 export { jsonFileBackend, CorruptStoreError, LockedError, JSON_DEFAULTS } from "./backends/json/index.js";
 export type { JsonFileBackend, JsonFileBackendOptions, LockHolder, FsLayer } from "./backends/json/index.js";
@@ -44,5 +54,6 @@ export {
   ConflictError,
   BackendError,
   ClosedError,
+  LegacyFileError,
 } from "./errors.js";
 export type { ErrorCode, ValidationIssue, ConflictReason } from "./errors.js";
