@@ -4,7 +4,7 @@ import { userModel } from "../model/entities/users.js";
 import { newRow } from "../model/entity.js";
 import { isId, uuidv5 } from "../model/ids.js";
 import type { ChatSessionRow, MessageRow } from "../model/rows.js";
-import { toTimestamp } from "../model/time.js";
+import { systemClock, toTimestamp, type Clock } from "../model/time.js";
 import type { Store } from "../store/create-store.js";
 import { type LegacyFileContent, readLegacyFile } from "./files.js";
 import { isUuidKey, rowIdOf } from "./kept.js";
@@ -30,6 +30,8 @@ export interface ImportLegacyOptions {
   user?: LegacyUser;
   /** Rows per replication batch (default 1000). */
   batchSize?: number;
+  /** The time source for a user this import creates (default: the system clock). */
+  clock?: Clock;
 }
 
 /** The user created when none is given; its id is fixed, so a re-run finds it. */
@@ -67,7 +69,7 @@ export async function importLegacy(options: ImportLegacyOptions): Promise<Legacy
   for (const file of mapping.files) contents.push(await readLegacyFile(options.dir, file.file));
 
   const reports = mapping.files.map((f) => emptyFileReport(f.file, f.collection));
-  const { userId, created } = await ensureUser(backend, options.user, zone);
+  const { userId, created } = await ensureUser(backend, options.user, zone, options.clock ?? systemClock);
 
   // Record keys -> row ids, for every file, so references resolve whatever the file order.
   const idsOf = new Map<string, Map<string, string>>();
@@ -267,7 +269,7 @@ function tally(o: ReplicationOutcome, key: string, report: LegacyFileReport): bo
 }
 
 /** Finds or creates the user the rows belong to. */
-async function ensureUser(backend: Backend, user: LegacyUser | undefined, zone: string): Promise<{ userId: string; created: boolean }> {
+async function ensureUser(backend: Backend, user: LegacyUser | undefined, zone: string, clock: Clock): Promise<{ userId: string; created: boolean }> {
   if (typeof user === "string") {
     if (!isId(user)) throw new ValidationError("legacy", [{ path: "user", message: "must be a lowercase UUID or the fields of a user" }]);
     const row = await backend.get("users", user);
@@ -287,7 +289,7 @@ async function ensureUser(backend: Backend, user: LegacyUser | undefined, zone: 
   if (!input.success) {
     throw new ValidationError("legacy", input.error.issues.map((i) => ({ path: `user.${i.path.join(".")}`, message: i.message })));
   }
-  const row = newRow(userModel, input.data, id, toTimestamp(new Date()));
+  const row = newRow(userModel, input.data, id, toTimestamp(clock()));
   const [outcome] = await backend.applyReplicated("users", [row]);
   if (outcome?.outcome !== "applied" && outcome?.outcome !== "stale") {
     throw new ValidationError("legacy", [{ path: "user", message: `could not be created (${outcome?.outcome ?? "no outcome"})` }]);
