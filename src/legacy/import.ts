@@ -37,6 +37,7 @@ export interface ImportLegacyOptions {
 /** The user created when none is given; its id is fixed, so a re-run finds it. */
 const DEFAULT_USER = { id: uuidv5("journal-store legacy owner"), email: "owner@journal.invalid", displayName: "Journal owner" };
 const DEFAULT_BATCH = 1000;
+const DONE: [string | null, unknown] = [null, null];
 
 /**
  * Imports an app's own JSON files into a store, losing nothing: every field of every record lands
@@ -121,9 +122,14 @@ export async function importLegacy(options: ImportLegacyOptions): Promise<Legacy
       if (!liveElsewhere.has(id)) pendingChecks.push({ file, id });
       return { dangling: true };
     };
-    const converted: ConvertedRecord[] = [];
+    let converted: ConvertedRecord[] = [];
     const seen = new Set<string>();
-    for (const [k, raw] of content.records) {
+    // Sessions wait for their messages and messages for each other (numbering); other files stream in batches.
+    const streams = !(i === sessionIndex && messageIndex > i) && i !== messageIndex;
+    const writer = new BatchWriter(backend, plan, report, keyOf, accepted);
+    for (let r = 0; r < content.records.length; r++) {
+      const [k, raw] = content.records[r]!;
+      content.records[r] = DONE; // let the parsed record go once its row is written
       const key = k!;
       const id = rowIdOf(plan.mapping.file, key);
       if (!isUuidKey(key)) report.derivedIds++;
@@ -157,6 +163,10 @@ export async function importLegacy(options: ImportLegacyOptions): Promise<Legacy
       for (const d of dangling) report.dangling.push({ key, ...d });
       accepted.get(plan.mapping.file)!.add(id);
       converted.push(result);
+      if (streams && converted.length >= batchSize) {
+        await writer.push(converted);
+        converted = [];
+      }
     }
     if (i === sessionIndex && messageIndex > i) {
       held.set(i, converted);
@@ -166,15 +176,15 @@ export async function importLegacy(options: ImportLegacyOptions): Promise<Legacy
       numberMessages(converted);
       if (held.has(sessionIndex)) {
         countMessages(held.get(sessionIndex)!, converted);
-        await writeRows(backend, plans[sessionIndex]!, held.get(sessionIndex)!, reports[sessionIndex]!, keyOf, batchSize, accepted);
+        await writeAll(new BatchWriter(backend, plans[sessionIndex]!, reports[sessionIndex]!, keyOf, accepted), held.get(sessionIndex)!, batchSize);
         held.delete(sessionIndex);
       }
     }
-    await writeRows(backend, plan, converted, report, keyOf, batchSize, accepted);
+    await writeAll(writer, converted, batchSize);
   }
   for (const [index, rows] of held) {
     countMessages(rows, []);
-    await writeRows(backend, plans[index]!, rows, reports[index]!, keyOf, batchSize, accepted);
+    await writeAll(new BatchWriter(backend, plans[index]!, reports[index]!, keyOf, accepted), rows, batchSize);
   }
   return { userId, userCreated: created, timezone: zone, files: reports, totals: totalsOf(reports) };
 }
@@ -223,38 +233,64 @@ function countMessages(sessions: ConvertedRecord[], messages: ConvertedRecord[])
   for (const s of sessions) (s.row as ChatSessionRow).messageCount = counts.get(s.row.id) ?? 0;
 }
 
-/** Attaches kept values and writes rows in batches, counting outcomes into the report. */
-async function writeRows(
-  backend: Backend,
-  plan: FilePlan,
-  converted: ConvertedRecord[],
-  report: LegacyFileReport,
-  keyOf: (file: string, id: string) => string | undefined,
-  batchSize: number,
-  accepted: Map<string, Set<string>>,
-): Promise<void> {
-  const stored = accepted.get(plan.mapping.file)!;
-  const count = (field: string) => void (report.keptOriginals[field] = (report.keptOriginals[field] ?? 0) + 1);
-  for (let from = 0; from < converted.length; from += batchSize) {
+/** Writes `converted` in batches of `batchSize` and waits until every batch is stored. */
+async function writeAll(writer: BatchWriter, converted: ConvertedRecord[], batchSize: number): Promise<void> {
+  for (let from = 0; from < converted.length; from += batchSize) await writer.push(converted.slice(from, from + batchSize));
+  await writer.done();
+}
+
+/** Batches kept in flight at once: the next batch is converted while the previous one is made durable. */
+const IN_FLIGHT = 2;
+
+/**
+ * Attaches kept values and writes batches of rows with `applyReplicated`, counting outcomes into
+ * the report. Up to {@link IN_FLIGHT} batches are in flight, so converting one overlaps the
+ * durable write (a JSON store's fsync, a database round trip) of the one before.
+ */
+class BatchWriter {
+  private readonly inFlight: Promise<void>[] = [];
+  private readonly stored: Set<string>;
+  private readonly count: (field: string) => void;
+
+  constructor(
+    private readonly backend: Backend,
+    private readonly plan: FilePlan,
+    private readonly report: LegacyFileReport,
+    private readonly keyOf: (file: string, id: string) => string | undefined,
+    accepted: Map<string, Set<string>>,
+  ) {
+    this.stored = accepted.get(plan.mapping.file)!;
+    this.count = (field) => void (report.keptOriginals[field] = (report.keptOriginals[field] ?? 0) + 1);
+  }
+
+  /** Starts writing one batch; waits while too many are in flight. */
+  async push(converted: readonly ConvertedRecord[]): Promise<void> {
     const rows: LegacyRow[] = [];
     const keys: string[] = [];
-    for (let i = from; i < Math.min(converted.length, from + batchSize); i++) {
-      const c = converted[i]!;
-      converted[i] = undefined as never;
-      const row = finishRow(plan, c, keyOf, count);
+    for (const c of converted) {
+      const row = finishRow(this.plan, c, this.keyOf, this.count);
       if (typeof row === "string") {
-        report.skipped.push({ key: c.key, reason: row });
-        stored.delete(c.row.id);
+        this.report.skipped.push({ key: c.key, reason: row });
+        this.stored.delete(c.row.id);
       } else {
         rows.push(row);
         keys.push(c.key);
       }
     }
-    if (rows.length === 0) continue;
-    const outcomes = await backend.applyReplicated(plan.mapping.collection, rows as never);
-    outcomes.forEach((o, n) => {
-      if (!tally(o, keys[n]!, report)) stored.delete(o.id);
+    if (rows.length === 0) return;
+    const written = this.backend.applyReplicated(this.plan.mapping.collection, rows as never).then((outcomes) => {
+      outcomes.forEach((o, n) => {
+        if (!tally(o, keys[n]!, this.report)) this.stored.delete(o.id);
+      });
     });
+    written.catch(() => undefined); // rethrown where it is awaited; not unhandled meanwhile
+    this.inFlight.push(written);
+    if (this.inFlight.length >= IN_FLIGHT) await this.inFlight.shift();
+  }
+
+  /** Waits for every batch started. */
+  async done(): Promise<void> {
+    while (this.inFlight.length > 0) await this.inFlight.shift();
   }
 }
 

@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import type { Backend } from "../../src/backend.js";
+import type { Backend, Stored } from "../../src/backend.js";
 import type { CollectionName } from "../../src/model/rows.js";
 
 /** Every row of `collection`, tombstones included, without the backend-local changeSeq, in id order. */
@@ -8,7 +8,7 @@ export async function allRows(backend: Backend, collection: CollectionName): Pro
   const out: Record<string, unknown>[] = [];
   let afterId: string | null = null;
   for (;;) {
-    const page = await backend.scan(collection, { afterId, limit: 500 });
+    const page: Stored[] = await backend.scan(collection, { afterId, limit: 500 });
     for (const row of page) {
       const { changeSeq: _s, ...plain } = row;
       out.push(plain);
