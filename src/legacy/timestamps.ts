@@ -126,23 +126,32 @@ export function instantOfWallTime(wall: number, zone: string): { ms: number; clo
  */
 export function parseAppTime(value: unknown, zone: string): ParsedTime | null {
   if (typeof value !== "string") return null;
+  const key = `${zone}\u0000${value}`;
+  const hit = memo.get(key);
+  if (hit !== undefined) return hit;
+  const parsed = parse(value, zone);
+  if (memo.size >= MEMO_SIZE) memo.clear();
+  memo.set(key, parsed);
+  return parsed;
+}
+
+/** Recent readings: an import reads each string at least twice (to store it, then to compare). */
+const memo = new Map<string, ParsedTime | null>();
+const MEMO_SIZE = 4096;
+/** Exactly what {@link formatWallTime} writes: seconds, and microseconds only when the milliseconds are not zero. */
+const CANONICAL = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.(?!000)\d{3}000)?$/;
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+function parse(value: string, zone: string): ParsedTime | null {
   const m = NAIVE.exec(value);
   if (!m) return null;
-  const [y, mo, d, h = "0", mi = "0", s = "0"] = [m[1]!, m[2]!, m[3]!, m[4], m[5], m[6]];
+  const [y, mo, d, h, mi, s] = [Number(m[1]), Number(m[2]), Number(m[3]), Number(m[4] ?? 0), Number(m[5] ?? 0), Number(m[6] ?? 0)];
+  const leap = y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0);
+  if (y < 100 || mo < 1 || mo > 12 || d < 1 || d > (mo === 2 && leap ? 29 : DAYS_IN_MONTH[mo - 1]!) || h > 23 || mi > 59 || s > 59) return null;
   const fraction = m[7] ?? "";
   const ms = Number(fraction.slice(0, 3).padEnd(3, "0"));
-  const wall = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s), ms);
-  const check = new Date(wall);
-  if (
-    !Number.isFinite(wall) ||
-    check.getUTCDate() !== Number(d) ||
-    check.getUTCMonth() !== Number(mo) - 1 ||
-    check.getUTCHours() !== Number(h) ||
-    check.getUTCMinutes() !== Number(mi) ||
-    check.getUTCSeconds() !== Number(s)
-  ) {
-    return null;
-  }
+  const wall = Date.UTC(y, mo - 1, d, h, mi, s, ms);
+  if (!Number.isFinite(wall)) return null;
   const offset = m[8];
   if (offset) {
     const sign = offset[0] === "-" ? -1 : 1;
@@ -151,8 +160,7 @@ export function parseAppTime(value: unknown, zone: string): ParsedTime | null {
     return { ms: wall - (offset === "Z" ? 0 : sign * minutes * MINUTE), canonical: false, clock: "ok" };
   }
   const { ms: at, clock } = instantOfWallTime(wall, zone);
-  const canonical = clock !== "skipped" && value === formatWall(wall);
-  return { ms: at, canonical, clock };
+  return { ms: at, canonical: clock !== "skipped" && CANONICAL.test(value), clock };
 }
 
 /**

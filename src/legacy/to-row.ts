@@ -1,7 +1,7 @@
 import { specOf } from "../model/collections.js";
 import { entryModel, messageModel, sessionModel, topicModel } from "../model/entities/index.js";
 import { type EntityModel, newRow } from "../model/entity.js";
-import { cloneJson, isPlainObject, type Json, type JsonObject } from "../model/json.js";
+import { isPlainObject, type Json, type JsonObject } from "../model/json.js";
 import { LIMITS } from "../model/limits.js";
 import { checkJson } from "../model/storable.js";
 import type { ValidationIssue } from "../errors.js";
@@ -234,9 +234,12 @@ export function finishRow(
     const field = issues[0]!.path.split(".")[1] ?? "record";
     return `${field} ${issues[0]!.message}: no backend can store it`;
   }
-  const metadata = cloneJson({ ...(row as { metadata: JsonObject }).metadata });
-  Object.defineProperty(metadata, LEGACY_METADATA_KEY, { value: cloneJson(info as Json), enumerable: true, writable: true, configurable: true });
-  const bytes = Buffer.byteLength(JSON.stringify(metadata), "utf8");
+  // The row's metadata is the model's own copy and `info` is built from fresh values: a shallow
+  // copy (spread defines keys as data, `__proto__` included) is enough.
+  const metadata: JsonObject = { ...(row as { metadata: JsonObject }).metadata };
+  Object.defineProperty(metadata, LEGACY_METADATA_KEY, { value: info as Json, enumerable: true, writable: true, configurable: true });
+  const text = JSON.stringify(metadata);
+  const bytes = text.length * 3 <= LIMITS.jsonBytes ? text.length : Buffer.byteLength(text, "utf8");
   if (bytes > LIMITS.jsonBytes) return `metadata with the kept source values is ${bytes} bytes, over the ${LIMITS.jsonBytes}-byte limit`;
   return { ...row, metadata } as LegacyRow;
 }
