@@ -111,6 +111,7 @@ export function firstJsonError(text: string): number {
         i++;
         const e = text[i];
         if (e === "u") {
+          if (i + 5 > text.length) (i = text.length, fail()); // the file ends inside the escape
           if (!/^[0-9a-fA-F]{4}$/.test(text.slice(i + 1, i + 5))) (i++, fail());
           i += 5;
         } else if (e !== undefined && '"\\/bfnrt'.includes(e)) i++;

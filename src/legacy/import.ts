@@ -203,7 +203,10 @@ function fieldsReport(plan: FilePlan, content: LegacyFileContent, report: Legacy
   const extraTarget = `metadata["${LEGACY_METADATA_KEY}"].extra`;
   for (const [, raw] of content.records) {
     if (typeof raw !== "object" || raw === null || Array.isArray(raw)) continue;
-    for (const field of Object.keys(raw)) if (!plan.mapped.has(field)) report.fields[field] ??= extraTarget;
+    for (const field of Object.keys(raw)) {
+      if (plan.mapped.has(field) || Object.prototype.hasOwnProperty.call(report.fields, field)) continue;
+      Object.defineProperty(report.fields, field, { value: extraTarget, enumerable: true, writable: true, configurable: true });
+    }
   }
   plan.ctx.clockChange = (kind) => void report.clockChanges[kind]++;
 }

@@ -47,8 +47,8 @@ export function checkMapping(mapping: LegacyMapping): void {
       if (typeof rule.as === "string" && !Object.prototype.hasOwnProperty.call(CONVERSIONS, rule.as)) {
         throw new ValidationError("legacy", [{ path: `${path}.as`, message: `must be one of ${Object.keys(CONVERSIONS).join(", ")} or a conversion` }]);
       }
-      if (rule.ref !== undefined && !mapping.files.some((g) => g.file === rule.ref)) {
-        throw new ValidationError("legacy", [{ path: `${path}.ref`, message: "must name a file of the mapping" }]);
+      if (rule.ref !== undefined && !mapping.files.slice(0, i).some((g) => g.file === rule.ref)) {
+        throw new ValidationError("legacy", [{ path: `${path}.ref`, message: "must name a file listed before this one (owners first)" }]);
       }
     }
   });

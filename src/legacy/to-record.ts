@@ -24,7 +24,7 @@ export function rowToRecord(plan: FilePlan, row: LegacyRow, keyOf: (file: string
   const record: Record<string, unknown> = {};
   for (const { field, rule, conversion } of plan.rules) {
     const stored = rule.to === "id" ? row.id : view[rule.to];
-    const kept = info?.kept?.[field];
+    const kept = info?.kept && Object.prototype.hasOwnProperty.call(info.kept, field) ? info.kept[field] : undefined;
     if (kept && jsonEqual(kept.as, stored)) {
       if (!kept.absent) put(record, field, cloneJson(kept.value as Json));
       continue;

@@ -127,6 +127,13 @@ export async function generateAppData(dir: string, seed: number, size = { topics
     };
     if (old) for (const f of ["sentiment_score", "word_count", "metadata", "is_favorite", "version", "parent_entry_id", "template_id", "entry_type"]) delete record[f];
     if (i === 12) record.id = ""; // an empty id inside a keyed record
+    if (i === 14) {
+      // Keys that must stay plain data: an unmapped `__proto__` field and one in the metadata.
+      Object.defineProperty(record, "__proto__", { value: { polluted: true }, enumerable: true, writable: true, configurable: true });
+      const metadata = { note: "x" };
+      Object.defineProperty(metadata, "__proto__", { value: { polluted: true }, enumerable: true, writable: true, configurable: true });
+      record.metadata = metadata;
+    }
     entries[key] = record;
   }
   const sessions: Record<string, unknown> = {};

@@ -2,7 +2,7 @@ import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { createStore, exportLegacy, importLegacy, LEGACY_METADATA_KEY, LegacyFileError, MOOD_LABELS, memoryBackend } from "../../src/index.js";
+import { createStore, exportLegacy, importLegacy, LEGACY_METADATA_KEY, LegacyFileError, MOOD_LABELS, memoryBackend, type LegacyMapping } from "../../src/index.js";
 import { rowIdOf } from "../../src/legacy/kept.js";
 import { parseAppTime } from "../../src/legacy/timestamps.js";
 import { COLLECTION_NAMES } from "../../src/model/collections.js";
@@ -14,6 +14,7 @@ const FILES = ["topics.json", "entries.json", "sessions.json", "messages.json"] 
 const COLLECTION = { "topics.json": "topics", "entries.json": "journalEntries", "sessions.json": "chatSessions", "messages.json": "messages" } as const;
 const LOCAL = new Set(["topics.json", "entries.json"]);
 const fixedClock = () => new Date("2026-11-01T00:00:00.000Z");
+const text0 = (s: string) => s;
 
 let scratch: string;
 beforeEach(async () => {
@@ -117,6 +118,7 @@ describe("importLegacy / exportLegacy", () => {
     expect(byFile["entries.json"]!.keptOriginals.word_count).toBeGreaterThan(0); // drifted counters
     expect(report.totals).toMatchObject({ read: 6 + 60 + 5 + 40, skipped: 1 });
     const checked = await expectEverySourceField(data, backend, skipped);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
     expect(checked).toBeGreaterThan(1000);
     // One user owns everything; sessions count their imported messages; messages are numbered per session.
     expect(await backend.count("users")).toBe(1);
@@ -148,6 +150,8 @@ describe("importLegacy / exportLegacy", () => {
       expect([...back.keys()].sort()).toEqual([...source.keys()].filter((k) => !skipped.has(k)).sort());
       for (const [key, record] of back) expect(record, `${file} ${key}`).toEqual(source.get(key));
     }
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    expect(text0(await readFile(join(out, "entries.json"), "utf8"))).toContain('"__proto__": {');
     // Written as the app writes: indent 2, non-ASCII escaped (surrogate pairs for emoji).
     const text = await readFile(join(out, "entries.json"), "utf8");
     expect(text).toMatch(/^\{\n {2}"/);
@@ -219,7 +223,7 @@ describe("importLegacy / exportLegacy", () => {
     expect(error).toBeInstanceOf(LegacyFileError);
     const truncated = error as LegacyFileError;
     expect(truncated.code).toBe("LEGACY_FILE");
-    expect(truncated).toMatchObject({ file: "entries.json", offset: Math.floor(text.length / 2) });
+    expect(truncated).toMatchObject({ file: "entries.json", offset: Math.floor(text.length / 2) }); // wherever the cut falls, even inside an escape
     expect(truncated.message).toMatch(/entries\.json: ends before its JSON does \(truncated\) at line \d+, column \d+/);
     for (const c of COLLECTION_NAMES) expect(await backend.count(c)).toBe(0);
 
@@ -238,6 +242,9 @@ describe("importLegacy / exportLegacy", () => {
     await expect(importLegacy({ dir: scratch, into: backend, timezone: "Mars/Olympus" })).rejects.toThrow(/timezone/);
     await expect(importLegacy({ dir: scratch, into: backend, mapping: { files: [{ file: "../x.json", collection: "topics", fields: {} }] } })).rejects.toThrow(/mapping\.files\.0\.file/);
     await expect(importLegacy({ dir: scratch, into: backend, user: "not-a-uuid" })).rejects.toThrow(/user/);
+    const late: LegacyMapping = { files: [{ file: "a.json", collection: "journalEntries" as const, fields: { t: { to: "topicId", ref: "b.json" } } }, { file: "b.json", collection: "topics" as const, fields: {} }] };
+    await expect(importLegacy({ dir: scratch, into: backend, mapping: late })).rejects.toThrow(/mapping\.files\.0\.fields\.t\.ref/);
+    for (const c of COLLECTION_NAMES) expect(await backend.count(c)).toBe(0);
     await expect(exportLegacy({ from: backend, dir: scratch, timezone: "Nowhere/Else" })).rejects.toThrow(/timezone/);
   });
 
