@@ -228,12 +228,12 @@ export function finishRow(
   }
   if (extra) info.extra = extra;
   if (Object.keys(info).length === 0) return row;
+  // Source values reach the row unchecked by the model: they must be storable everywhere. (`as`
+  // values are row values the model already accepted.)
   const issues: ValidationIssue[] = [];
-  checkJson(info, "", issues);
-  if (issues.length > 0) {
-    const field = issues[0]!.path.split(".")[1] ?? "record";
-    return `${field} ${issues[0]!.message}: no backend can store it`;
-  }
+  for (const field of Object.keys(kept)) if (!kept[field]!.absent) checkJson(kept[field]!.value, field, issues);
+  if (extra) for (const field of Object.keys(extra)) checkJson(extra[field], field, issues);
+  if (issues.length > 0) return `${issues[0]!.path.split(".")[0]} ${issues[0]!.message}: no backend can store it`;
   // The row's metadata is the model's own copy and `info` is built from fresh values: a shallow
   // copy (spread defines keys as data, `__proto__` included) is enough.
   const metadata: JsonObject = { ...(row as { metadata: JsonObject }).metadata };

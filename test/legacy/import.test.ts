@@ -291,3 +291,39 @@ describe("importLegacy / exportLegacy", () => {
     expect(back.sort((a, b) => String(a.uid).localeCompare(String(b.uid)))).toEqual(notes);
   });
 });
+
+describe("importLegacy edge cases", () => {
+  it("a record holding a value no backend can store is refused by name, with the field and the reason", async () => {
+    const dir = join(scratch, "bad");
+    const { mkdir } = await import("node:fs/promises");
+    await mkdir(dir);
+    const good = "11111111-1111-4111-8111-111111111111";
+    const bad = "22222222-2222-4222-8222-222222222222";
+    // Escaped lone surrogate and NUL, as JSON text: valid JSON, unstorable in PostgreSQL.
+    const text = `{"${good}": {"content": "fine", "created_at": "2026-01-01T10:00:00"}, "${bad}": {"content": "lone \\ud800 here", "note": "nul \\u0000"}}`;
+    await writeFile(join(dir, "entries.json"), text);
+    const backend = memoryBackend();
+    const report = await importLegacy({ dir, into: backend, user: { email: "me@example.com", displayName: "Me" } });
+    const entries = report.files.find((f) => f.file === "entries.json")!;
+    expect(entries.imported).toBe(1);
+    expect(entries.skipped).toEqual([{ key: bad, reason: "content contains a lone surrogate: no backend can store it" }]);
+    expect(report.files.filter((f) => f.file !== "entries.json").every((f) => !f.present)).toBe(true);
+    expect((await backend.get("users", report.userId))?.email).toBe("me@example.com");
+  });
+
+  it("imports into an existing user by id, and exports only that user's rows when asked", async () => {
+    const data = await generateAppData(join(scratch, "app"), 9, { topics: 2, entries: 10, sessions: 2, messages: 6 });
+    const store = createStore({ backend: memoryBackend() });
+    const other = await store.users.create({ email: "other@example.com", displayName: "Other" });
+    await store.entries.create({ userId: other.id, content: "not theirs" });
+    const owner = await store.users.create({ email: "owner@example.com", displayName: "Owner" });
+    const report = await importLegacy({ dir: data.dir, into: store, user: owner.id, timezone: ZONE });
+    expect(report).toMatchObject({ userId: owner.id, userCreated: false });
+    const out = join(scratch, "out");
+    await exportLegacy({ from: store, dir: out, user: owner.id, timezone: ZONE });
+    const back = await recordsOf(out, "entries.json");
+    expect(back.size).toBe(10);
+    for (const [key, record] of back) expect(record).toEqual((await recordsOf(data.dir, "entries.json")).get(key));
+    await expect(importLegacy({ dir: data.dir, into: store, user: "01900000-0000-7000-8000-00000000dead" })).rejects.toThrow(/user: names no live user/);
+  });
+});
