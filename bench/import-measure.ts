@@ -1,7 +1,8 @@
 /**
  * Child of bench/import.ts, run in a fresh process so its peak memory is one step's only.
  * MODE=parse: reads and JSON.parses the app's files (the floor: no import can read them faster).
- * MODE=import: importLegacy of the directory into a new JSON-file backend, closed at the end
+ * MODE=import: importLegacy of the directory into a new JSON-file backend (BATCH sets its
+ * batchSize), closed at the end
  * (durable; the time includes the close, not the heap measurement before it). Prints one JSON
  * line: elapsed ms, records, resident memory before and at peak, and the heap the open store
  * retains after a full collection (its resident rows).
@@ -29,7 +30,7 @@ if (mode === "parse") {
   }
 } else {
   const backend = jsonFileBackend({ dir: process.env.STORE_DIR!, autoCompact: false });
-  const report = await importLegacy({ dir, into: backend, timezone: "Europe/Paris" });
+  const report = await importLegacy({ dir, into: backend, timezone: "Europe/Paris", ...(process.env.BATCH ? { batchSize: Number(process.env.BATCH) } : {}) });
   const closing = performance.now();
   await backend.close();
   closeMs = performance.now() - closing;

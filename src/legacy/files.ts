@@ -1,13 +1,13 @@
+import { isUtf8 } from "node:buffer";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { LegacyFileError, ValidationError } from "../errors.js";
-import { isPlainObject } from "../model/json.js";
 
 /**
  * Reading one file of an app's own data: a name checked before it becomes a path, strict UTF-8,
- * and JSON parsed whole (one `JSON.parse`, the fastest way to read it). A file that does not
- * parse is a {@link LegacyFileError} naming the file and the position of the first problem; the
- * parser's own message is not used, since it quotes the file's content.
+ * the whole file checked as JSON in one pass over its bytes (no string, no tree), then each
+ * record parsed on its own when the import reaches it. A file that is not one JSON object or
+ * array is a {@link LegacyFileError} naming the file and the position of the first problem.
  */
 
 /** A file name the mapping may use: no directory parts, nothing hidden. */
@@ -20,15 +20,27 @@ export function checkFileName(file: unknown, path: string): asserts file is stri
   }
 }
 
-/** One file's records: `[key, record]` pairs in file order, and how the file holds them. */
+/**
+ * One file's records, parsed one at a time when asked: the file's bytes are held, not a string
+ * of them nor a parsed tree, so a large file costs its size once plus the records in flight.
+ */
 export interface LegacyFileContent {
   shape: "object" | "array";
-  records: [key: string | null, record: unknown][];
-  /** Characters of the file, as read (for the benchmark's memory figures). */
-  chars: number;
+  /** Records in the file. */
+  size: number;
+  /** The key of record `i` (an object member's name), or null for an array element. */
+  keyAt(i: number): string | null;
+  /** Record `i`, parsed (an array element is parsed once and kept until released). */
+  recordAt(i: number): unknown;
+  /** Forgets record `i` (and the file's bytes once every record is released). */
+  release(i: number): void;
 }
 
-/** Reads `file` in `dir`; null when it does not exist. */
+/**
+ * Reads `file` in `dir`; null when it does not exist. The whole file is checked (strict UTF-8,
+ * one complete JSON object or array) before this returns, so a bad file is refused before any
+ * record is used.
+ */
 export async function readLegacyFile(dir: string, file: string): Promise<LegacyFileContent | null> {
   let bytes: Buffer;
   try {
@@ -37,28 +49,199 @@ export async function readLegacyFile(dir: string, file: string): Promise<LegacyF
     if ((error as NodeJS.ErrnoException).code === "ENOENT") return null;
     throw error;
   }
-  let text: string;
-  try {
-    text = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(bytes);
-  } catch {
+  if (!isUtf8(bytes)) {
     const bad = firstInvalidUtf8(bytes);
     const prefix = bytes.subarray(0, bad).toString("utf8");
     throw new LegacyFileError(file, positionOf(prefix, prefix.length), "is not valid UTF-8");
   }
-  let parsed: unknown;
+  const start = bytes.length >= 3 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;
+  let split: Split;
   try {
-    parsed = JSON.parse(text);
-  } catch {
-    const offset = firstJsonError(text);
-    throw new LegacyFileError(file, positionOf(text, offset), offset >= text.length ? "ends before its JSON does (truncated)" : "is not valid JSON");
+    split = splitRecords(bytes, start);
+  } catch (at) {
+    if (typeof at !== "number") throw at;
+    const text = bytes.subarray(start, at).toString("utf8");
+    const end = at >= bytes.length;
+    const problem = end ? "ends before its JSON does (truncated)" : split0(bytes, start) ? "is not valid JSON" : "holds neither a JSON object nor an array";
+    throw new LegacyFileError(file, positionOf(text, text.length), problem);
   }
-  if (Array.isArray(parsed)) {
-    return { shape: "array", records: parsed.map((record) => [null, record]), chars: text.length };
+  const { shape, ranges } = split;
+  const size = ranges.length / 4;
+  const cache = shape === "array" ? new Map<number, unknown>() : null;
+  let held: Buffer | null = bytes;
+  let released = 0;
+  const slice = (from: number, to: number) => JSON.parse(held!.toString("utf8", from, to)) as unknown;
+  return {
+    shape,
+    size,
+    keyAt: (i) => (shape === "object" ? (slice(ranges[i * 4]!, ranges[i * 4 + 1]!) as string) : null),
+    recordAt(i) {
+      if (cache?.has(i)) return cache.get(i);
+      const value = slice(ranges[i * 4 + 2]!, ranges[i * 4 + 3]!);
+      cache?.set(i, value);
+      return value;
+    },
+    release(i) {
+      cache?.delete(i);
+      if (++released >= size) held = null;
+    },
+  };
+}
+
+/** True when the file's first significant character opens an object or an array. */
+function split0(bytes: Buffer, start: number): boolean {
+  for (let i = start; i < bytes.length; i++) {
+    const c = bytes[i]!;
+    if (c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d) continue;
+    return c === 0x7b || c === 0x5b;
   }
-  if (isPlainObject(parsed)) {
-    return { shape: "object", records: Object.keys(parsed).map((key) => [key, parsed[key]]), chars: text.length };
+  return true;
+}
+
+interface Split {
+  shape: "object" | "array";
+  /** Per record: key start, key end, value start, value end (byte offsets; key empty for arrays). */
+  ranges: number[];
+}
+
+/**
+ * Checks that `bytes` hold one JSON object or array (the grammar, strictly) and returns where
+ * each member's key and value are. Throws the byte offset of the first problem (the length when
+ * the file ends too early).
+ */
+function splitRecords(bytes: Buffer, start: number): Split {
+  const n = bytes.length;
+  let i = start;
+  const fail = (): never => {
+    throw Math.min(i, n);
+  };
+  const ws = () => {
+    for (;;) {
+      const c = bytes[i];
+      if (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) i++;
+      else return;
+    }
+  };
+  const string = () => {
+    i++;
+    for (;;) {
+      if (i >= n) fail();
+      const c = bytes[i]!;
+      if (c === 0x22) return void i++;
+      if (c < 0x20) fail();
+      if (c === 0x5c) {
+        i++;
+        const e = bytes[i];
+        if (e === 0x75) {
+          for (let k = 1; k <= 4; k++) {
+            const h = bytes[i + k];
+            if (h === undefined) (i = n, fail());
+            if (!((h! >= 0x30 && h! <= 0x39) || (h! >= 0x41 && h! <= 0x46) || (h! >= 0x61 && h! <= 0x66))) (i += k, fail());
+          }
+          i += 5;
+        } else if (e === 0x22 || e === 0x5c || e === 0x2f || e === 0x62 || e === 0x66 || e === 0x6e || e === 0x72 || e === 0x74) i++;
+        else fail();
+      } else i++;
+    }
+  };
+  const digits = () => {
+    const from = i;
+    while (bytes[i]! >= 0x30 && bytes[i]! <= 0x39) i++;
+    if (i === from) fail();
+  };
+  const number = () => {
+    if (bytes[i] === 0x2d) i++;
+    if (bytes[i] === 0x30) i++;
+    else digits();
+    if (bytes[i] === 0x2e) (i++, digits());
+    if (bytes[i] === 0x65 || bytes[i] === 0x45) {
+      i++;
+      if (bytes[i] === 0x2b || bytes[i] === 0x2d) i++;
+      digits();
+    }
+  };
+  const literal = (word: string) => {
+    for (let k = 0; k < word.length; k++, i++) if (bytes[i] !== word.charCodeAt(k)) fail();
+  };
+  const value = (depth: number): void => {
+    ws();
+    if (depth > 2_000) fail();
+    const c = bytes[i];
+    if (c === 0x7b) {
+      i++;
+      ws();
+      if (bytes[i] === 0x7d) return void i++;
+      for (;;) {
+        ws();
+        if (bytes[i] !== 0x22) fail();
+        string();
+        ws();
+        if (bytes[i] !== 0x3a) fail();
+        i++;
+        value(depth + 1);
+        ws();
+        if (bytes[i] === 0x2c) i++;
+        else if (bytes[i] === 0x7d) return void i++;
+        else fail();
+      }
+    }
+    if (c === 0x5b) {
+      i++;
+      ws();
+      if (bytes[i] === 0x5d) return void i++;
+      for (;;) {
+        value(depth + 1);
+        ws();
+        if (bytes[i] === 0x2c) i++;
+        else if (bytes[i] === 0x5d) return void i++;
+        else fail();
+      }
+    }
+    if (c === 0x22) return string();
+    if (c === 0x74) return literal("true");
+    if (c === 0x66) return literal("false");
+    if (c === 0x6e) return literal("null");
+    if (c === 0x2d || (c !== undefined && c >= 0x30 && c <= 0x39)) return number();
+    fail();
+  };
+  const ranges: number[] = [];
+  ws();
+  const open = bytes[i];
+  if (open !== 0x7b && open !== 0x5b) fail();
+  const shape = open === 0x7b ? "object" : "array";
+  const close = open === 0x7b ? 0x7d : 0x5d;
+  i++;
+  ws();
+  if (bytes[i] === close) i++;
+  else {
+    for (;;) {
+      ws();
+      let ks = 0;
+      let ke = 0;
+      if (shape === "object") {
+        if (bytes[i] !== 0x22) fail();
+        ks = i;
+        string();
+        ke = i;
+        ws();
+        if (bytes[i] !== 0x3a) fail();
+        i++;
+        ws();
+      }
+      const vs = i;
+      value(1);
+      ranges.push(ks, ke, vs, i);
+      ws();
+      if (bytes[i] === 0x2c) i++;
+      else if (bytes[i] === close) {
+        i++;
+        break;
+      } else fail();
+    }
   }
-  throw new LegacyFileError(file, positionOf(text, 0), "holds neither a JSON object nor an array");
+  ws();
+  if (i < n) fail();
+  return { shape, ranges };
 }
 
 /** 1-based line and column of character `offset` in `text`. */
@@ -83,93 +266,4 @@ function firstInvalidUtf8(bytes: Buffer): number {
     i += n + 1;
   }
   return bytes.length;
-}
-
-/**
- * The offset of the first character where `text` stops being one JSON value (its length when it
- * ends too early). Only runs after JSON.parse failed, to say where.
- */
-export function firstJsonError(text: string): number {
-  let i = 0;
-  const ws = () => {
-    while (i < text.length && " \t\n\r".includes(text[i]!)) i++;
-  };
-  const fail = (): never => {
-    throw i;
-  };
-  const literal = (word: string) => {
-    for (const ch of word) if (text[i++] !== ch) (i--, fail());
-  };
-  const string = () => {
-    i++;
-    for (;;) {
-      if (i >= text.length) fail();
-      const ch = text.charCodeAt(i);
-      if (ch === 0x22) return void i++;
-      if (ch < 0x20) fail();
-      if (ch === 0x5c) {
-        i++;
-        const e = text[i];
-        if (e === "u") {
-          if (i + 5 > text.length) (i = text.length, fail()); // the file ends inside the escape
-          if (!/^[0-9a-fA-F]{4}$/.test(text.slice(i + 1, i + 5))) (i++, fail());
-          i += 5;
-        } else if (e !== undefined && '"\\/bfnrt'.includes(e)) i++;
-        else fail();
-      } else i++;
-    }
-  };
-  const number = () => {
-    const m = /^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?/.exec(text.slice(i, i + 400));
-    if (!m || m[0] === "-") fail();
-    i += m![0].length;
-  };
-  const value = (depth: number): void => {
-    ws();
-    if (depth > 2_000) fail();
-    const ch = text[i];
-    if (ch === "{") {
-      i++;
-      ws();
-      if (text[i] === "}") return void i++;
-      for (;;) {
-        ws();
-        if (text[i] !== '"') fail();
-        string();
-        ws();
-        if (text[i] !== ":") fail();
-        i++;
-        value(depth + 1);
-        ws();
-        if (text[i] === ",") i++;
-        else if (text[i] === "}") return void i++;
-        else fail();
-      }
-    }
-    if (ch === "[") {
-      i++;
-      ws();
-      if (text[i] === "]") return void i++;
-      for (;;) {
-        value(depth + 1);
-        ws();
-        if (text[i] === ",") i++;
-        else if (text[i] === "]") return void i++;
-        else fail();
-      }
-    }
-    if (ch === '"') return string();
-    if (ch === "t") return literal("true");
-    if (ch === "f") return literal("false");
-    if (ch === "n") return literal("null");
-    if (ch === "-" || (ch !== undefined && ch >= "0" && ch <= "9")) return number();
-    fail();
-  };
-  try {
-    value(0);
-    ws();
-    return i < text.length ? i : text.length;
-  } catch (at) {
-    return Math.min(at as number, text.length);
-  }
 }

@@ -28,7 +28,7 @@ export interface ImportLegacyOptions {
   timezone?: string;
   /** Whose rows they are (default: one user derived for the directory's owner, created once). */
   user?: LegacyUser;
-  /** Rows per replication batch (default 1000). */
+  /** Rows per replication batch (default 250: smaller batches keep less garbage alive at once). */
   batchSize?: number;
   /** The time source for a user this import creates (default: the system clock). */
   clock?: Clock;
@@ -36,8 +36,7 @@ export interface ImportLegacyOptions {
 
 /** The user created when none is given; its id is fixed, so a re-run finds it. */
 const DEFAULT_USER = { id: uuidv5("journal-store legacy owner"), email: "owner@journal.invalid", displayName: "Journal owner" };
-const DEFAULT_BATCH = 1000;
-const DONE: [string | null, unknown] = [null, null];
+const DEFAULT_BATCH = 250;
 
 /**
  * Imports an app's own JSON files into a store, losing nothing: every field of every record lands
@@ -76,19 +75,22 @@ export async function importLegacy(options: ImportLegacyOptions): Promise<Legacy
   const idsOf = new Map<string, Map<string, string>>();
   const keysOf = new Map<string, Map<string, string>>();
   const accepted = new Map<string, Set<string>>();
+  const recordKeys: string[][] = [];
   mapping.files.forEach((f, i) => {
     const content = contents[i];
     const ids = new Map<string, string>();
     const keys = new Map<string, string>();
-    content?.records.forEach((entry, index) => {
-      const key = entry[0] ?? arrayKey(entry[1], index);
-      entry[0] = key;
+    const resolved: string[] = [];
+    for (let index = 0; index < (content?.size ?? 0); index++) {
+      const key = content!.keyAt(index) ?? arrayKey(content!.recordAt(index), index);
+      resolved.push(key);
       const id = rowIdOf(f.file, key);
       if (!keys.has(id)) {
         ids.set(key, id);
         keys.set(id, key);
       }
-    });
+    }
+    recordKeys.push(resolved);
     idsOf.set(f.file, ids);
     keysOf.set(f.file, keys);
     accepted.set(f.file, new Set());
@@ -111,8 +113,8 @@ export async function importLegacy(options: ImportLegacyOptions): Promise<Legacy
     contents[i] = null;
     report.present = true;
     report.shape = content.shape;
-    report.read = content.records.length;
-    fieldsReport(plan, content, report);
+    report.read = content.size;
+    fieldsReport(plan, report);
     const resolve = (file: string, value: unknown): ResolvedRef => {
       if (value === null || value === "" || value === undefined) return { id: null };
       if (typeof value !== "string") return { dangling: true };
@@ -127,10 +129,12 @@ export async function importLegacy(options: ImportLegacyOptions): Promise<Legacy
     // Sessions wait for their messages and messages for each other (numbering); other files stream in batches.
     const streams = !(i === sessionIndex && messageIndex > i) && i !== messageIndex;
     const writer = new BatchWriter(backend, plan, report, keyOf, accepted);
-    for (let r = 0; r < content.records.length; r++) {
-      const [k, raw] = content.records[r]!;
-      content.records[r] = DONE; // let the parsed record go once its row is written
-      const key = k!;
+    const fileKeys = recordKeys[i]!;
+    for (let r = 0; r < content.size; r++) {
+      const raw = content.recordAt(r);
+      content.release(r); // the parsed record lives on only in its row
+      const key = fileKeys[r]!;
+      noteExtraFields(plan, raw, report);
       const id = rowIdOf(plan.mapping.file, key);
       if (!isUuidKey(key)) report.derivedIds++;
       if (seen.has(id)) {
@@ -197,18 +201,21 @@ function arrayKey(record: unknown, index: number): string {
   return `#${index}`;
 }
 
-/** Records where each source field of the file went. */
-function fieldsReport(plan: FilePlan, content: LegacyFileContent, report: LegacyFileReport): void {
+/** Records where each mapped source field of the file goes, and counts clock changes into the report. */
+function fieldsReport(plan: FilePlan, report: LegacyFileReport): void {
   for (const { field, rule } of plan.rules) report.fields[field] = rule.to;
-  const extraTarget = `metadata["${LEGACY_METADATA_KEY}"].extra`;
-  for (const [, raw] of content.records) {
-    if (typeof raw !== "object" || raw === null || Array.isArray(raw)) continue;
-    for (const field of Object.keys(raw)) {
-      if (plan.mapped.has(field) || Object.prototype.hasOwnProperty.call(report.fields, field)) continue;
-      Object.defineProperty(report.fields, field, { value: extraTarget, enumerable: true, writable: true, configurable: true });
-    }
-  }
   plan.ctx.clockChange = (kind) => void report.clockChanges[kind]++;
+}
+
+const EXTRA_TARGET = `metadata["${LEGACY_METADATA_KEY}"].extra`;
+
+/** Adds the source fields of `raw` that no rule maps to the report (they are kept as extra). */
+function noteExtraFields(plan: FilePlan, raw: unknown, report: LegacyFileReport): void {
+  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) return;
+  for (const field of Object.keys(raw)) {
+    if (plan.mapped.has(field) || Object.prototype.hasOwnProperty.call(report.fields, field)) continue;
+    Object.defineProperty(report.fields, field, { value: EXTRA_TARGET, enumerable: true, writable: true, configurable: true });
+  }
 }
 
 /** Sequence numbers per session: by time, then record key (the app keeps no order of its own). */
