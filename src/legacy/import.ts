@@ -41,8 +41,8 @@ const DEFAULT_BATCH = 250;
 /**
  * Imports an app's own JSON files into a store, losing nothing: every field of every record lands
  * in a row field or in that row's `metadata["journal-store:legacy"]`, and the report lists every
- * record not imported with its reason. Every file is read and parsed before anything is written,
- * so a corrupt or truncated file is a `LegacyFileError` (naming file and position) with nothing
+ * record not imported with its reason. Every file is read and checked whole before anything is
+ * written, so a corrupt or truncated file is a `LegacyFileError` (naming file and position) with nothing
  * imported. Rows are written with `applyReplicated` at version 1 with the app's own timestamps:
  * a re-run writes nothing new (same ids, reported as `unchanged`), and a row changed through the
  * store since stays as it is.
@@ -64,7 +64,7 @@ export async function importLegacy(options: ImportLegacyOptions): Promise<Legacy
   const batchSize = options.batchSize ?? DEFAULT_BATCH;
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new ValidationError("legacy", [{ path: "batchSize", message: "must be a positive whole number" }]);
 
-  // Read and parse every file first: a bad file stops the import before anything is written.
+  // Read and check every file first: a bad file stops the import before anything is written.
   const contents: (LegacyFileContent | null)[] = [];
   for (const file of mapping.files) contents.push(await readLegacyFile(options.dir, file.file));
 
