@@ -108,6 +108,7 @@ function entry(userId: string, i: number): JournalEntryRow {
     updatedAt: t,
     deleted: false,
     userId,
+    topicId: null,
     title,
     content,
     searchText: "",

@@ -14,7 +14,8 @@ export type ErrorCode =
   | "CLOSED"
   | "CORRUPT"
   | "LOCKED"
-  | "CONFIG";
+  | "CONFIG"
+  | "LEGACY_FILE";
 
 /** Base class of every error this package throws on purpose. */
 export class JournalStoreError extends Error {
@@ -148,3 +149,29 @@ export class ConfigError extends JournalStoreError {
     this.variables = [...new Set(issues.flatMap((i) => i.variables))];
   }
 }
+
+/**
+ * A file of an app's own data (read by `importLegacy`) is not what its mapping says: it does not
+ * parse as JSON (corrupt or truncated), or its top level is neither an object nor an array. Names
+ * the file and the position (1-based line and column, and the character offset); nothing from the
+ * import has been written when it is thrown.
+ */
+export class LegacyFileError extends JournalStoreError {
+  /** The file name, as the mapping names it. */
+  readonly file: string;
+  /** 1-based line of the problem. */
+  readonly line: number;
+  /** 1-based column (UTF-16 units) of the problem. */
+  readonly column: number;
+  /** 0-based character offset of the problem. */
+  readonly offset: number;
+
+  constructor(file: string, position: { line: number; column: number; offset: number }, problem: string, options?: { cause?: unknown }) {
+    super("LEGACY_FILE", `${file}: ${problem} at line ${position.line}, column ${position.column} (offset ${position.offset})`, options);
+    this.file = file;
+    this.line = position.line;
+    this.column = position.column;
+    this.offset = position.offset;
+  }
+}
+

@@ -8,6 +8,7 @@ export { createStore } from "./store/create-store.js";
 export type { Repositories, Store, StoreOptions, TransactionScope } from "./store/create-store.js";
 export type { DeleteOptions, Entity, ListResult, PageOptions, UpdateOptions } from "./store/crud.js";
 export type { User, UserWithPasswordHash, UsersRepository, UserReadOptions, ListUsersOptions } from "./store/repositories/users.js";
+export type { Topic, TopicsRepository, ListTopicsOptions } from "./store/repositories/topics.js";
 export type { JournalEntry, EntriesRepository, ListEntriesOptions, SearchEntriesOptions } from "./store/repositories/entries.js";
 export type { ChatSession, SessionsRepository, ListSessionsOptions } from "./store/repositories/sessions.js";
 export type { Message, MessagesRepository, ListMessagesOptions } from "./store/repositories/messages.js";
@@ -15,11 +16,22 @@ export type { PsychologyContent, ContentRepository, ListContentOptions, SearchCo
 export type { UserAnalytics, AnalyticsRepository, ListAnalyticsOptions } from "./store/repositories/analytics.js";
 export type { MigrationLog, MigrationLogsRepository, ListMigrationLogsOptions } from "./store/repositories/migration-logs.js";
 export type { CreateUserInput, UserPatch } from "./model/entities/users.js";
+export type { CreateTopicInput, TopicPatch } from "./model/entities/topics.js";
 export type { CreateEntryInput, EntryPatch } from "./model/entities/entries.js";
 export type { CreateSessionInput, SessionPatch } from "./model/entities/sessions.js";
 export type { AppendMessageInput, MessagePatch } from "./model/entities/messages.js";
 export type { CreateContentInput, ContentPatch } from "./model/entities/content.js";
 export type { CreateMigrationLogInput, MigrationLogPatch } from "./model/entities/migration-logs.js";
+
+export {
+  importLegacy,
+  exportLegacy,
+  DEFAULT_LEGACY_MAPPING,
+  LEGACY_METADATA_KEY,
+  MOOD_LABELS,
+  LEGACY_INVALID,
+} from "./legacy/index.js";
+export type * from "./legacy/index.js";
 
 export { memoryBackend } from "./backends/memory.js";
 export { dualWriteBackend, DualWriteBackend, DUAL_WRITE_DEFAULTS } from "./dual-write/index.js";
@@ -56,5 +68,6 @@ export {
   BackendError,
   ClosedError,
   ConfigError,
+  LegacyFileError,
 } from "./errors.js";
 export type { ErrorCode, ValidationIssue, ConflictReason, ConfigIssue } from "./errors.js";

@@ -12,7 +12,10 @@ import type { View } from "./view.js";
  * replicated row is applied, stale or a conflict.
  */
 
-/** The first owner of `row` that is missing (or deleted, when `row` is live), if any. */
+/**
+ * The first owner of `row` that is missing (or deleted, when `row` is live), if any. A null
+ * optional owner (`OwnerSpec.optional`) names no row and is never missing.
+ */
 export function missingOwner(
   view: View,
   collection: CollectionName,
@@ -20,6 +23,7 @@ export function missingOwner(
 ): { ownerCollection: CollectionName; ownerId: string } | undefined {
   for (const owner of specOf(collection).owners) {
     const ownerId = (row as unknown as Record<string, unknown>)[owner.field] as string;
+    if (ownerId === null && owner.optional) continue;
     const stored = view.get(owner.collection, ownerId);
     if (!stored || (!row.deleted && stored.deleted)) return { ownerCollection: owner.collection, ownerId };
   }

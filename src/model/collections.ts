@@ -32,6 +32,11 @@ export interface FieldSpec {
 export interface OwnerSpec {
   field: string;
   collection: CollectionName;
+  /**
+   * The field may be null (no owner). Deleting the owner then detaches its live rows (the field
+   * becomes null, a new version) instead of deleting them.
+   */
+  optional?: boolean;
 }
 
 /** A unique key among live rows, over one or more non-null fields. */
@@ -106,11 +111,33 @@ const users: CollectionSpec<"users"> = {
   derived: [],
 };
 
+const topics: CollectionSpec<"topics"> = {
+  name: "topics",
+  fields: {
+    ...base,
+    userId: { kind: "uuid" },
+    name: { kind: "text" },
+    description: { kind: "text", nullable: true },
+    color: { kind: "text", nullable: true },
+    tags: { kind: "textArray" },
+    entryCount: { kind: "integer" },
+    lastEntryAt: { kind: "timestamp", nullable: true },
+    metadata: { kind: "json" },
+  },
+  owners: [{ field: "userId", collection: "users" }],
+  uniqueKeys: [],
+  sortable: ["createdAt", "updatedAt"],
+  indexed: [],
+  cleared: { name: "", description: null, color: null, tags: [], metadata: {} },
+  derived: [],
+};
+
 const journalEntries: CollectionSpec<"journalEntries"> = {
   name: "journalEntries",
   fields: {
     ...base,
     userId: { kind: "uuid" },
+    topicId: { kind: "uuid", nullable: true },
     title: { kind: "text" },
     content: { kind: "text" },
     searchText: { kind: "text" },
@@ -124,7 +151,10 @@ const journalEntries: CollectionSpec<"journalEntries"> = {
     embedding: { kind: "numberArray", nullable: true },
     wordCount: { kind: "integer" },
   },
-  owners: [{ field: "userId", collection: "users" }],
+  owners: [
+    { field: "userId", collection: "users" },
+    { field: "topicId", collection: "topics", optional: true },
+  ],
   uniqueKeys: [],
   sortable: ["entryDate", "createdAt", "updatedAt", "wordCount"],
   indexed: [],
@@ -152,6 +182,9 @@ const chatSessions: CollectionSpec<"chatSessions"> = {
     sessionType: { kind: "text" },
     aiConfig: { kind: "json" },
     status: { kind: "text" },
+    description: { kind: "text", nullable: true },
+    tags: { kind: "textArray" },
+    metadata: { kind: "json" },
     messageCount: { kind: "integer" },
     lastMessageAt: { kind: "timestamp", nullable: true },
   },
@@ -159,7 +192,7 @@ const chatSessions: CollectionSpec<"chatSessions"> = {
   uniqueKeys: [],
   sortable: ["createdAt", "updatedAt"],
   indexed: [],
-  cleared: { title: "", aiConfig: {} },
+  cleared: { title: "", aiConfig: {}, description: null, tags: [], metadata: {} },
   derived: [],
 };
 
@@ -176,6 +209,7 @@ const messages: CollectionSpec<"messages"> = {
     latencyMs: { kind: "integer", nullable: true },
     tokens: { kind: "integer", nullable: true },
     model: { kind: "text", nullable: true },
+    metadata: { kind: "json" },
   },
   owners: [
     { field: "sessionId", collection: "chatSessions" },
@@ -184,7 +218,7 @@ const messages: CollectionSpec<"messages"> = {
   uniqueKeys: [{ name: "sessionSequence", fields: ["sessionId", "sequence"] }],
   sortable: ["sequence", "createdAt"],
   indexed: [],
-  cleared: { content: "", citations: [] },
+  cleared: { content: "", citations: [], metadata: {} },
   derived: [],
 };
 
@@ -258,6 +292,7 @@ const migrationLogs: CollectionSpec<"migrationLogs"> = {
 /** Every collection's spec, by name, in owner-before-owned order. */
 export const COLLECTIONS: { readonly [C in CollectionName]: CollectionSpec<C> } = {
   users,
+  topics,
   journalEntries,
   chatSessions,
   messages,
@@ -292,12 +327,15 @@ export function checkCollection(name: unknown): asserts name is CollectionName {
   if (!isCollectionName(name)) throw new ValidationError(String(name), [{ path: "", message: "unknown collection" }]);
 }
 
-/** The collections that own rows of `collection`'s kind: [(child collection, owner field)]. */
-export function childrenOf(collection: CollectionName): { collection: CollectionName; field: string }[] {
-  const out: { collection: CollectionName; field: string }[] = [];
+/**
+ * The collections that own rows of `collection`'s kind: [(child collection, owner field, whether
+ * the reference is optional, so a delete detaches instead of cascading)].
+ */
+export function childrenOf(collection: CollectionName): { collection: CollectionName; field: string; optional: boolean }[] {
+  const out: { collection: CollectionName; field: string; optional: boolean }[] = [];
   for (const name of COLLECTION_NAMES) {
     for (const owner of specOf(name).owners) {
-      if (owner.collection === collection) out.push({ collection: name, field: owner.field });
+      if (owner.collection === collection) out.push({ collection: name, field: owner.field, optional: owner.optional === true });
     }
   }
   return out;

@@ -38,6 +38,8 @@ export interface UserRow extends RowBase {
 
 export interface JournalEntryRow extends RowBase {
   userId: string;
+  /** The topic the entry belongs to, or null. Deleting the topic detaches the entry (sets null). */
+  topicId: string | null;
   title: string;
   content: string;
   /** Derived: folded title and content, what text search matches. */
@@ -57,7 +59,23 @@ export interface JournalEntryRow extends RowBase {
   wordCount: number;
 }
 
-export type SessionStatus = "active" | "archived";
+/**
+ * A topic a user groups journal entries under. `entryCount` and `lastEntryAt` are stored as
+ * written (an imported app's own counters); the store does not maintain them.
+ */
+export interface TopicRow extends RowBase {
+  userId: string;
+  name: string;
+  description: string | null;
+  /** A display colour as the app writes it (e.g. `#7aa2f7`), or null. */
+  color: string | null;
+  tags: string[];
+  entryCount: number;
+  lastEntryAt: Timestamp | null;
+  metadata: JsonObject;
+}
+
+export type SessionStatus = "active" | "paused" | "completed" | "archived";
 
 export interface ChatSessionRow extends RowBase {
   userId: string;
@@ -66,6 +84,9 @@ export interface ChatSessionRow extends RowBase {
   sessionType: string;
   aiConfig: JsonObject;
   status: SessionStatus;
+  description: string | null;
+  tags: string[];
+  metadata: JsonObject;
   /** Maintained by `messages.append`: the last sequence number handed out. */
   messageCount: number;
   lastMessageAt: Timestamp | null;
@@ -85,6 +106,7 @@ export interface MessageRow extends RowBase {
   latencyMs: number | null;
   tokens: number | null;
   model: string | null;
+  metadata: JsonObject;
 }
 
 export type EvidenceLevel = "strong" | "moderate" | "emerging" | "expert-opinion";
@@ -136,6 +158,7 @@ export interface MigrationLogRow extends RowBase {
 /** Row type of each collection, by collection name. */
 export interface RowTypes {
   users: UserRow;
+  topics: TopicRow;
   journalEntries: JournalEntryRow;
   chatSessions: ChatSessionRow;
   messages: MessageRow;

@@ -9,8 +9,9 @@ const CASCADE_PAGE = 500;
 
 /**
  * Tombstones every live row owned by `collection`/`id`, depth first, inside the caller's
- * transaction. Owned rows are found through the owner fields of the collection specs, so a new
- * owned collection cascades without code here.
+ * transaction. Rows that name it through an optional owner field (an entry's topic) are detached
+ * instead: the field becomes null in a new version, the row stays. Owned rows are found through
+ * the owner fields of the collection specs, so a new owned collection cascades without code here.
  */
 export async function cascadeDelete(ctx: StoreContext, collection: CollectionName, id: string, at: Timestamp): Promise<void> {
   for (const child of childrenOf(collection)) {
@@ -22,6 +23,12 @@ export async function cascadeDelete(ctx: StoreContext, collection: CollectionNam
       });
       if (page.rows.length === 0) break;
       for (const row of page.rows) {
+        if (child.optional) {
+          const { changeSeq: _local, ...plain } = row;
+          const detached = { ...plain, [child.field]: null, version: row.version + 1, updatedAt: at };
+          await ctx.ops.update(child.collection, detached as typeof plain, row.version);
+          continue;
+        }
         await cascadeDelete(ctx, child.collection, row.id, at);
         await writeTombstone(ctx, child.collection, row, at);
       }

@@ -8,6 +8,7 @@ import { contentRepository, type ContentRepository } from "./repositories/conten
 import { entriesRepository, type EntriesRepository } from "./repositories/entries.js";
 import { messagesRepository, type MessagesRepository } from "./repositories/messages.js";
 import { migrationLogsRepository, type MigrationLogsRepository } from "./repositories/migration-logs.js";
+import { topicsRepository, type TopicsRepository } from "./repositories/topics.js";
 import { sessionsRepository, type SessionsRepository } from "./repositories/sessions.js";
 import { usersRepository, type UsersRepository } from "./repositories/users.js";
 
@@ -26,6 +27,7 @@ export interface StoreOptions {
 /** The repositories, available on the store and inside a transaction. */
 export interface Repositories {
   users: UsersRepository;
+  topics: TopicsRepository;
   entries: EntriesRepository;
   sessions: SessionsRepository;
   messages: MessagesRepository;
@@ -84,6 +86,7 @@ export function createStore(options: StoreOptions): Store {
 function scope(ctx: StoreContext): TransactionScope {
   return {
     users: usersRepository(ctx),
+    topics: topicsRepository(ctx),
     entries: entriesRepository(ctx),
     sessions: sessionsRepository(ctx),
     messages: messagesRepository(ctx),

@@ -28,6 +28,7 @@ import { replicationSuite } from "./suites/replication.js";
 import { scanSuite } from "./suites/scan.js";
 import { searchSuite } from "./suites/search.js";
 import { tombstoneSuite } from "./suites/tombstones.js";
+import { topicSuite } from "./suites/topics.js";
 import { transactionSuite } from "./suites/transactions.js";
 
 export type { ConformanceTarget, Harness } from "./harness.js";
@@ -40,6 +41,7 @@ const SUITES = [
   derivedSuite,
   tombstoneSuite,
   integritySuite,
+  topicSuite,
   filterSuite,
   pagingSuite,
   searchSuite,

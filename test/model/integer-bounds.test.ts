@@ -6,6 +6,7 @@ import * as schema from "../../src/backends/postgres/schema.js";
 import { COLLECTION_NAMES, specOf } from "../../src/model/collections.js";
 import type { EntityModel } from "../../src/model/entity.js";
 import { contentModel, entryModel, messageModel, migrationLogModel, sessionModel, userModel } from "../../src/model/entities/index.js";
+import { topicModel } from "../../src/model/entities/topics.js";
 import { INTEGER_RANGE } from "../../src/model/limits.js";
 import type { CollectionName } from "../../src/model/rows.js";
 
@@ -23,6 +24,7 @@ const TABLES: Record<CollectionName, PgTable> = {
   psychologyContent: schema.psychologyContent,
   userAnalytics: schema.userAnalytics,
   migrationLogs: schema.migrationLogs,
+  topics: schema.topics,
 };
 
 const MODELS: Partial<Record<CollectionName, EntityModel<CollectionName>>> = {
@@ -32,6 +34,7 @@ const MODELS: Partial<Record<CollectionName, EntityModel<CollectionName>>> = {
   messages: messageModel as unknown as EntityModel<CollectionName>,
   psychologyContent: contentModel as unknown as EntityModel<CollectionName>,
   migrationLogs: migrationLogModel as unknown as EntityModel<CollectionName>,
+  topics: topicModel as unknown as EntityModel<CollectionName>,
 };
 
 /** Integer fields no caller writes: the facade computes them, within these bounds. */
@@ -104,6 +107,7 @@ describe("numeric fields against their PostgreSQL columns", () => {
       "migrationLogs.divergencesFound",
       "migrationLogs.divergencesRepaired",
       "migrationLogs.durationMs",
+      "topics.entryCount",
     ]);
   });
 });

@@ -36,13 +36,14 @@ describe("published package", () => {
 
   it("loads from ESM by package name, the testing entry included", async () => {
     const script = `
-      import { createStore, memoryBackend } from "@journal/store";
+      import { createStore, memoryBackend, importLegacy, exportLegacy, LegacyFileError } from "@journal/store";
       import { runConformance } from "@journal/store/testing";
       const store = createStore({ backend: memoryBackend() });
       const u = await store.users.create({ email: "esm@example.com", displayName: "E" });
-      console.log(JSON.stringify({ id: typeof u.id, suite: typeof runConformance }));`;
+      const legacy = [typeof importLegacy, typeof exportLegacy, typeof LegacyFileError];
+      console.log(JSON.stringify({ id: typeof u.id, suite: typeof runConformance, legacy }));`;
     const { stdout } = await run("node", ["--input-type=module", "-e", script], { cwd: root });
-    expect(JSON.parse(stdout)).toEqual({ id: "string", suite: "function" });
+    expect(JSON.parse(stdout)).toEqual({ id: "string", suite: "function", legacy: ["function", "function", "function"] });
   });
 
   it("runs the README's quick start as written", async () => {

@@ -11,7 +11,7 @@ import { defaultMigrationsFolder, migrate } from "../../src/backends/postgres/in
 import { withClient } from "../support/pg-client.js";
 import { TABLES, createTestDatabase } from "../support/postgres.js";
 
-const ALL = ["0000_extensions_and_schema", "0001_tables", "0002_gin_fastupdate_off", "0003_change_horizon"];
+const ALL = ["0000_extensions_and_schema", "0001_tables", "0002_gin_fastupdate_off", "0003_change_horizon", "0004_topics_and_legacy_fields"];
 
 /** The tables and sequences of `schema`, sorted. */
 async function tablesIn(c: pg.Client, schema: string): Promise<string[]> {
@@ -113,6 +113,43 @@ describe("migrate()", () => {
     }
   });
 
+  it("0003 adds the session and message fields to tables that already hold rows, with their empty values", async () => {
+    const db = await createTestDatabase();
+    const before = await mkdtemp(join(tmpdir(), "journal-drizzle-"));
+    try {
+      // The shipped migrations before 0004: what a database migrated before topics holds.
+      await cp(defaultMigrationsFolder(), before, { recursive: true });
+      const journal = JSON.parse(await readFile(join(before, "meta", "_journal.json"), "utf8")) as { entries: { tag: string }[] };
+      journal.entries = journal.entries.filter((e) => e.tag < "0004");
+      await writeFile(join(before, "meta", "_journal.json"), JSON.stringify(journal));
+      expect((await migrate(db.url, { migrationsFolder: before })).applied).toHaveLength(4);
+      await withClient(db.url, async (c) => {
+        const t = "2026-01-01T00:00:00.000Z";
+        const [u, s, m] = ["01900000-0000-7000-8000-000000000001", "01900000-0000-7000-8000-000000000002", "01900000-0000-7000-8000-000000000003"];
+        await c.query(
+          `INSERT INTO journal_store.users VALUES ($1, 1, $2, $2, false, 1, 'a@x.io', 'a@x.io', 'A', NULL, 'private', '{}', 'UTC', true, NULL)`,
+          [u, t],
+        );
+        await c.query(`INSERT INTO journal_store.chat_sessions VALUES ($1, 1, $2, $2, false, 2, $3, '', 'general', '{}', 'active', 1, NULL)`, [s, t, u]);
+        await c.query(`INSERT INTO journal_store.messages VALUES ($1, 1, $2, $2, false, 3, $3, $4, 'user', 'hi', 1, '[]', NULL, NULL, NULL)`, [m, t, s, u]);
+      });
+      expect((await migrate(db.url)).applied).toEqual(["0004_topics_and_legacy_fields"]);
+      await withClient(db.url, async (c) => {
+        const session = await c.query(`SELECT description, tags, metadata FROM journal_store.chat_sessions`);
+        expect(session.rows).toEqual([{ description: null, tags: [], metadata: {} }]);
+        expect((await c.query(`SELECT metadata FROM journal_store.messages`)).rows).toEqual([{ metadata: {} }]);
+        // The temporary defaults are gone: the facade sets every value.
+        const defaults = await c.query(
+          `SELECT column_name FROM information_schema.columns WHERE table_schema = 'journal_store' AND table_name <> '__migrations' AND column_default IS NOT NULL`,
+        );
+        expect(defaults.rows).toEqual([]);
+      });
+    } finally {
+      await rm(before, { recursive: true, force: true });
+      await db.drop();
+    }
+  });
+
   it("takes a migrationsFolder override, and fails clearly when it holds no migrations", async () => {
     const db = await createTestDatabase();
     try {
@@ -148,14 +185,21 @@ describe("migrate()", () => {
 
   it("applies what the old code had not applied yet, after moving its history", async () => {
     const db = await createTestDatabase();
+    const before = await mkdtemp(join(tmpdir(), "journal-drizzle-"));
     try {
-      await migrate(db.url);
-      await withClient(db.url, (c) => asMigratedByOldCode(c, 2));
-      expect((await migrate(db.url)).applied).toEqual(ALL.slice(2));
+      // The old code knew the first three migrations only.
+      await cp(defaultMigrationsFolder(), before, { recursive: true });
+      const journal = JSON.parse(await readFile(join(before, "meta", "_journal.json"), "utf8")) as { entries: { tag: string }[] };
+      journal.entries = journal.entries.slice(0, 3);
+      await writeFile(join(before, "meta", "_journal.json"), JSON.stringify(journal));
+      await migrate(db.url, { migrationsFolder: before });
+      await withClient(db.url, (c) => asMigratedByOldCode(c, 3));
+      expect((await migrate(db.url)).applied).toEqual(ALL.slice(3));
       await withClient(db.url, async (c) => {
         expect((await c.query(`SELECT count(*)::int AS n FROM journal_store_migrations.__migrations`)).rows[0].n).toBe(ALL.length);
       });
     } finally {
+      await rm(before, { recursive: true, force: true });
       await db.drop();
     }
   });

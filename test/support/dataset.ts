@@ -23,9 +23,12 @@ export async function generateDataset(store: Store, options: { users?: number; e
   for (let u = 0; u < (options.users ?? 4); u++) {
     const user = await store.users.create({ email: `user${u}@example.com`, displayName: pick(TEXTS).slice(0, 100) || "name", preferences: { theme: u % 2 ? "dark" : "light", nested: { a: [1, 2.5, null] } } });
     users.push(user);
+    const topics = [];
+    for (let t = 0; t < 3; t++) topics.push(await store.topics.create({ userId: user.id, name: `topic ${t} ${pick(TEXTS).slice(0, 50)}`, tags: t ? ["t"] : [], metadata: { t } }));
     for (let i = 0; i < (options.entriesPerUser ?? 12); i++) {
       const entry = await store.entries.create({
         userId: user.id,
+        topicId: rand() < 0.5 ? null : pick(topics).id,
         title: pick(TEXTS).slice(0, 200),
         content: pick(TEXTS),
         tags: rand() < 0.3 ? [] : [pick(["work", "home", "Ünï", "🧘"]), pick(["calm", "busy"])],
@@ -38,6 +41,7 @@ export async function generateDataset(store: Store, options: { users?: number; e
       if (i % 5 === 4) await store.entries.delete(entry.id);
       else if (i % 3 === 0) await store.entries.update(entry.id, { favorite: true, tags: [] });
     }
+    await store.topics.delete(topics[2]!.id); // its entries are detached, not deleted
     const session = await store.sessions.create({ userId: user.id, title: "chat", aiConfig: { model: "m", temperature: 0.5 } });
     for (let m = 0; m < 6; m++) {
       await store.messages.append({ sessionId: session.id, role: m % 2 ? "assistant" : "user", content: pick(TEXTS), citations: m % 2 ? [{ id: m }] : [], tokens: m * 10 });

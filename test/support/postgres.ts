@@ -59,6 +59,7 @@ export const TABLES = [
   "messages",
   "chat_sessions",
   "journal_entries",
+  "topics",
   "users",
 ] as const;
 

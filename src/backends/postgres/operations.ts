@@ -134,6 +134,7 @@ export class PgOperations implements BackendTransaction {
     const r = row as unknown as Record<string, unknown>;
     for (const owner of info.owners) {
       const ownerId = r[owner.field];
+      if (ownerId === null && owner.optional) continue;
       if (!isId(ownerId)) throw new NotFoundError(owner.collection, String(ownerId));
       const found = await run<{ deleted: boolean }>(this.q, diagnosisSql.owner(owner.table, ownerId));
       if (!found[0] || (found[0].deleted && !row.deleted)) throw new NotFoundError(owner.collection, ownerId);
@@ -152,8 +153,8 @@ function tableOf(collection: CollectionName): TableInfo {
   return INFO[collection];
 }
 
-/** Owner ids that are not UUIDs cannot name a row; they must not reach a `::uuid` cast. */
+/** Owner ids that are not UUIDs cannot name a row; they must not reach a `::uuid` cast (null is fine for an optional owner). */
 function ownersWellFormed(info: TableInfo, row: AnyRow): boolean {
   const r = row as unknown as Record<string, unknown>;
-  return info.owners.every((o) => isId(r[o.field]));
+  return info.owners.every((o) => isId(r[o.field]) || (o.optional && r[o.field] === null));
 }

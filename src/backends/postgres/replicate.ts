@@ -41,6 +41,7 @@ function buildStatement(info: TableInfo): Prepared {
   const s = sql`"s"`;
   const c = sql`"c"`;
   const ownerFields = new Set(info.owners.map((o) => o.field));
+  const optionalOwners = new Set(info.owners.filter((o) => o.optional).map((o) => o.field));
   const recordType = sql.join(
     info.columns.map((col) => sql`${sql.identifier(col.field)} ${ownerFields.has(col.field) ? sql`text` : col.cast}`),
     sql`, `,
@@ -48,9 +49,9 @@ function buildStatement(info: TableInfo): Prepared {
   const inputCols = sql.join(
     info.columns.map((col) => {
       const f = sql.identifier(col.field);
-      return ownerFields.has(col.field)
-        ? sql`CASE WHEN "r".${f} ~ ${sql`${UUID_RE}`} THEN "r".${f}::uuid END AS ${f}`
-        : sql`"r".${f}`;
+      if (!ownerFields.has(col.field)) return sql`"r".${f}`;
+      const checked = sql`CASE WHEN "r".${f} ~ ${sql`${UUID_RE}`} THEN "r".${f}::uuid END AS ${f}`;
+      return optionalOwners.has(col.field) ? sql`${checked}, "r".${f} AS ${sql.identifier(`${col.field}__raw`)}` : checked;
     }),
     sql`, `,
   );
@@ -69,9 +70,12 @@ function buildStatement(info: TableInfo): Prepared {
   const cases: SQL[] = [
     sql`WHEN ${c}."__stored" IS NOT NULL AND (${c}."__stored" > ${c}."version" OR ${c}."__same") THEN 'stale'`,
     sql`WHEN ${c}."__stored" IS NOT NULL AND ${c}."__stored" >= ${c}."version" THEN 'version'`,
-    ...info.owners.map((_, n) => {
+    ...info.owners.map((owner, n) => {
       const ov = sql.identifier(`o${n}`);
-      return sql`WHEN ${ov}."deleted" IS NULL OR (${ov}."deleted" AND NOT ${c}."deleted") THEN ${`owner:${n}`}::text`;
+      const missing = sql`(${ov}."deleted" IS NULL OR (${ov}."deleted" AND NOT ${c}."deleted"))`;
+      // A null optional owner names no row; a malformed one (not a UUID) arrives here as null too, so it is kept apart.
+      const named = owner.optional ? sql`(${c}.${sql.identifier(owner.field)} IS NOT NULL OR ${c}.${sql.identifier(`${owner.field}__raw`)} IS NOT NULL) AND ` : sql``;
+      return sql`WHEN ${named}${missing} THEN ${`owner:${n}`}::text`;
     }),
     ...info.uniqueKeys.map((_, n) => {
       const hv = sql.identifier(`h${n}`);

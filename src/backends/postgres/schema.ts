@@ -76,6 +76,29 @@ export const users = journalStore.table(
   ],
 );
 
+/** Topics a user groups entries under. */
+export const topics = journalStore.table(
+  "topics",
+  {
+    ...base(),
+    userId: uuid("user_id")
+      .notNull()
+      .references(() => users.id),
+    name: text("name").notNull(),
+    description: text("description"),
+    color: text("color"),
+    tags: text("tags").array().notNull(),
+    entryCount: integer("entry_count").notNull(),
+    lastEntryAt: instant("last_entry_at"),
+    metadata: jsonb("metadata").$type<JsonObject>().notNull(),
+  },
+  (t) => [
+    index("topics_user_created_at_id").on(t.userId, t.createdAt, t.id),
+    index("topics_user_updated_at_id").on(t.userId, t.updatedAt, t.id),
+    index("topics_change_seq").on(t.changeSeq),
+  ],
+);
+
 /** Journal entries of a user; searched through `search_text` and tags. */
 export const journalEntries = journalStore.table(
   "journal_entries",
@@ -84,6 +107,7 @@ export const journalEntries = journalStore.table(
     userId: uuid("user_id")
       .notNull()
       .references(() => users.id),
+    topicId: uuid("topic_id").references(() => topics.id),
     title: text("title").notNull(),
     content: text("content").notNull(),
     searchText: text("search_text").notNull(),
@@ -104,6 +128,7 @@ export const journalEntries = journalStore.table(
     index("journal_entries_tags").using("gin", t.tags).with(GIN_WRITE_THROUGH),
     index("journal_entries_search_text_trgm").using("gin", t.searchText.op("gin_trgm_ops")).with(GIN_WRITE_THROUGH),
     index("journal_entries_change_seq").on(t.changeSeq),
+    index("journal_entries_topic_entry_date_id").on(t.topicId, t.entryDate, t.id),
   ],
 );
 
@@ -119,6 +144,9 @@ export const chatSessions = journalStore.table(
     sessionType: text("session_type").notNull(),
     aiConfig: jsonb("ai_config").$type<JsonObject>().notNull(),
     status: text("status").notNull(),
+    description: text("description"),
+    tags: text("tags").array().notNull(),
+    metadata: jsonb("metadata").$type<JsonObject>().notNull(),
     messageCount: integer("message_count").notNull(),
     lastMessageAt: instant("last_message_at"),
   },
@@ -147,6 +175,7 @@ export const messages = journalStore.table(
     latencyMs: integer("latency_ms"),
     tokens: integer("tokens"),
     model: text("model"),
+    metadata: jsonb("metadata").$type<JsonObject>().notNull(),
   },
   (t) => [
     uniqueIndex("messages_session_sequence_live").on(t.sessionId, t.sequence).where(sql`deleted = false`),

@@ -22,12 +22,12 @@ function value(c: ColumnInfo): SQL {
   return sql`${ph(c.field)}::${c.cast}`;
 }
 
-/** Owners present (and live when the row is live), locking them until commit. */
+/** Owners present (and live when the row is live), locking them until commit; a null optional owner holds. */
 function ownersHold(info: TableInfo): SQL[] {
-  return info.owners.map(
-    (owner) =>
-      sql`EXISTS (SELECT 1 FROM ${owner.table} ${o} WHERE ${o}."id" = ${ph(owner.field)}::uuid AND (${o}."deleted" = false OR ${ph("deleted")}::boolean) FOR SHARE)`,
-  );
+  return info.owners.map((owner) => {
+    const held = sql`EXISTS (SELECT 1 FROM ${owner.table} ${o} WHERE ${o}."id" = ${ph(owner.field)}::uuid AND (${o}."deleted" = false OR ${ph("deleted")}::boolean) FOR SHARE)`;
+    return owner.optional ? sql`(${ph(owner.field)}::uuid IS NULL OR ${held})` : held;
+  });
 }
 
 /** No other live row holds any unique key of the row (trivially true for a tombstone). */

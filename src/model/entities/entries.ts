@@ -5,6 +5,7 @@ import type { JournalEntryRow } from "../rows.js";
 import { searchTextOf, wordCountOf } from "../text.js";
 
 const fields = {
+  topicId: id.nullable(),
   title: text(),
   content: longText,
   mood: scale.nullable(),
@@ -19,6 +20,7 @@ const fields = {
 
 const createSchema = z.strictObject({
   userId: id,
+  topicId: fields.topicId.optional(),
   title: fields.title.optional(),
   content: fields.content,
   mood: fields.mood.optional(),
@@ -44,6 +46,7 @@ export const entryModel: EntityModel<"journalEntries", typeof createSchema, type
   patchSchema,
   fromInput: (input, now) => ({
     userId: input.userId,
+    topicId: input.topicId ?? null,
     title: input.title ?? "",
     content: input.content,
     searchText: "",

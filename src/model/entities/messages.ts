@@ -1,6 +1,6 @@
 import { z } from "zod";
 import type { EntityModel } from "../entity.js";
-import { count, id, jsonArray, longText, text } from "../fields.js";
+import { count, id, jsonArray, jsonObject, longText, text } from "../fields.js";
 
 const fields = {
   content: longText,
@@ -8,6 +8,7 @@ const fields = {
   latencyMs: count.nullable(),
   tokens: count.nullable(),
   model: text(200).nullable(),
+  metadata: jsonObject,
 };
 
 const createSchema = z.strictObject({
@@ -18,6 +19,7 @@ const createSchema = z.strictObject({
   latencyMs: fields.latencyMs.optional(),
   tokens: fields.tokens.optional(),
   model: fields.model.optional(),
+  metadata: fields.metadata.optional(),
 });
 const patchSchema = z.strictObject(fields).partial();
 
@@ -41,6 +43,7 @@ export const messageModel: EntityModel<"messages", typeof createSchema, typeof p
     latencyMs: input.latencyMs ?? null,
     tokens: input.tokens ?? null,
     model: input.model ?? null,
+    metadata: input.metadata ?? {},
   }),
   derive: (row) => row,
 };

@@ -1,12 +1,15 @@
 import { z } from "zod";
 import type { EntityModel } from "../entity.js";
-import { id, jsonObject, name, text } from "../fields.js";
+import { id, jsonObject, longText, name, tags, text } from "../fields.js";
 
 const fields = {
   title: text(),
   sessionType: name.pipe(text(64)),
   aiConfig: jsonObject,
-  status: z.enum(["active", "archived"]),
+  status: z.enum(["active", "paused", "completed", "archived"]),
+  description: longText.nullable(),
+  tags,
+  metadata: jsonObject,
 };
 
 const createSchema = z.strictObject({
@@ -15,6 +18,9 @@ const createSchema = z.strictObject({
   sessionType: fields.sessionType.optional(),
   aiConfig: fields.aiConfig.optional(),
   status: fields.status.optional(),
+  description: fields.description.optional(),
+  tags: fields.tags.optional(),
+  metadata: fields.metadata.optional(),
 });
 const patchSchema = z.strictObject(fields).partial();
 
@@ -34,6 +40,9 @@ export const sessionModel: EntityModel<"chatSessions", typeof createSchema, type
     sessionType: input.sessionType ?? "general",
     aiConfig: input.aiConfig ?? {},
     status: input.status ?? "active",
+    description: input.description ?? null,
+    tags: input.tags ?? [],
+    metadata: input.metadata ?? {},
     messageCount: 0,
     lastMessageAt: null,
   }),

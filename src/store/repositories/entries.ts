@@ -14,6 +14,7 @@ export type JournalEntry = Entity<JournalEntryRow>;
 
 const listSchema = z.strictObject({
   userId: id,
+  topicId: id.optional(),
   tags: z.array(text(100)).optional(),
   tagMatch: z.enum(["any", "all"]).optional(),
   from: calendarDate.optional(),
@@ -33,7 +34,8 @@ const searchSchema = z.strictObject({
 });
 
 /**
- * Options of `entries.list`. Every filter is optional but the user; `tags` matches entries with
+ * Options of `entries.list`. Every filter is optional but the user; `topicId` keeps one topic's
+ * entries; `tags` matches entries with
  * any of the tags (`tagMatch: "all"` for all of them); `from`/`to` bound `entryDate` inclusively.
  * Ordered by `entryDate` (default) or `createdAt`, newest first unless `order: "asc"`.
  */
@@ -60,6 +62,7 @@ export function entriesRepository(ctx: StoreContext): EntriesRepository {
     async list(options) {
       const o = validate(collection, listSchema, options);
       const where: Filter[] = [{ field: "userId", op: "eq", value: o.userId }];
+      if (o.topicId !== undefined) where.push({ field: "topicId", op: "eq", value: o.topicId });
       if (o.tags && o.tags.length > 0) {
         where.push({ field: "tags", op: o.tagMatch === "all" ? "contains" : "overlaps", values: o.tags });
       }

@@ -13,7 +13,7 @@ export type ChatSession = Entity<ChatSessionRow>;
 
 const listSchema = z.strictObject({
   userId: id,
-  status: z.enum(["active", "archived"]).optional(),
+  status: sessionModel.patchSchema.shape.status.unwrap().optional(),
   /** Order by creation (default) or by last change, which moves with every appended message. */
   orderBy: z.enum(["createdAt", "updatedAt"]).optional(),
   order: z.enum(["asc", "desc"]).optional(),

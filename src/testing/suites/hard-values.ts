@@ -23,13 +23,16 @@ export function hardValueSuite(target: ConformanceTarget): void {
     it("accepted texts round-trip unchanged through every text field", async () => {
       const user = await seedUser(h().store);
       const session = await h().store.sessions.create({ userId: user.id });
-      const written: { entry: string; message: string; text: string }[] = [];
+      const written: { entry: string; message: string; topic: string; session: string; text: string; short: string }[] = [];
       for (const text of accept.text) {
         const short = text.length <= LIMITS.shortTextLength ? text : "short";
         const entry = await h().store.entries.create({ userId: user.id, title: short, content: text, metadata: { text } });
-        const message = await h().store.messages.append({ sessionId: session.id, role: "user", content: text });
+        const message = await h().store.messages.append({ sessionId: session.id, role: "user", content: text, metadata: { text } });
+        const topic = await h().store.topics.create({ userId: user.id, name: short, description: text, color: short, tags: text.trim() ? [text.slice(0, 100)] : [] });
+        const described = await h().store.sessions.create({ userId: user.id, description: text, metadata: { text } });
         expect(entry).toMatchObject({ title: short, content: text, metadata: { text } });
-        written.push({ entry: entry.id, message: message.id, text });
+        expect(topic).toMatchObject({ name: short, description: text, color: short });
+        written.push({ entry: entry.id, message: message.id, topic: topic.id, session: described.id, text, short });
         if (text.trim()) {
           const item = await h().store.content.create({ title: short.trim() ? short : "t", content: text, category: text.trim() ? text.slice(0, 100) : "c", evidenceLevel: "strong", source: short });
           expect(await h().store.content.get(item.id)).toMatchObject({ content: text, source: short });
@@ -40,6 +43,9 @@ export function hardValueSuite(target: ConformanceTarget): void {
           expect((await h().store.entries.get(w.entry))?.content).toBe(w.text);
           expect((await h().store.entries.get(w.entry))?.metadata).toEqual({ text: w.text });
           expect((await h().store.messages.get(w.message))?.content).toBe(w.text);
+          expect((await h().store.messages.get(w.message))?.metadata).toEqual({ text: w.text });
+          expect(await h().store.topics.get(w.topic)).toMatchObject({ name: w.short, description: w.text, color: w.short });
+          expect(await h().store.sessions.get(w.session)).toMatchObject({ description: w.text, metadata: { text: w.text } });
         }
       };
       await check();
@@ -81,7 +87,9 @@ export function hardValueSuite(target: ConformanceTarget): void {
       const ids: { entry: string; session: string; value: JsonObject }[] = [];
       for (const value of accept.json as unknown as JsonObject[]) {
         const entry = await h().store.entries.create({ userId: user.id, content: "x", metadata: value, aiAnalysis: value });
-        const session = await h().store.sessions.create({ userId: user.id, aiConfig: value });
+        const session = await h().store.sessions.create({ userId: user.id, aiConfig: value, metadata: value });
+        const topic = await h().store.topics.create({ userId: user.id, name: "t", metadata: value });
+        expect((await h().store.topics.get(topic.id))?.metadata).toEqual(value);
         await h().store.users.update(user.id, { preferences: value });
         ids.push({ entry: entry.id, session: session.id, value });
         expect((await h().store.users.get(user.id))?.preferences).toEqual(value);
@@ -92,6 +100,7 @@ export function hardValueSuite(target: ConformanceTarget): void {
           expect(stored?.metadata).toEqual(value);
           expect(stored?.aiAnalysis).toEqual(value);
           expect((await h().store.sessions.get(session))?.aiConfig).toEqual(value);
+          expect((await h().store.sessions.get(session))?.metadata).toEqual(value);
           if (Object.prototype.hasOwnProperty.call(value, "__proto__")) {
             expect(Object.prototype.hasOwnProperty.call(stored!.metadata, "__proto__")).toBe(true);
             expect(Object.getPrototypeOf(stored!.metadata)).toBe(Object.prototype);
@@ -118,6 +127,10 @@ export function hardValueSuite(target: ConformanceTarget): void {
           ["displayName", () => h().store.users.create({ email: "new@example.com", displayName: text })],
           ["content", () => h().store.messages.append({ sessionId: session.id, role: "user", content: text })],
           ["title", () => h().store.sessions.update(session.id, { title: text })],
+          ["description", () => h().store.sessions.update(session.id, { description: text })],
+          ["tags.0", () => h().store.sessions.update(session.id, { tags: [text] })],
+          ["name", () => h().store.topics.create({ userId: user.id, name: text })],
+          ["description", () => h().store.topics.create({ userId: user.id, name: "t", description: text })],
         ] as const) {
           const error = await attempt().then(() => null, (e: unknown) => e);
           expect(error, `${field} accepted ${JSON.stringify(text)}`).toBeInstanceOf(ValidationError);
@@ -126,6 +139,7 @@ export function hardValueSuite(target: ConformanceTarget): void {
       }
       expect(await h().backend.count("journalEntries")).toBe(0);
       expect(await h().backend.count("messages")).toBe(0);
+      expect(await h().backend.count("topics")).toBe(0);
       expect(await h().backend.count("users")).toBe(1);
       expect((await h().store.sessions.get(session.id))?.version).toBe(1);
     });
@@ -138,9 +152,25 @@ export function hardValueSuite(target: ConformanceTarget): void {
         expect(error).toBeInstanceOf(ValidationError);
         expect((error as ValidationError).issues.map((i) => i.path)).toContain(`metadata.${key}`);
         await expect(h().store.users.update(user.id, { preferences: { deep: [value] } })).rejects.toBeInstanceOf(ValidationError);
+        await expect(h().store.sessions.create({ userId: user.id, metadata: value })).rejects.toThrow(new RegExp(`metadata\\.${key}`));
+        await expect(h().store.topics.create({ userId: user.id, name: "t", metadata: value })).rejects.toThrow(new RegExp(`metadata\\.${key}`));
       }
       expect(await h().backend.count("journalEntries")).toBe(0);
       expect((await h().store.users.get(user.id))?.version).toBe(1);
+    });
+
+    it("every accepted session status round-trips; rejected ones are ValidationErrors naming status", async () => {
+      const user = await seedUser(h().store);
+      for (const status of accept.sessionStatuses) {
+        const session = await h().store.sessions.create({ userId: user.id, status: status as never });
+        expect((await h().store.sessions.get(session.id))?.status).toBe(status);
+      }
+      for (const status of reject.sessionStatuses) {
+        const error = await h().store.sessions.create({ userId: user.id, status: status as never }).then(() => null, (e: unknown) => e);
+        expect(error, `status ${JSON.stringify(status)}`).toBeInstanceOf(ValidationError);
+        expect((error as ValidationError).issues.map((i) => i.path)).toEqual(["status"]);
+      }
+      expect(await h().backend.count("chatSessions")).toBe(accept.sessionStatuses.length);
     });
 
     it("rejected numbers are ValidationErrors in every number field, JSON included", async () => {

@@ -1,0 +1,49 @@
+import { z } from "zod";
+import type { Filter } from "../../backend.js";
+import { topicModel } from "../../model/entities/topics.js";
+import { id } from "../../model/fields.js";
+import type { TopicRow } from "../../model/rows.js";
+import { validate } from "../../model/validate.js";
+import type { StoreContext } from "../context.js";
+import { basicRepository, type BasicRepository } from "../basic-repository.js";
+import { listRows, pageFields, type Entity, type ListResult } from "../crud.js";
+
+/** A topic entries are grouped under. */
+export type Topic = Entity<TopicRow>;
+
+const listSchema = z.strictObject({
+  userId: id,
+  orderBy: z.enum(["createdAt", "updatedAt"]).optional(),
+  order: z.enum(["asc", "desc"]).optional(),
+  ...pageFields,
+});
+
+/** Options of `topics.list`: one user's topics, newest first by default. */
+export type ListTopicsOptions = z.input<typeof listSchema>;
+
+/**
+ * The topics repository. Deleting a topic keeps its entries: they are detached (`topicId`
+ * becomes null) in the same transaction.
+ *
+ * @example
+ * ```ts
+ * const work = await store.topics.create({ userId: ada.id, name: "Work", color: "#7aa2f7" });
+ * await store.entries.create({ userId: ada.id, topicId: work.id, content: "Standup went well." });
+ * ```
+ */
+export interface TopicsRepository extends BasicRepository<"topics", typeof topicModel.createSchema, typeof topicModel.patchSchema> {
+  list(options: ListTopicsOptions): Promise<ListResult<Topic>>;
+}
+
+/** Builds the topics repository over a store context. */
+export function topicsRepository(ctx: StoreContext): TopicsRepository {
+  const collection = "topics";
+  return {
+    ...basicRepository(ctx, topicModel),
+    async list(options) {
+      const o = validate(collection, listSchema, options);
+      const where: Filter[] = [{ field: "userId", op: "eq", value: o.userId }];
+      return listRows(ctx, collection, where, { field: o.orderBy ?? "createdAt", direction: o.order ?? "desc" }, o);
+    },
+  };
+}
