@@ -21,8 +21,8 @@ export type { CreateContentInput, ContentPatch } from "./model/entities/content.
 export type { CreateMigrationLogInput, MigrationLogPatch } from "./model/entities/migration-logs.js";
 
 export { memoryBackend } from "./backends/memory.js";
-export { dualWriteBackend, DualWriteBackend, DUAL_WRITE_DEFAULTS } from "./dual-write/index.js";
-export type { DualWriteOptions, DualWriteStats, OperationStats, PassResult, SecondaryWrites, SecondaryFailure, ShadowCompare } from "./dual-write/index.js";
+export { dualWriteBackend, DualWriteBackend, DUAL_WRITE_DEFAULTS, GATED_STAGES } from "./dual-write/index.js";
+export type { DualWriteOptions, DualWriteStats, OperationStats, ShadowWindowStats, PassResult, SecondaryWrites, SecondaryFailure, ShadowCompare } from "./dual-write/index.js";
 export type * from "./events.js";
 export { backfill, compare, repair, SYNC_DEFAULTS } from "./sync/index.js";
 export type {
@@ -52,5 +52,7 @@ export {
   ConflictError,
   BackendError,
   ClosedError,
+  CutoverRefusedError,
+  UsageError,
 } from "./errors.js";
-export type { ErrorCode, ValidationIssue, ConflictReason } from "./errors.js";
+export type { ErrorCode, ValidationIssue, ConflictReason, CutoverCondition } from "./errors.js";
