@@ -24,6 +24,8 @@ export default defineConfig({
     index: "src/index.ts",
     testing: "src/testing/index.ts",
     postgres: "src/backends/postgres/index.ts",
+    // The journal-store-backfill bin (package.json "bin"); its shebang line is kept by esbuild.
+    cli: "src/cli/bin.ts",
   },
   format: ["esm", "cjs"],
   dts: true,
