@@ -106,9 +106,9 @@ Other commands:
     const since = isoTimestamp(flags.since as string | undefined, "--since");
     const collections = parseCollections(flags.collections as string | undefined);
     const dryRun = flags["dry-run"] === true;
-    const { from, to } = endpoints({ from: flags.from as string | undefined, to: flags.to as string | undefined }, io.env, cwd);
     if (flags.resume && mode !== "backfill" && mode !== "all") throw new UsageError("--resume", "applies to --mode backfill or all");
     if (since && mode !== "backfill" && mode !== "all") throw new UsageError("--since", "applies to --mode backfill or all");
+    const { from, to } = endpoints({ from: flags.from as string | undefined, to: flags.to as string | undefined }, io.env, cwd);
     const reportFile = flags.report === undefined ? undefined : resolve(cwd, flags.report as string);
     if (reportFile !== undefined && (flags.report as string).trim() === "") throw new UsageError("--report", "needs a file name");
 
