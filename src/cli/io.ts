@@ -24,6 +24,8 @@ export interface CliIo {
   cwd?: string;
   /** Milliseconds between plain progress lines when stderr is not a terminal (default 2000). */
   progressIntervalMs?: number;
+  /** Removes secrets from text the CLI writes elsewhere (`--report`); `run` sets it. */
+  redact?: (text: string) => string;
 }
 
 /** The exit codes of `journal-store-backfill`, in one place. */

@@ -22,7 +22,7 @@ export const PROGRAM = "journal-store-backfill";
 export async function run(argv: readonly string[], io: CliIo): Promise<ExitCode> {
   const secrets = [...argv.flatMap((a) => passwordsOf(a.replace(/^--[\w-]+=/, ""))), ...passwordsOf(io.env.DATABASE_URL)];
   const redact = redactor(secrets);
-  const safe: CliIo = { ...io, stdout: redacting(io.stdout, redact), stderr: redacting(io.stderr, redact) };
+  const safe: CliIo = { ...io, stdout: redacting(io.stdout, redact), stderr: redacting(io.stderr, redact), redact };
   try {
     const [first, ...rest] = argv;
     if (first === "--version" || first === "-v") {

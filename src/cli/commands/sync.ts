@@ -151,7 +151,7 @@ Other commands:
     for (const r of [outcome.backfill, outcome.compare, outcome.repair, outcome.recheck]) {
       if (r?.status === "failed") io.stderr.write(`${r.operation} failed: ${r.error ?? "unknown error"}\n`);
     }
-    if (reportFile) await writeFile(reportFile, `${JSON.stringify(outcome, null, 2)}\n`, { mode: 0o600 });
+    if (reportFile) await writeFile(reportFile, (io.redact ?? String)(`${JSON.stringify(outcome, null, 2)}\n`), { mode: 0o600 });
     return outcome.exitCode;
   },
 };
