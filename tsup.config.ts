@@ -18,9 +18,12 @@ const rawImports: NonNullable<Options["esbuildPlugins"]>[number] = {
   },
 };
 
-/** The package's entry points (`exports` in package.json), by output name. */
-const ENTRIES = { index: "src/index.ts", postgres: "src/backends/postgres/index.ts", testing: "src/testing/index.ts" };
-const { testing: _esmOnly, ...CJS_ENTRIES } = ENTRIES;
+/**
+ * The package's entry points (`exports` in package.json), by output name, and the
+ * journal-store-backfill bin (package.json "bin"; its shebang line is kept by esbuild).
+ */
+const ENTRIES = { index: "src/index.ts", postgres: "src/backends/postgres/index.ts", testing: "src/testing/index.ts", cli: "src/cli/bin.ts" };
+const { testing: _esmOnly, cli: _binIsEsm, ...CJS_ENTRIES } = ENTRIES;
 
 /** What every build shares: declarations, sourcemaps, Node 20, database clients and vitest left external. */
 const common: Options = {

@@ -15,7 +15,9 @@ export type ErrorCode =
   | "CORRUPT"
   | "LOCKED"
   | "CONFIG"
-  | "LEGACY_FILE";
+  | "LEGACY_FILE"
+  | "CUTOVER_REFUSED"
+  | "USAGE";
 
 /** Base class of every error this package throws on purpose. */
 export class JournalStoreError extends Error {
@@ -175,3 +177,43 @@ export class LegacyFileError extends JournalStoreError {
   }
 }
 
+/** A condition of the gated cutover that did not hold (see {@link CutoverRefusedError}). */
+export interface CutoverCondition {
+  /** `compare`: the latest compare of a collection found divergences, failed, or never ran; `pending`: replication is behind; `shadow`: shadow reads too few or too inconsistent. */
+  condition: "compare" | "pending" | "shadow";
+  /** What was found, in words (collections, counts and rates; never values). */
+  message: string;
+}
+
+/**
+ * The dual-write backend refused to move to `live` or `complete` because the sides are not known
+ * to be equal. `failed` lists every condition that did not hold; nothing changed. Pass
+ * `{ force: true }` to override (the override is recorded in the stage record).
+ */
+export class CutoverRefusedError extends JournalStoreError {
+  /** The stage the move was aiming for. */
+  readonly stage: string;
+  /** Every condition that failed, in check order. */
+  readonly failed: readonly CutoverCondition[];
+
+  constructor(stage: string, failed: readonly CutoverCondition[]) {
+    super("CUTOVER_REFUSED", `cutover to ${stage} refused: ${failed.map((f) => `${f.condition}: ${f.message}`).join("; ")} (fix it, or pass { force: true })`);
+    this.stage = stage;
+    this.failed = failed;
+  }
+}
+
+/**
+ * A command line the CLI cannot run: an unknown or malformed flag, a bad value, a missing or
+ * invalid setting. `setting` names the flag (`--batch-size`) or variable (`DATABASE_URL`). The
+ * CLI exits with code 2.
+ */
+export class UsageError extends JournalStoreError {
+  /** The flag or environment variable at fault (empty when the command line as a whole is). */
+  readonly setting: string;
+
+  constructor(setting: string, message: string, options?: { cause?: unknown }) {
+    super("USAGE", setting ? `${setting}: ${message}` : message, options);
+    this.setting = setting;
+  }
+}

@@ -72,6 +72,8 @@ export interface StageChangedEvent {
   to: Stage;
   /** True when the move reconciled the sides first (the primary changed). */
   reconciled: boolean;
+  /** True when a gated move (to `live` or `complete`) was forced past failing conditions. */
+  forced?: boolean;
 }
 
 /** The typed events of `dualWriteBackend`, for eventemitter3. */

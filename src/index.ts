@@ -34,8 +34,8 @@ export {
 export type * from "./legacy/index.js";
 
 export { memoryBackend } from "./backends/memory.js";
-export { dualWriteBackend, DualWriteBackend, DUAL_WRITE_DEFAULTS } from "./dual-write/index.js";
-export type { DualWriteOptions, DualWriteStats, OperationStats, PassResult, SecondaryWrites, SecondaryFailure, ShadowCompare } from "./dual-write/index.js";
+export { dualWriteBackend, DualWriteBackend, DUAL_WRITE_DEFAULTS, GATED_STAGES } from "./dual-write/index.js";
+export type { DualWriteOptions, DualWriteStats, OperationStats, ShadowWindowStats, PassResult, SecondaryWrites, SecondaryFailure, ShadowCompare } from "./dual-write/index.js";
 export type * from "./events.js";
 export { backfill, compare, repair, SYNC_DEFAULTS } from "./sync/index.js";
 export type {
@@ -69,5 +69,7 @@ export {
   ClosedError,
   ConfigError,
   LegacyFileError,
+  CutoverRefusedError,
+  UsageError,
 } from "./errors.js";
-export type { ErrorCode, ValidationIssue, ConflictReason, ConfigIssue } from "./errors.js";
+export type { ErrorCode, ValidationIssue, ConflictReason, ConfigIssue, CutoverCondition } from "./errors.js";

@@ -1,11 +1,12 @@
 import { EventEmitter } from "eventemitter3";
 import type { Backend, BackendTransaction, Filter, GetOptions, Page, PurgeResult, QuerySpec, ScanOptions, Stored } from "../backend.js";
-import { BackendError, ClosedError, ValidationError } from "../errors.js";
+import { BackendError, ClosedError, CutoverRefusedError, ValidationError, type CutoverCondition } from "../errors.js";
 import type { DualWriteEvents } from "../events.js";
 import { REPLICATED_COLLECTIONS, specOf } from "../model/collections.js";
 import type { CollectionName, RowTypes } from "../model/rows.js";
 import { isStage, otherSide, STAGE_NAMES, STAGES, type Side, type Stage } from "../model/stages.js";
 import { capturing } from "./capture.js";
+import { cutoverFailures, GATED_STAGES, latestCompares } from "./cutover-gate.js";
 import type { PassResult } from "./feed.js";
 import { Gate } from "./gate.js";
 import { DUAL_WRITE_DEFAULTS, type DualWriteOptions, type ResolvedDualWriteOptions } from "./options.js";
@@ -29,13 +30,14 @@ export class DualWriteBackend extends EventEmitter<DualWriteEvents> implements B
   private readonly sides: Record<Side, Backend>;
   private replicator: Replicator | null = null;
   private readonly gate = new Gate();
-  private readonly recorder = new StatsRecorder();
+  private readonly recorder: StatsRecorder;
   private readonly ready: Promise<void>;
   private closed = false;
 
   constructor(options: DualWriteOptions) {
     super();
     this.options = resolve(options);
+    this.recorder = new StatsRecorder(this.options.shadowWindow);
     this.sides = { from: options.from, to: options.to };
     this.current = options.stage;
     this.ready = this.open();
@@ -100,9 +102,9 @@ export class DualWriteBackend extends EventEmitter<DualWriteEvents> implements B
    * Records the stage on the primary, and on the other side too when the primary changed, so
    * either store alone tells which side was primary last.
    */
-  private async record(stage: Stage, onBoth: boolean): Promise<void> {
-    await recordStage(this.primary, stage, this.primarySide, this.now());
-    if (onBoth) await recordStage(this.secondary, stage, this.primarySide, this.now());
+  private async record(stage: Stage, onBoth: boolean, forced?: Parameters<typeof recordStage>[4]): Promise<void> {
+    await recordStage(this.primary, stage, this.primarySide, this.now(), forced);
+    if (onBoth) await recordStage(this.secondary, stage, this.primarySide, this.now(), forced);
   }
 
   private makeReplicator(primarySide: Side, watermark: number): Replicator {
@@ -131,9 +133,13 @@ export class DualWriteBackend extends EventEmitter<DualWriteEvents> implements B
    * Moves to another stage at run time. A move that changes the primary (shadow -> live, or back)
    * first lets the writes under way finish while new ones wait, drains replication and reconciles
    * from the change feed, so the sides are equal when the primary changes; it is refused unless
-   * both stages write the secondary. Emits `stage-changed` and records the stage on the primary.
+   * both stages write the secondary. A move to `live` or `complete` is gated (`cutover-gate.ts`):
+   * it throws {@link CutoverRefusedError} naming every condition that failed (latest compare of a
+   * collection not zero, replication pending, shadow consistency too low or too few shadow reads)
+   * unless `force`, in which case the overridden conditions are recorded in the stage record.
+   * Emits `stage-changed` and records the stage on the primary.
    */
-  async setStage(next: Stage): Promise<void> {
+  async setStage(next: Stage, options: { force?: boolean } = {}): Promise<void> {
     await this.ready;
     this.assertOpen();
     if (!isStage(next)) throw new ValidationError("stage", [{ path: "stage", message: `must be one of ${STAGE_NAMES.join(", ")}` }]);
@@ -143,13 +149,18 @@ export class DualWriteBackend extends EventEmitter<DualWriteEvents> implements B
     try {
       const before = STAGES[this.current];
       const after = STAGES[next];
+      if (before.primary !== after.primary && (!before.secondaryWritten || !after.secondaryWritten)) {
+        throw new ValidationError("stage", [
+          { path: "stage", message: `cannot move from ${this.current} to ${next}: the primary changes only between stages that write both sides` },
+        ]);
+      }
+      let overridden: CutoverCondition[] = [];
+      if (GATED_STAGES.includes(next)) {
+        overridden = await this.cutoverFailures();
+        if (overridden.length > 0 && !options.force) throw new CutoverRefusedError(next, overridden);
+      }
       let reconciled = false;
       if (before.primary !== after.primary) {
-        if (!before.secondaryWritten || !after.secondaryWritten) {
-          throw new ValidationError("stage", [
-            { path: "stage", message: `cannot move from ${this.current} to ${next}: the primary changes only between stages that write both sides` },
-          ]);
-        }
         await this.replicator!.flush();
         await this.replicator!.stop();
         this.replicator = null;
@@ -167,11 +178,28 @@ export class DualWriteBackend extends EventEmitter<DualWriteEvents> implements B
       } else {
         this.current = next;
       }
-      await this.record(next, reconciled);
-      this.emit("stage-changed", { from: previous, to: next, reconciled });
+      const forced = overridden.length > 0 ? { forced: true as const, overridden: overridden.map((f) => `${f.condition}: ${f.message}`).join("; ") } : undefined;
+      await this.record(next, reconciled, forced);
+      this.emit("stage-changed", { from: previous, to: next, reconciled, ...(forced ? { forced: true } : {}) });
     } finally {
       release();
     }
+  }
+
+  /**
+   * The cutover conditions that fail now (empty: a move to `live` or `complete` would be
+   * allowed). Flushes replication first. See `cutover-gate.ts`.
+   */
+  async cutoverFailures(): Promise<CutoverCondition[]> {
+    await this.ready;
+    this.assertOpen();
+    await this.replicator?.flush();
+    const lag = this.replicator ? await this.replicator.lag() : 0;
+    const compares = await latestCompares([this.sides.from, this.sides.to]);
+    return cutoverFailures(
+      { compares, lag, window: this.recorder.shadowWindow.snapshot() },
+      { shadowThreshold: this.options.cutoverShadowThreshold, minShadowReads: this.options.cutoverMinShadowReads },
+    );
   }
 
   /** Waits for every pending secondary write and reconciles up to the primary's horizon. */
@@ -370,8 +398,7 @@ export class DualWriteBackend extends EventEmitter<DualWriteEvents> implements B
         const [p, s] = await Promise.all([read(this.primary), read(this.secondary)]);
         differences = compareRows(this.options, collection, p, s, query);
       }
-      this.recorder.shadowCompared++;
-      if (differences.length === 0) this.recorder.shadowConsistent++;
+      this.recorder.shadowResult(differences.length === 0);
       for (const d of differences) this.report(d);
     };
     run().catch(() => {
@@ -388,9 +415,8 @@ export class DualWriteBackend extends EventEmitter<DualWriteEvents> implements B
         await withTimeout(this.settled(), this.options.shadowTimeoutMs, "a shadow read");
         [p, s] = await Promise.all([this.primary.count(collection, where), this.secondary.count(collection, where)]);
       }
-      this.recorder.shadowCompared++;
-      if (s === p) this.recorder.shadowConsistent++;
-      else this.report({ collection, id: null, query, fields: ["count"], primaryVersion: null, secondaryVersion: null });
+      this.recorder.shadowResult(s === p);
+      if (s !== p) this.report({ collection, id: null, query, fields: ["count"], primaryVersion: null, secondaryVersion: null });
     } catch {
       this.recorder.shadowFailed++;
     }
@@ -459,7 +485,11 @@ function resolve(options: DualWriteOptions): ResolvedDualWriteOptions {
   if (merged.secondaryWrites !== "sync" && merged.secondaryWrites !== "async") issues.push({ path: "secondaryWrites", message: "must be sync or async" });
   if (merged.onSecondaryFailure !== "continue" && merged.onSecondaryFailure !== "fail") issues.push({ path: "onSecondaryFailure", message: "must be continue or fail" });
   if (!(typeof merged.shadowSample === "number" && merged.shadowSample >= 0 && merged.shadowSample <= 1)) issues.push({ path: "shadowSample", message: "must be a number from 0 to 1" });
-  for (const key of ["slowOperationMs", "shadowTimeoutMs", "secondaryTimeoutMs", "batchSize", "reconcileIntervalMs", "retryBaseMs", "retryMaxMs"] as const) {
+  if (!(typeof merged.cutoverShadowThreshold === "number" && merged.cutoverShadowThreshold >= 0 && merged.cutoverShadowThreshold <= 1)) issues.push({ path: "cutoverShadowThreshold", message: "must be a number from 0 to 1" });
+  if (!(Number.isInteger(merged.cutoverMinShadowReads) && merged.cutoverMinShadowReads >= 0 && merged.cutoverMinShadowReads <= merged.shadowWindow)) {
+    issues.push({ path: "cutoverMinShadowReads", message: "must be a whole number from 0 to shadowWindow" });
+  }
+  for (const key of ["slowOperationMs", "shadowTimeoutMs", "secondaryTimeoutMs", "batchSize", "reconcileIntervalMs", "retryBaseMs", "retryMaxMs", "shadowWindow"] as const) {
     const v = merged[key];
     if (!(Number.isInteger(v) && v > 0)) issues.push({ path: key, message: "must be a positive whole number" });
   }

@@ -5,5 +5,6 @@
 export { DualWriteBackend, dualWriteBackend } from "./dual-write-backend.js";
 export { DUAL_WRITE_DEFAULTS } from "./options.js";
 export type { DualWriteOptions, SecondaryWrites, SecondaryFailure, ShadowCompare } from "./options.js";
-export type { DualWriteStats, OperationStats } from "./stats.js";
+export type { DualWriteStats, OperationStats, ShadowWindowStats } from "./stats.js";
+export { GATED_STAGES } from "./cutover-gate.js";
 export type { PassResult } from "./feed.js";

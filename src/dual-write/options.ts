@@ -48,6 +48,12 @@ export interface DualWriteOptions {
   /** First and largest retry delay after a failed secondary write, in ms (doubling). */
   retryBaseMs?: number;
   retryMaxMs?: number;
+  /** How many recent shadow comparisons `stats().shadow.window` keeps, and the cutover gate judges. */
+  shadowWindow?: number;
+  /** The cutover gate's least shadow consistency over the window (0..1) for a move to `live` or `complete`. */
+  cutoverShadowThreshold?: number;
+  /** The cutover gate's least number of shadow comparisons in the window (0: no minimum). */
+  cutoverMinShadowReads?: number;
 }
 
 /** The defaults of {@link DualWriteOptions}, in one place. */
@@ -62,6 +68,9 @@ export const DUAL_WRITE_DEFAULTS = {
   reconcileIntervalMs: 1_000,
   retryBaseMs: 100,
   retryMaxMs: 30_000,
+  shadowWindow: 1_000,
+  cutoverShadowThreshold: 0.999,
+  cutoverMinShadowReads: 100,
 } as const;
 
 /** Options with every default applied. */

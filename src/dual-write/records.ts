@@ -47,10 +47,17 @@ export async function writeWatermark(store: Backend, primary: Side, watermark: n
   await store.update("migrationLogs", nextOperationalRow(current, { finishedAt: at, checkpoint }, at), current.version);
 }
 
-/** Appends a stage record to `store`. */
-export async function recordStage(store: Backend, stage: Stage, primary: Side, now: Date): Promise<void> {
+/** What a forced cutover overrode, kept in its stage record. */
+export interface ForcedMove {
+  forced: true;
+  /** The cutover conditions that failed, in words. */
+  overridden: string;
+}
+
+/** Appends a stage record to `store` (with what a forced move overrode). */
+export async function recordStage(store: Backend, stage: Stage, primary: Side, now: Date, forced?: ForcedMove): Promise<void> {
   const at = toTimestamp(now);
-  await store.insert("migrationLogs", logRow(uuidv7(now.getTime()), "stage", at, { stage, primary }, STAGE_RUN_ID));
+  await store.insert("migrationLogs", logRow(uuidv7(now.getTime()), "stage", at, { stage, primary, ...forced }, STAGE_RUN_ID));
 }
 
 /** The latest stage record on `store`, or null. */

@@ -30,6 +30,8 @@ export interface DualWriteStats {
     consistencyRate: number;
     /** Shadow reads that failed or timed out. */
     failed: number;
+    /** The last `shadowWindow` comparisons (what the cutover gate judges). */
+    window: ShadowWindowStats;
   };
   /** Secondary writes retried from the change feed. */
   retries: number;
@@ -37,6 +39,47 @@ export interface DualWriteStats {
   pending: number;
   /** The durable watermark: every primary change at or below it is on the secondary. */
   watermark: number;
+}
+
+/** Consistency over the most recent shadow comparisons. */
+export interface ShadowWindowStats {
+  /** How many comparisons the window holds at most (`shadowWindow`). */
+  size: number;
+  /** Comparisons in the window now (fewer than `size` until it fills). */
+  compared: number;
+  consistent: number;
+  /** consistent / compared (1 when the window is empty: read `compared` first). */
+  consistencyRate: number;
+}
+
+/**
+ * A ring of the last N shadow comparisons (consistent or not), so the cutover gate judges recent
+ * traffic rather than everything since the process started. Failed or abandoned shadow reads
+ * compared nothing and are not in it.
+ */
+export class ShadowWindow {
+  private readonly ring: Uint8Array;
+  private filled = 0;
+  private next = 0;
+  private consistent = 0;
+
+  constructor(readonly size: number) {
+    this.ring = new Uint8Array(size);
+  }
+
+  /** Records one comparison, dropping the oldest once full. */
+  record(consistent: boolean): void {
+    if (this.filled === this.size) this.consistent -= this.ring[this.next]!;
+    else this.filled++;
+    this.ring[this.next] = consistent ? 1 : 0;
+    if (consistent) this.consistent++;
+    this.next = (this.next + 1) % this.size;
+  }
+
+  /** The window's figures now. */
+  snapshot(): ShadowWindowStats {
+    return { size: this.size, compared: this.filled, consistent: this.consistent, consistencyRate: this.filled === 0 ? 1 : this.consistent / this.filled };
+  }
 }
 
 class Series {
@@ -68,6 +111,19 @@ export class StatsRecorder {
   shadowConsistent = 0;
   shadowFailed = 0;
   retries = 0;
+  /** The recent shadow comparisons, for the cutover gate. */
+  readonly shadowWindow: ShadowWindow;
+
+  constructor(shadowWindow: number) {
+    this.shadowWindow = new ShadowWindow(shadowWindow);
+  }
+
+  /** Records the outcome of one shadow comparison (totals and the recent window). */
+  shadowResult(consistent: boolean): void {
+    this.shadowCompared++;
+    if (consistent) this.shadowConsistent++;
+    this.shadowWindow.record(consistent);
+  }
 
   /** Records one operation's latency. */
   record(side: Side, operation: string, ms: number, failed: boolean): void {
@@ -87,6 +143,7 @@ export class StatsRecorder {
         consistent: this.shadowConsistent,
         consistencyRate: this.shadowCompared === 0 ? 1 : this.shadowConsistent / this.shadowCompared,
         failed: this.shadowFailed,
+        window: this.shadowWindow.snapshot(),
       },
       retries: this.retries,
     };

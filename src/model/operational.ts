@@ -10,6 +10,16 @@ import type { Timestamp } from "./time.js";
  * replicated, never compared.
  */
 
+/**
+ * `runId` of the migrationLogs rows each sync operation writes, so the latest is one indexed query
+ * away. Here, below both, because sync writes them and the dual-write cutover gate reads them.
+ */
+export const SYNC_RUN_IDS = {
+  backfill: "journal-store:backfill",
+  compare: "journal-store:compare",
+  repair: "journal-store:repair",
+} as const;
+
 /** The fields an operational record is created with. */
 export type OperationalInput = Partial<Omit<MigrationLogRow, "id" | "version" | "createdAt" | "updatedAt" | "deleted" | "runId" | "operation">> &
   Pick<MigrationLogRow, "runId" | "operation">;

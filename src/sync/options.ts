@@ -1,4 +1,5 @@
 import type { Backend } from "../backend.js";
+import { SYNC_RUN_IDS } from "../model/operational.js";
 import type { CollectionName } from "../model/rows.js";
 
 /**
@@ -37,9 +38,5 @@ export interface SyncOptions {
 export const SYNC_DEFAULTS = {
   batchSize: 1000,
   /** `runId` of the migrationLogs rows each operation writes, so the latest is one query away. */
-  runIds: {
-    backfill: "journal-store:backfill",
-    compare: "journal-store:compare",
-    repair: "journal-store:repair",
-  },
+  runIds: SYNC_RUN_IDS,
 } as const;

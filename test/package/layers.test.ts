@@ -62,4 +62,13 @@ describe("source layers", () => {
     }
     expect(sideways).toEqual([]);
   });
+
+  it("sync never prints or touches the process; in the CLI only bin.ts does", async () => {
+    const offenders: string[] = [];
+    for (const file of (await readdir(src, { recursive: true })).filter((f) => /^(sync|cli)\/.*\.ts$/.test(f) && f !== "cli/bin.ts")) {
+      const code = (await readFile(join(src, file), "utf8")).replace(/\/\*[\s\S]*?\*\/|\/\/.*$/gm, "");
+      if (/\bprocess\.|\bconsole\./.test(code)) offenders.push(file);
+    }
+    expect(offenders).toEqual([]);
+  });
 });
