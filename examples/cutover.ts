@@ -11,6 +11,7 @@ import {
   backfill,
   compare,
   createStore,
+  CutoverRefusedError,
   dualWriteBackend,
   jsonFileBackend,
   repair,
@@ -70,7 +71,7 @@ export async function runCutover(say: (line: string) => void): Promise<Record<st
     say(`1. the app on JSON files: ${users.length} users, 400 entries, 20 messages`);
 
     // 2. Dual write on: JSON stays primary, PostgreSQL receives every new write.
-    const backend = dualWriteBackend({ from: json, to: pg.backend, stage: "dual-write", shadowSample: 1, reconcileIntervalMs: 200 });
+    const backend = dualWriteBackend({ from: json, to: pg.backend, stage: "dual-write", shadowSample: 1, shadowWindow: 200, cutoverMinShadowReads: 100, reconcileIntervalMs: 200 });
     const divergences: DivergenceEvent[] = [];
     backend.on("divergence", (d) => divergences.push(d));
     store = createStore({ backend });
@@ -116,9 +117,23 @@ export async function runCutover(say: (line: string) => void): Promise<Record<st
     const fixed = await repair({ source: json, target: pg.backend, settle: backend, force: true });
     say(`   repair: ${fixed.repaired} row(s) repaired, ${fixed.unresolved.length} unresolved`);
 
-    for (const user of users) await store.entries.list({ userId: user.id, limit: 20 });
+    // 6. The cutover gate: PostgreSQL may serve only once compare is clean, nothing is pending and
+    // the recent shadow reads agree (the planted divergence is still in the window).
+    let refusal = "";
+    try {
+      await backend.setStage("live");
+    } catch (error) {
+      if (!(error instanceof CutoverRefusedError)) throw error;
+      refusal = error.failed.map((f) => f.condition).join(", ");
+      say(`6. the gate refused live (${refusal}): ${error.failed.map((f) => f.message).join("; ")}`);
+    }
+    // A window of consistent shadow reads, as the app's own traffic would give.
+    const windowSize = backend.stats().shadow.window.size;
+    for (let reads = 0; reads < windowSize; reads += users.length) for (const user of users) await store.entries.list({ userId: user.id, limit: 20 });
+    await backend.flush();
+    for (let i = 0; i < 500 && backend.stats().shadow.window.consistencyRate < 1; i++) await new Promise((r) => setTimeout(r, 10));
 
-    // 6. The stages to live, one back, and forward again.
+    // The stages to live, one back, and forward again.
     const walked: Stage[] = [];
     for (const stage of ["live", "shadow", "live"] as const) {
       await backend.setStage(stage);
@@ -127,7 +142,7 @@ export async function runCutover(say: (line: string) => void): Promise<Record<st
     }
     await backend.flush();
     const last = await compare({ source: json, target: pg.backend, settle: backend });
-    say(`6. stages: ${walked.join(" -> ")}; PostgreSQL now serves reads; compare: ${last.divergences.length} divergences`);
+    say(`7. stages: ${walked.join(" -> ")}; PostgreSQL now serves reads; compare: ${last.divergences.length} divergences`);
 
     const stats = backend.stats();
     const summary = {
@@ -140,6 +155,7 @@ export async function runCutover(say: (line: string) => void): Promise<Record<st
       remainingDivergences: last.divergences.length,
       shadowConsistency: stats.shadow.consistencyRate,
       shadowReadsCompared: stats.shadow.compared,
+      gateRefusedFirst: refusal,
       stage: backend.stage,
       p50Ms: { json: stats.sides.from.insert?.p50Ms ?? 0, postgres: stats.sides.to.replicate?.p50Ms ?? 0 },
       p99Ms: { json: stats.sides.from.insert?.p99Ms ?? 0, postgres: stats.sides.to.replicate?.p99Ms ?? 0 },

@@ -82,7 +82,8 @@ const summary = await runCutover((line) => console.log(line));
 if (asJson) globalThis.console.log(JSON.stringify(summary, null, 2));
 else {
   console.log("\nIn plain words: every row moved while the app kept writing; compare found the sides equal;");
-  console.log("a difference planted on PostgreSQL was caught by a shadow read and repaired; PostgreSQL now serves");
+  console.log("a difference planted on PostgreSQL was caught by a shadow read and repaired; the cutover gate held");
+  console.log("PostgreSQL back until the shadow reads agreed; now it serves");
   console.log("reads while the JSON files are still written, so rolling back is one stage move away.\n");
   console.table({
     "rows moved": summary.rowsMoved,

@@ -17,12 +17,13 @@ it("npm run demo runs to the end", async () => {
   expect(stdout).toMatch(/4\. compare: 0 divergences/);
   expect(stdout).toMatch(/5\. shadow read caught: journalEntries [0-9a-f-]{36} at favorite/);
   expect(stdout).toMatch(/repair: 1 row\(s\) repaired, 0 unresolved/);
-  expect(stdout).toMatch(/6\. stages: live -> shadow -> live; PostgreSQL now serves reads; compare: 0 divergences/);
+  expect(stdout).toMatch(/6\. the gate refused live \(shadow\)/);
+  expect(stdout).toMatch(/7\. stages: live -> shadow -> live; PostgreSQL now serves reads; compare: 0 divergences/);
 }, 180_000);
 
 it("npm run demo -- --json prints the cutover summary as JSON", async () => {
   const { stdout } = await run("npm", ["run", "--silent", "demo", "--", "--json"], { cwd: root, timeout: 120_000 });
   const summary = JSON.parse(stdout) as Record<string, unknown>;
-  expect(summary).toMatchObject({ divergencesFound: 1, divergencesRepaired: 1, remainingDivergences: 0, stage: "live" });
+  expect(summary).toMatchObject({ divergencesFound: 1, divergencesRepaired: 1, remainingDivergences: 0, gateRefusedFirst: "shadow", stage: "live" });
   expect(summary.rowsMoved).toBeGreaterThanOrEqual(426);
 }, 180_000);
