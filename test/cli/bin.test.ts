@@ -12,9 +12,14 @@ import { buildBin, fillJsonStore, root, rowCounts, spawnBin, type CliResult } fr
 // journal-store-backfill as a real child process, through the bin the package build produces,
 // against a real JSON directory and a real PostgreSQL database.
 const url = useTestDatabase(async (u) => void (await migrate(u)));
-const SECRET = "pw-B1n-s3cret";
+/**
+ * The password the test URLs carry: the test server's own when it checks passwords (embedded
+ * PostgreSQL), else a made-up one (a local server that trusts takes any password).
+ */
+let SECRET = "pw-B1n-s3cret";
 const secretUrl = () => {
   const u = new URL(url());
+  if (u.password) SECRET = decodeURIComponent(u.password);
   u.username = "postgres";
   u.password = SECRET;
   return u.toString();

@@ -12,10 +12,15 @@ import { fillJsonStore, root, runCli, type CliResult } from "./helpers.js";
 
 // run(argv, io) in-process against a real JSON directory and a real PostgreSQL database.
 const url = useTestDatabase(async (u) => void (await migrate(u)));
-const SECRET = "pw-Sup3r-s3cret";
+/**
+ * The password the test URLs carry: the test server's own when it checks passwords (embedded
+ * PostgreSQL), else a made-up one (a local server that trusts takes any password).
+ */
+let SECRET = "pw-Sup3r-s3cret";
 /** The test database's URL with a password in it (the local server trusts, so any password works). */
 const secretUrl = () => {
   const u = new URL(url());
+  if (u.password) SECRET = decodeURIComponent(u.password);
   u.username = "postgres";
   u.password = SECRET;
   return u.toString();
@@ -193,7 +198,7 @@ describe("backfill, compare, repair", () => {
     expect(after.code).toBe(0);
     const stores = JSON.parse(after.stdout) as { store: string; runs: { operation: string }[]; compares: { divergencesFound: number }[] }[];
     expect(stores.map((s) => s.store)).toEqual([`json:${dir}`, expect.stringMatching(/^postgres:\/\/postgres:\*\*\*@/)]);
-    expect(stores[1]!.compares).toHaveLength(6);
+    expect(stores[1]!.compares).toHaveLength(7);
     expect(stores[1]!.runs.map((r) => r.operation)).toContain("repair");
   });
 
