@@ -10,12 +10,13 @@
  *     `shadow` at shadowSample 0 and 1;
  *   - postgres -> json (PostgreSQL primary): stage `live` in sync and in async mode at
  *     shadowSample 0, and `live` at shadowSample 1;
- *   - the same dual writes by hand, without facade or adapter (bare insert on the primary, then
- *     bare applyReplicated on the secondary, awaited or chained): the floor of a dual write on
- *     this host, where the two stores share the disk and the CPUs.
+ *   - the same dual writes by hand, without the adapter: `entries.create` on a store over the
+ *     primary, then the bare applyReplicated of the entry it returns on the secondary, awaited or
+ *     chained behind the caller: the floor of a dual write on this host, where the two stores
+ *     share the disk and the CPUs.
  * Operations: `entries.create` (one user that no read touches), `entries.get` of a preloaded
  * entry, `entries.list` (latest 20) of a preloaded user. Rounds alternate the configurations
- * (a burst of each per round, the order rotated every round) after warm-up rounds, so host noise
+ * (a burst of each per round, in a new shuffled order every round) after warm-up rounds, so host noise
  * hits all of them alike. Work a configuration leaves behind (async secondary writes, shadow
  * reads) is drained, untimed, before the next configuration runs, so it lands on its own calls
  * and never on a neighbour's. Every backend call is metered, so each call's latency splits into
@@ -191,9 +192,9 @@ interface Config {
   /** Shadow reads started so far. */
   shadowed: number;
   /**
-   * A dual write by hand, without the adapter (the floor of a dual write on this host): the bare
-   * insert on the primary, then the bare applyReplicated on the secondary, awaited (`sync`) or
-   * chained behind the caller (`async`).
+   * A dual write by hand, without the adapter (the floor of a dual write on this host): create
+   * through the facade on the primary, then the bare applyReplicated of the returned entry on the
+   * secondary, awaited (`sync`) or chained behind the caller (`async`).
    */
   byHand?: "sync" | "async";
   /** The by-hand async chain. */
@@ -305,9 +306,8 @@ async function latency(dir: string): Promise<LatencyResult> {
   const input = () => ({ userId: writer.id, title: "Bench", content: `${content}${n++}`, tags: ["work"], mood: 5 });
   const bare = () => newRow(entryModel, input(), uuidv7(), new Date().toISOString());
   const byHand = async (c: Config): Promise<void> => {
-    const row = bare();
-    await sides[c.primary].insert("journalEntries", row);
-    const secondary = () => sides[c.secondary!].applyReplicated("journalEntries", [row]);
+    const entry = await c.store.entries.create(input());
+    const secondary = () => sides[c.secondary!].applyReplicated("journalEntries", [entry]);
     if (c.byHand === "sync") await secondary();
     else c.chain = c.chain.then(secondary);
   };
@@ -324,9 +324,15 @@ async function latency(dir: string): Promise<LatencyResult> {
   const rounds = Math.ceil(WRITES / BURST);
   const readBurst = Math.max(1, Math.ceil(READS / rounds));
   const warmup = Math.max(3, Math.ceil(rounds / 10));
+  const order = prng(7);
   for (let r = 0; r < warmup + rounds; r++) {
-    for (let b = 0; b < blocks.length; b++) {
-      const { c, op } = blocks[(r + b) % blocks.length]!;
+    // A new order every round (seeded shuffle), so no block always follows the same neighbour:
+    // a read burst right after a write burst runs slower, and a fixed order would bias it.
+    for (let i = blocks.length - 1; i > 0; i--) {
+      const k = Math.floor(order() * (i + 1));
+      [blocks[i], blocks[k]] = [blocks[k]!, blocks[i]!];
+    }
+    for (const { c, op } of blocks) {
       const count = op === "create" || op === "apply" ? BURST : readBurst;
       const s = c.samples[op];
       for (let i = 0; i < count; i++) {
@@ -500,7 +506,7 @@ function latencyReport(lat: LatencyResult): string {
       ),
     ),
     "",
-    "Dual writes against the same writes by hand (bare insert on the primary, then the bare applyReplicated on the secondary; no facade, no adapter), p50 ms:",
+    "Dual writes against the same writes by hand (create through the facade on the primary, then the bare applyReplicated of the returned entry on the secondary; no adapter), p50 ms:",
     "",
     table(
       ["direction", "mode", "dual write", "by hand", "dual write / by hand", "primary create + secondary applyReplicated alone", "dual write / that sum"],
