@@ -29,6 +29,7 @@ import { likePattern, pageQuery } from "../src/backends/postgres/query.js";
 import { encodeRow, statementsOf } from "../src/backends/postgres/statements.js";
 import { createStore } from "../src/index.js";
 import { withClient } from "../test/support/pg-client.js";
+import { prng, table } from "./report.js";
 import { uuidv7 } from "../src/model/ids.js";
 import type { JournalEntryRow } from "../src/model/rows.js";
 import { newRow } from "../src/model/entity.js";
@@ -65,22 +66,8 @@ function pct(sorted: number[], p: number): number {
   if (sorted.length === 0) return NaN;
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
-/** mulberry32: a small, good PRNG, so every run draws the same sequence. */
-function prng(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const f2 = (n: number) => n.toFixed(3);
 const r2 = (n: number) => `${n.toFixed(2)}x`;
-
-function table(head: string[], rows: (string | number)[][]): string {
-  const line = (cells: (string | number)[]) => `| ${cells.join(" | ")} |`;
-  return [line(head), line(head.map(() => "---")), ...rows.map(line)].join("\n");
-}
 
 /**
  * BENCH_DB=<name> (for iteration only) keeps the database under that name and reuses it: part 2

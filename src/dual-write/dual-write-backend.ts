@@ -33,6 +33,8 @@ export class DualWriteBackend extends EventEmitter<DualWriteEvents> implements B
   private readonly recorder: StatsRecorder;
   private readonly ready: Promise<void>;
   private closed = false;
+  /** Set once `open()` has finished: calls then skip awaiting `ready` (a microtask hop per call). */
+  private serving = false;
 
   constructor(options: DualWriteOptions) {
     super();
@@ -96,6 +98,7 @@ export class DualWriteBackend extends EventEmitter<DualWriteEvents> implements B
       await this.record(this.current, reconciled && !otherDown);
       if (last) this.emit("stage-changed", { from: last.stage, to: this.current, reconciled });
     }
+    this.serving = true;
   }
 
   /**
@@ -255,43 +258,54 @@ export class DualWriteBackend extends EventEmitter<DualWriteEvents> implements B
   // ---- reads -----------------------------------------------------------------------------
 
   async get<C extends CollectionName>(collection: C, id: string, options?: GetOptions): Promise<Stored<RowTypes[C]> | null> {
-    await this.enter();
+    if (!this.serving) await this.ready;
+    this.assertOpen();
     const row = await this.timed(this.primarySide, "get", () => this.primary.get(collection, id, options));
-    this.shadow(collection, sampleKeyOfRow(collection, row, id), undefined, "get", async (side) => rowsOf([await side.get(collection, id)]), rowsOf([row]));
+    if (this.shadowing(() => sampleKeyOfRow(collection, row, id))) {
+      this.shadow(collection, undefined, "get", async (side) => rowsOf([await side.get(collection, id)]), rowsOf([row]));
+    }
     return row;
   }
 
   async getMany<C extends CollectionName>(collection: C, ids: readonly string[]): Promise<(Stored<RowTypes[C]> | null)[]> {
-    await this.enter();
+    if (!this.serving) await this.ready;
+    this.assertOpen();
     const rows = await this.timed(this.primarySide, "getMany", () => this.primary.getMany(collection, ids));
-    const first = rows.find((r) => r !== null) ?? null;
-    this.shadow(collection, sampleKeyOfRow(collection, first, ids.join(",")), undefined, "getMany", async (side) => rowsOf(await side.getMany(collection, ids)), rowsOf(rows));
+    if (this.shadowing(() => sampleKeyOfRow(collection, rowsOf(rows).find((r) => r !== null) ?? null, ids.join(",")))) {
+      this.shadow(collection, undefined, "getMany", async (side) => rowsOf(await side.getMany(collection, ids)), rowsOf(rows));
+    }
     return rows;
   }
 
   async query<C extends CollectionName>(collection: C, spec: QuerySpec): Promise<Page<RowTypes[C]>> {
-    await this.enter();
+    if (!this.serving) await this.ready;
+    this.assertOpen();
     const page = await this.timed(this.primarySide, "query", () => this.primary.query(collection, spec));
-    this.shadow(collection, sampleKeyOfQuery(collection, spec.where), queryShape(spec.where), "query", async (side) => rowsOf((await side.query(collection, spec)).rows), rowsOf(page.rows));
+    if (this.shadowing(() => sampleKeyOfQuery(collection, spec.where))) {
+      this.shadow(collection, queryShape(spec.where), "query", async (side) => rowsOf((await side.query(collection, spec)).rows), rowsOf(page.rows));
+    }
     return page;
   }
 
   async count(collection: CollectionName, where?: readonly Filter[]): Promise<number> {
-    await this.enter();
+    if (!this.serving) await this.ready;
+    this.assertOpen();
     const n = await this.timed(this.primarySide, "count", () => this.primary.count(collection, where));
-    if (this.shadowing(sampleKeyOfQuery(collection, where))) {
+    if (this.shadowing(() => sampleKeyOfQuery(collection, where))) {
       void this.shadowCount(collection, where, n);
     }
     return n;
   }
 
   async scan<C extends CollectionName>(collection: C, options: ScanOptions): Promise<Stored<RowTypes[C]>[]> {
-    await this.enter();
+    if (!this.serving) await this.ready;
+    this.assertOpen();
     return this.primary.scan(collection, options);
   }
 
   async changeHorizon(): Promise<number> {
-    await this.enter();
+    if (!this.serving) await this.ready;
+    this.assertOpen();
     return this.primary.changeHorizon();
   }
 
@@ -352,7 +366,7 @@ export class DualWriteBackend extends EventEmitter<DualWriteEvents> implements B
    * replication. The primary failing leaves the secondary untouched and rejects the caller.
    */
   private async write<T>(operation: string, run: (primary: Backend, changes: Change[]) => Promise<T>): Promise<T> {
-    await this.ready;
+    if (!this.serving) await this.ready;
     this.assertOpen();
     const release = await this.gate.shared();
     try {
@@ -374,20 +388,20 @@ export class DualWriteBackend extends EventEmitter<DualWriteEvents> implements B
 
   // ---- shadow reads ----------------------------------------------------------------------
 
-  private shadowing(key: string): boolean {
-    return STAGES[this.current].shadowReads && !!this.replicator && inSample(key, this.options.shadowSample);
+  /** True when a read is shadowed: a shadowing stage, and its user in the sample (the key is computed only then). */
+  private shadowing(key: () => string): boolean {
+    const sample = this.options.shadowSample;
+    return STAGES[this.current].shadowReads && !!this.replicator && sample > 0 && inSample(key(), sample);
   }
 
-  /** Runs `read` on the secondary off the caller's path and compares it with the primary's rows. */
+  /** Runs `read` on the secondary off the caller's path and compares it with the primary's rows (a sampled read). */
   private shadow(
     collection: CollectionName,
-    key: string,
     query: string | undefined,
     operation: string,
     read: (side: Backend) => Promise<readonly (Stored | null)[]>,
     primaryRows: readonly (Stored | null)[],
   ): void {
-    if (!this.shadowing(key)) return;
     const secondarySide = otherSide(this.primarySide);
     const run = async () => {
       const secondaryRows = await withTimeout(this.timed(secondarySide, `shadow-${operation}`, () => read(this.secondary)), this.options.shadowTimeoutMs, "a shadow read");
@@ -435,11 +449,6 @@ export class DualWriteBackend extends EventEmitter<DualWriteEvents> implements B
   }
 
   // ---- helpers ---------------------------------------------------------------------------
-
-  private async enter(): Promise<void> {
-    await this.ready;
-    this.assertOpen();
-  }
 
   private assertOpen(): void {
     if (this.closed) throw new ClosedError("dual-write backend");

@@ -88,12 +88,16 @@ export async function reconcilePass(options: PassOptions): Promise<PassResult> {
   if (horizon <= options.since) return { ...result, safeWatermark: Math.max(options.since, horizon) };
   let firstWaiting = Number.POSITIVE_INFINITY;
   for (const collection of REPLICATED_COLLECTIONS) {
-    let after = options.since;
+    options.signal?.throwIfAborted();
+    let page = await source.scan(collection, { changedSince: options.since, limit: batchSize });
     for (;;) {
-      options.signal?.throwIfAborted();
-      const page = await source.scan(collection, { changedSince: after, limit: batchSize });
       const rows = page.filter((r) => r.changeSeq <= horizon);
       result.read += rows.length;
+      const last = page.length < batchSize || rows.length < page.length;
+      // The next page is read while this one is written: the feed and the target are different
+      // stores, so the pass costs about the larger of the two instead of their sum.
+      const next = last ? null : source.scan(collection, { changedSince: page[page.length - 1]!.changeSeq, limit: batchSize });
+      next?.catch(() => undefined);
       const send = confirmed ? rows.filter((r) => !confirmed.covers(collection, r)) : rows;
       if (send.length > 0) {
         const applying = target.applyReplicated(collection, send.map((r) => withoutChangeSeq<AnyRow>(r)));
@@ -111,8 +115,9 @@ export async function reconcilePass(options: PassOptions): Promise<PassResult> {
         });
       }
       if (confirmed) for (const r of rows) confirmed.settle(collection, r);
-      if (page.length < batchSize || rows.length < page.length) break;
-      after = page[page.length - 1]!.changeSeq;
+      if (!next) break;
+      options.signal?.throwIfAborted();
+      page = await next;
     }
   }
   if (firstWaiting !== Number.POSITIVE_INFINITY) result.safeWatermark = Math.max(options.since, firstWaiting - 1);

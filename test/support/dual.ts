@@ -11,6 +11,7 @@ import { dualWriteBackend, type DualWriteBackend } from "../../src/dual-write/in
 import type { DualWriteOptions } from "../../src/dual-write/options.js";
 import { REPLICATED_COLLECTIONS } from "../../src/model/collections.js";
 import type { ConformanceTarget } from "../../src/testing/index.js";
+import { keepOpen } from "./keep-open.js";
 import { TRUNCATE_ALL } from "./postgres.js";
 
 /** One side of a dual write in a test: opens the same storage again on demand. */
@@ -83,17 +84,6 @@ export async function expectSidesEqual(a: Backend, b: Backend): Promise<void> {
     expect(right.map((r) => r.id), `${collection} ids`).toEqual(left.map((r) => r.id));
     left.forEach((row, i) => expect(diffRows(row, right[i]!), `${collection} ${String(row.id)}`).toEqual([]));
   }
-}
-
-/** Defers `close()` so a test can still read a side after the store closed it. */
-function keepOpen(backend: Backend): Backend {
-  return new Proxy(backend, {
-    get(target, prop, receiver) {
-      if (prop === "close") return async () => {};
-      const value = Reflect.get(target, prop, receiver);
-      return typeof value === "function" ? value.bind(target) : value;
-    },
-  });
 }
 
 /**
