@@ -42,6 +42,14 @@ describe("pool options", () => {
     }
   });
 
+  it("preparedStatements and transactionPooling must be booleans, naming the option", () => {
+    for (const option of ["preparedStatements", "transactionPooling"] as const) {
+      expect(() => postgresBackend({ connectionString: url(), [option]: "false" as unknown as boolean })).toThrow(
+        expect.objectContaining({ constructor: ValidationError, issues: [{ path: option, message: expect.any(String) }] }),
+      );
+    }
+  });
+
   it("DB_POOL_SIZE in the environment changes nothing, even when it is not a number", async () => {
     await withEnv({ DB_POOL_SIZE: "not-a-number" }, async () => {
       const backend = postgresBackend({ connectionString: url() });

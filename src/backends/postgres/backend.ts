@@ -40,10 +40,11 @@ function driverOf(options: PostgresBackendOptions): Driver {
     throw new ValidationError("postgres options", [{ path: "", message: "give exactly one of connectionString, pool or db" }]);
   }
   const onError = options.onConnectionError ?? (() => {});
+  const settings = poolSettings(options);
   const driver =
     options.connectionString !== undefined
-      ? driverFor({ url: options.connectionString, settings: poolSettings(options) }, onError)
-      : driverFor({ client: options.pool ?? options.db?.$client }, onError);
+      ? driverFor({ url: options.connectionString, settings }, onError)
+      : driverFor({ client: options.pool ?? options.db?.$client, preparedStatements: settings.preparedStatements }, onError);
   if (!driver) {
     throw new ValidationError("postgres options", [{ path: "db", message: "is not a node-postgres or PGlite Drizzle database" }]);
   }
@@ -52,7 +53,8 @@ function driverOf(options: PostgresBackendOptions): Driver {
 
 /**
  * The PostgreSQL backend: the Backend contract over the `journal_store` schema (run
- * {@link migrate} first). Single-row reads and writes are named prepared statements; queries are
+ * {@link migrate} first). Single-row reads and writes are named prepared statements (unless
+ * `preparedStatements: false`, for a transaction-mode pooler); queries are
  * compiled by Drizzle to parameterised SQL served by the schema's indexes; transactions are real
  * PostgreSQL transactions on one connection; `applyReplicated` is one set-based statement.
  *
