@@ -33,9 +33,12 @@ describe("through PgBouncer in transaction mode", () => {
   });
 
   it("keeps the statement timeout, in and outside transactions, without leaking it to other clients", async () => {
+    // The row is written with the default timeout: on a loaded machine a plain insert can take
+    // longer than the 100 ms the blocked updates below are cancelled after.
+    const setup = postgresBackend({ connectionString: pooled(), poolSize: 1, ...POOLED });
+    const user = await setup.insert("users", userRow()).finally(() => setup.close());
     const backend = postgresBackend({ connectionString: pooled(), poolSize: 2, statementTimeoutMs: 100, ...POOLED });
     try {
-      const user = await backend.insert("users", userRow());
       await withClient(url(), async (c) => {
         await c.query("BEGIN");
         await c.query(`SELECT 1 FROM journal_store.users WHERE id = $1 FOR UPDATE`, [user.id]);
@@ -47,7 +50,8 @@ describe("through PgBouncer in transaction mode", () => {
           expect(outcome).toMatchObject({ status: "rejected", reason: { code: "BACKEND", message: expect.stringContaining("statement timeout") } });
         }
       });
-      expect((await backend.get("users", user.id))?.version).toBe(1);
+      const stored = await withClient(url(), async (c) => (await c.query(`SELECT version FROM journal_store.users WHERE id = $1`, [user.id])).rows[0]);
+      expect(stored.version).toBe(1);
       // Another client of the same PgBouncer sees the server's default, not the backend's 100 ms.
       const seen = await withClient(pooled(), async (c) => (await c.query("SHOW statement_timeout")).rows[0].statement_timeout);
       const server = await withClient(url(), async (c) => (await c.query("SHOW statement_timeout")).rows[0].statement_timeout);
@@ -93,7 +97,11 @@ describe("through PgBouncer in transaction mode", () => {
       await withClient(db.url, async (c) => {
         const recorded = await c.query(`SELECT count(*)::int AS n FROM journal_store_migrations.__migrations`);
         expect(recorded.rows[0].n).toBe(applied[2]);
-        const locks = await c.query(`SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory'`);
+        // pg_locks spans the server: count this database's advisory locks only (other test files'
+        // writes hold their change-sequence guards meanwhile).
+        const locks = await c.query(
+          `SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
+        );
         expect(locks.rows[0].n).toBe(0);
       });
     } finally {
