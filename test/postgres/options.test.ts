@@ -42,6 +42,30 @@ describe("pool options", () => {
     }
   });
 
+  it("preparedStatements and transactionPooling must be booleans, naming the option", () => {
+    for (const option of ["preparedStatements", "transactionPooling"] as const) {
+      expect(() => postgresBackend({ connectionString: url(), [option]: "false" as unknown as boolean })).toThrow(
+        expect.objectContaining({ constructor: ValidationError, issues: [{ path: option, message: expect.any(String) }] }),
+      );
+    }
+  });
+
+  it("replica options are checked when the backend is created, naming the option", () => {
+    for (const [option, value] of [
+      ["replicas", "postgres://replica/db"],
+      ["replicas", [42]],
+      ["replicaMaxLagMs", -1],
+      ["replicaCheckMs", 1.5],
+    ] as const) {
+      expect(() => postgresBackend({ connectionString: url(), [option]: value as never })).toThrow(
+        expect.objectContaining({ constructor: ValidationError, issues: [{ path: option, message: expect.any(String) }] }),
+      );
+    }
+    expect(() => postgresBackend({ connectionString: url(), replicas: ["not a url"] })).toThrow(
+      expect.objectContaining({ constructor: ValidationError, issues: [expect.objectContaining({ path: "replicas[0]" })] }),
+    );
+  });
+
   it("DB_POOL_SIZE in the environment changes nothing, even when it is not a number", async () => {
     await withEnv({ DB_POOL_SIZE: "not-a-number" }, async () => {
       const backend = postgresBackend({ connectionString: url() });

@@ -12,6 +12,7 @@ import { BACKEND_NAME, mapError } from "./errors.js";
 import { INFO, selectList } from "./mapping.js";
 import { PgOperations } from "./operations.js";
 import { type ConnectionErrorListener, type PoolSettings, poolSettings } from "./pool.js";
+import { type ReplicaOptions, type ReplicaStats, ReplicaRouter } from "./replicas.js";
 
 /** A Drizzle PostgreSQL database (node-postgres or PGlite): the backend uses its `$client`. */
 export interface DrizzleDatabaseLike {
@@ -19,7 +20,7 @@ export interface DrizzleDatabaseLike {
 }
 
 /** Options of {@link postgresBackend}: exactly one of `connectionString`, `pool` or `db`. */
-export interface PostgresBackendOptions extends PoolSettings {
+export interface PostgresBackendOptions extends PoolSettings, ReplicaOptions {
   /** A PostgreSQL URL: the backend creates (and on close ends) its own pool. */
   connectionString?: string;
   /** An existing node-postgres Pool, shared with the host app (never ended by the backend). */
@@ -33,6 +34,12 @@ export interface PostgresBackendOptions extends PoolSettings {
   onConnectionError?: ConnectionErrorListener;
 }
 
+/** The PostgreSQL backend: the contract, plus where its reads went (see {@link ReplicaStats}). */
+export interface PostgresBackend extends Backend {
+  /** Reads per target, fallbacks to the primary, skipped replicas (all reads go to the primary without replicas). */
+  stats(): ReplicaStats;
+}
+
 /** The driver the options name: exactly one of a URL, a pool or a Drizzle database. */
 function driverOf(options: PostgresBackendOptions): Driver {
   const given = [options.connectionString, options.pool, options.db].filter((v) => v !== undefined).length;
@@ -40,10 +47,11 @@ function driverOf(options: PostgresBackendOptions): Driver {
     throw new ValidationError("postgres options", [{ path: "", message: "give exactly one of connectionString, pool or db" }]);
   }
   const onError = options.onConnectionError ?? (() => {});
+  const settings = poolSettings(options);
   const driver =
     options.connectionString !== undefined
-      ? driverFor({ url: options.connectionString, settings: poolSettings(options) }, onError)
-      : driverFor({ client: options.pool ?? options.db?.$client }, onError);
+      ? driverFor({ url: options.connectionString, settings }, onError)
+      : driverFor({ client: options.pool ?? options.db?.$client, preparedStatements: settings.preparedStatements }, onError);
   if (!driver) {
     throw new ValidationError("postgres options", [{ path: "db", message: "is not a node-postgres or PGlite Drizzle database" }]);
   }
@@ -52,9 +60,12 @@ function driverOf(options: PostgresBackendOptions): Driver {
 
 /**
  * The PostgreSQL backend: the Backend contract over the `journal_store` schema (run
- * {@link migrate} first). Single-row reads and writes are named prepared statements; queries are
+ * {@link migrate} first). Single-row reads and writes are named prepared statements (unless
+ * `preparedStatements: false`, for a transaction-mode pooler); queries are
  * compiled by Drizzle to parameterised SQL served by the schema's indexes; transactions are real
- * PostgreSQL transactions on one connection; `applyReplicated` is one set-based statement.
+ * PostgreSQL transactions on one connection; `applyReplicated` is one set-based statement. With
+ * `replicas`, reads outside a transaction go to a replica that has replayed this backend's
+ * writes (replicas.ts); `scan` and `changeHorizon` always read the primary.
  *
  * @example
  * ```ts
@@ -64,7 +75,7 @@ function driverOf(options: PostgresBackendOptions): Driver {
  * const store = createStore({ backend: postgresBackend({ connectionString: url }) });
  * ```
  */
-export function postgresBackend(options: PostgresBackendOptions): Backend {
+export function postgresBackend(options: PostgresBackendOptions): PostgresBackend {
   const driver = driverOf(options);
   let closed = false;
   const open = () => {
@@ -88,16 +99,30 @@ export function postgresBackend(options: PostgresBackendOptions): Backend {
     }
   };
   const ops = new PgOperations(driver, atomically, open, false);
+  let router: ReplicaRouter;
+  try {
+    router = new ReplicaRouter(driver, ops, options, poolSettings(options), open, options.onConnectionError ?? (() => {}));
+  } catch (error) {
+    void driver.close();
+    throw error;
+  }
+  /** Runs a write on the primary, then notes its WAL position for read-your-writes. */
+  const written = async <T>(result: Promise<T>): Promise<T> => {
+    const value = await result;
+    await router.noteWrite();
+    return value;
+  };
 
   return {
     name: BACKEND_NAME,
-    get: (collection, id, options) => ops.get(collection, id, options),
-    getMany: (collection, ids) => ops.getMany(collection, ids),
-    query: (collection, spec) => ops.query(collection, spec),
-    count: (collection, where) => ops.count(collection, where),
-    insert: (collection, row) => ops.insert(collection, row),
-    update: (collection, row, expectedVersion) => ops.update(collection, row, expectedVersion),
-    applyReplicated: (collection, rows) => ops.applyReplicated(collection, rows),
+    get: (collection, id, options) => (options?.forUpdate ? ops.get(collection, id, options) : router.read((r) => r.get(collection, id, options))),
+    getMany: (collection, ids) => router.read((r) => r.getMany(collection, ids)),
+    query: (collection, spec) => router.read((r) => r.query(collection, spec)),
+    count: (collection, where) => router.read((r) => r.count(collection, where)),
+    insert: (collection, row) => written(ops.insert(collection, row)),
+    update: (collection, row, expectedVersion) => written(ops.update(collection, row, expectedVersion)),
+    applyReplicated: (collection, rows) => written(ops.applyReplicated(collection, rows)),
+    stats: () => router.stats(),
 
     async changeHorizon(): Promise<number> {
       open();
@@ -135,7 +160,7 @@ export function postgresBackend(options: PostgresBackendOptions): Backend {
 
     async transaction<T>(fn: (tx: BackendTransaction) => Promise<T>): Promise<T> {
       open();
-      return atomically(async (q) => {
+      return written(atomically(async (q) => {
         let finished = false;
         const guard = () => {
           open();
@@ -147,12 +172,12 @@ export function postgresBackend(options: PostgresBackendOptions): Backend {
         } finally {
           finished = true;
         }
-      });
+      }));
     },
 
     async purge({ olderThan, collections = COLLECTION_NAMES }): Promise<PurgeResult> {
       open();
-      return atomically(async (q) => {
+      return written(atomically(async (q) => {
         const result: PurgeResult = {};
         for (const collection of [...COLLECTION_NAMES].reverse()) {
           if (!collections.includes(collection)) continue;
@@ -172,12 +197,13 @@ export function postgresBackend(options: PostgresBackendOptions): Backend {
           }
         }
         return result;
-      });
+      }));
     },
 
     async close() {
       if (closed) return;
       closed = true;
+      await router.close();
       await driver.close();
     },
   };

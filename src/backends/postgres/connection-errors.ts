@@ -43,6 +43,10 @@ function startupFailure(code: string, e: ConnectionErrorShape): string | undefin
   if (code === "3D000") return `${said || "the database does not exist"} (SQLSTATE ${code})`;
   if (code === "53300") return `the server accepts no more connections: ${said} (SQLSTATE ${code})`;
   if (code === "57P03") return `the server is not accepting connections now (starting up or shutting down) (SQLSTATE ${code})`;
+  if (code === "08P01" && /unsupported startup parameter/i.test(said)) {
+    // PgBouncer's words: it takes no statement_timeout (or options) at connection start.
+    return `a connection pooler refused the connection: ${said} (SQLSTATE ${code}); behind PgBouncer in transaction mode, set transactionPooling: true`;
+  }
   return undefined;
 }
 

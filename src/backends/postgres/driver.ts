@@ -16,15 +16,32 @@ export interface Queryable {
   query<R = Record<string, unknown>>(text: string, params: readonly unknown[], name?: string): Promise<R[]>;
 }
 
-/** A connection source: single statements, transactions, and a pinned session. */
+/**
+ * A connection source: single statements and transactions. Nothing is held across transactions
+ * on a connection (no session settings, session locks or temp tables), so every driver works
+ * behind a transaction-mode pooler.
+ */
 export interface Driver extends Queryable {
   /** Runs `fn` inside BEGIN/COMMIT on one connection; ROLLBACK and rethrow when it throws. */
   transaction<T>(fn: (q: Queryable) => Promise<T>): Promise<T>;
-  /** Runs `fn` on one connection outside a transaction (session-level advisory locks). */
-  session<T>(fn: (q: Queryable) => Promise<T>): Promise<T>;
   /** Ends what this driver created (never a pool or client the caller passed in). */
   close(): Promise<void>;
 }
+
+/** How a node-postgres driver runs statements (from `PoolSettings`). */
+export interface DriverSettings {
+  /** False: the statement names callers give are dropped, so every statement runs unnamed. */
+  preparedStatements: boolean;
+  /**
+   * Above 0: every transaction begins with `SET LOCAL statement_timeout` (same round trip as
+   * BEGIN), and a single statement runs in such a transaction: the timeout for a connection
+   * behind a transaction pooler, where a startup parameter is refused and a session SET leaks.
+   */
+  transactionTimeoutMs: number;
+}
+
+/** Named statements, no per-transaction timeout: a direct connection. */
+export const DIRECT: DriverSettings = { preparedStatements: true, transactionTimeoutMs: 0 };
 
 /** The part of PGlite the backend uses (kept structural so PGlite stays an optional import). */
 export interface PGliteLike {
@@ -45,28 +62,40 @@ export function isPool(client: unknown): client is Pool {
   return !!c && typeof c.connect === "function" && typeof c.query === "function" && "totalCount" in c;
 }
 
-function onClient(client: Client | PoolClient): Queryable {
+/** The query config node-postgres takes: named only when the settings allow it. */
+function config(settings: DriverSettings, text: string, params: readonly unknown[], name: string | undefined) {
+  return { text, values: params as unknown[], ...(name && settings.preparedStatements ? { name } : {}) };
+}
+
+function onClient(client: Client | PoolClient, settings: DriverSettings): Queryable {
   return {
     async query(text, params, name) {
-      const result = await client.query({ text, values: params as unknown[], ...(name ? { name } : {}) });
+      const result = await client.query(config(settings, text, params, name));
       return result.rows;
     },
   };
 }
 
+/** BEGIN, with the transaction's own statement timeout when the settings ask for one. */
+function beginOf(settings: DriverSettings): string {
+  const ms = settings.transactionTimeoutMs;
+  if (!Number.isSafeInteger(ms) || ms < 0) throw new Error("journal-store: transactionTimeoutMs must be a whole number >= 0");
+  return ms > 0 ? `BEGIN; SET LOCAL statement_timeout = ${ms}` : "BEGIN";
+}
+
 /** Connections whose state is unknown after a failure: destroyed instead of returned to the pool. */
 const broken = new WeakSet<object>();
 
-async function inTransaction<T>(client: Client | PoolClient, fn: (q: Queryable) => Promise<T>): Promise<T> {
+async function inTransaction<T>(client: Client | PoolClient, settings: DriverSettings, fn: (q: Queryable) => Promise<T>): Promise<T> {
   try {
-    await client.query("BEGIN");
+    await client.query(beginOf(settings));
   } catch (error) {
     broken.add(client);
     throw error;
   }
   let result: T;
   try {
-    result = await fn(onClient(client));
+    result = await fn(onClient(client, settings));
   } catch (error) {
     await client.query("ROLLBACK").catch(() => broken.add(client));
     throw error;
@@ -81,7 +110,7 @@ async function inTransaction<T>(client: Client | PoolClient, fn: (q: Queryable) 
 }
 
 /** A driver over a node-postgres Pool; `owned` pools are ended by `close()`. */
-export function poolDriver(pool: Pool, owned: boolean): Driver {
+export function poolDriver(pool: Pool, owned: boolean, settings: DriverSettings = DIRECT): Driver {
   const pinned = async <T>(fn: (client: PoolClient) => Promise<T>): Promise<T> => {
     const client = await pool.connect();
     try {
@@ -94,21 +123,14 @@ export function poolDriver(pool: Pool, owned: boolean): Driver {
       throw error;
     }
   };
+  const transaction = <T>(fn: (q: Queryable) => Promise<T>) => pinned((client) => inTransaction(client, settings, fn));
   return {
     async query(text, params, name) {
-      const result = await pool.query({ text, values: params as unknown[], ...(name ? { name } : {}) });
+      if (settings.transactionTimeoutMs > 0) return transaction((q) => q.query(text, params, name));
+      const result = await pool.query(config(settings, text, params, name));
       return result.rows;
     },
-    transaction: (fn) => pinned((client) => inTransaction(client, fn)),
-    session: (fn) =>
-      pinned(async (client) => {
-        try {
-          return await fn(onClient(client));
-        } catch (error) {
-          broken.add(client);
-          throw error;
-        }
-      }),
+    transaction,
     async close() {
       if (owned) await pool.end();
     },
@@ -116,30 +138,23 @@ export function poolDriver(pool: Pool, owned: boolean): Driver {
 }
 
 /** A driver over one node-postgres Client: one statement or transaction at a time. */
-export function clientDriver(client: Client): Driver {
+export function clientDriver(client: Client, settings: DriverSettings = DIRECT): Driver {
   let tail: Promise<unknown> = Promise.resolve();
   const serial = <T>(fn: () => Promise<T>): Promise<T> => {
     const run = tail.then(fn, fn);
     tail = run.catch(() => undefined);
     return run;
   };
-  const q = onClient(client);
+  const q = onClient(client, settings);
   return {
     query: (text, params, name) => serial(() => q.query(text, params, name)),
-    transaction: (fn) => serial(() => inTransaction(client, fn)),
-    session: (fn) => serial(() => fn(q)),
+    transaction: (fn) => serial(() => inTransaction(client, settings, fn)),
     async close() {},
   };
 }
 
 /** A driver over PGlite (one in-process connection; PGlite queues statements itself). */
 export function pgliteDriver(db: PGliteLike): Driver {
-  let tail: Promise<unknown> = Promise.resolve();
-  const serial = <T>(fn: () => Promise<T>): Promise<T> => {
-    const run = tail.then(fn, fn);
-    tail = run.catch(() => undefined);
-    return run;
-  };
   const q: Queryable = {
     async query(text, params) {
       return (await db.query(text, params as unknown[])).rows as never;
@@ -155,7 +170,6 @@ export function pgliteDriver(db: PGliteLike): Driver {
           },
         }),
       ),
-    session: (fn) => serial(() => fn(q)),
     async close() {},
   };
 }

@@ -12,7 +12,8 @@
  * const store = createStore({ backend: postgresBackend({ connectionString: url }) });
  * ```
  */
-export { postgresBackend, type PostgresBackendOptions, type DrizzleDatabaseLike } from "./backend.js";
+export { postgresBackend, type PostgresBackend, type PostgresBackendOptions, type DrizzleDatabaseLike } from "./backend.js";
+export { REPLICA_DEFAULTS, type ReplicaOptions, type ReplicaStats } from "./replicas.js";
 export { migrate, defaultMigrationsFolder, type MigrateOptions, type MigrateResult, type MigrateTarget } from "./migrate.js";
 export { POOL_DEFAULTS, type PoolSettings, type ConnectionErrorListener } from "./pool.js";
 export { PostgresErrorCause } from "./errors.js";

@@ -15,13 +15,34 @@ export interface PoolSettings {
   statementTimeoutMs?: number;
   /** `application_name` of every connection, to find them in `pg_stat_activity`. Default `journal-store`. */
   applicationName?: string;
+  /**
+   * Hot statements run as named prepared statements (one plan per connection). Default true.
+   * Set false behind a transaction-mode pooler that cannot keep them across transactions
+   * (PgBouncer before 1.21, or without `max_prepared_statements`): every statement then runs
+   * unnamed. Applies to a caller's Pool or Client too.
+   */
+  preparedStatements?: boolean;
+  /**
+   * The URL leads to a transaction-mode pooler (PgBouncer `pool_mode = transaction`). Default
+   * false. The pooler refuses a `statement_timeout` startup parameter and would leak a session
+   * `SET` to other clients, so the timeout is set with `SET LOCAL` at the start of every
+   * transaction instead, and a single statement outside a transaction runs in one of its own
+   * (two more round trips; with `statementTimeoutMs: 0` it runs bare).
+   */
+  transactionPooling?: boolean;
 }
 
 /**
  * The defaults of {@link PoolSettings}: the one place they are written. Backends take options
  * only; `createStoreFromEnv` maps `DB_POOL_SIZE` and `DB_STATEMENT_TIMEOUT_MS` onto them.
  */
-export const POOL_DEFAULTS = { poolSize: 20, statementTimeoutMs: 30_000, applicationName: "journal-store" } as const;
+export const POOL_DEFAULTS = {
+  poolSize: 20,
+  statementTimeoutMs: 30_000,
+  applicationName: "journal-store",
+  preparedStatements: true,
+  transactionPooling: false,
+} as const;
 
 function integer(name: keyof PoolSettings, value: number | undefined, min: number, fallback: number): number {
   if (value === undefined) return fallback;
@@ -31,12 +52,20 @@ function integer(name: keyof PoolSettings, value: number | undefined, min: numbe
   return value;
 }
 
+function flag(name: keyof PoolSettings, value: boolean | undefined, fallback: boolean): boolean {
+  if (value === undefined) return fallback;
+  if (typeof value !== "boolean") throw new ValidationError("config", [{ path: name, message: "must be true or false" }]);
+  return value;
+}
+
 /** The options over {@link POOL_DEFAULTS}, failing fast with a ValidationError naming a bad option. */
 export function poolSettings(options: PoolSettings = {}): Required<PoolSettings> {
   return {
     poolSize: integer("poolSize", options.poolSize, 1, POOL_DEFAULTS.poolSize),
     statementTimeoutMs: integer("statementTimeoutMs", options.statementTimeoutMs, 0, POOL_DEFAULTS.statementTimeoutMs),
     applicationName: options.applicationName ?? POOL_DEFAULTS.applicationName,
+    preparedStatements: flag("preparedStatements", options.preparedStatements, POOL_DEFAULTS.preparedStatements),
+    transactionPooling: flag("transactionPooling", options.transactionPooling, POOL_DEFAULTS.transactionPooling),
   };
 }
 
@@ -60,6 +89,8 @@ export function guardPool(pool: pg.Pool, onError: ConnectionErrorListener): pg.P
 /**
  * A pool for `connectionString`, sized and configured by {@link poolSettings}. A malformed
  * string is refused here, before any connection is tried (see {@link checkConnectionString}).
+ * The statement timeout is a startup parameter on a direct connection; behind a transaction
+ * pooler the driver sets it per transaction instead (see `DriverSettings`).
  */
 export function createPool(connectionString: string, settings: Required<PoolSettings>, onError: ConnectionErrorListener): pg.Pool {
   checkConnectionString(connectionString);
@@ -67,7 +98,7 @@ export function createPool(connectionString: string, settings: Required<PoolSett
     connectionString,
     max: settings.poolSize,
     application_name: settings.applicationName,
-    ...(settings.statementTimeoutMs > 0 ? { statement_timeout: settings.statementTimeoutMs } : {}),
+    ...(settings.statementTimeoutMs > 0 && !settings.transactionPooling ? { statement_timeout: settings.statementTimeoutMs } : {}),
     idleTimeoutMillis: 30_000,
     connectionTimeoutMillis: 10_000,
   });

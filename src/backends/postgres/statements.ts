@@ -22,9 +22,44 @@ function value(c: ColumnInfo): SQL {
   return sql`${ph(c.field)}::${c.cast}`;
 }
 
-/** Owners present (and live when the row is live), locking them until commit; a null optional owner holds. */
+/** How many owner levels sit above `info` (users: 0, chat sessions: 1, messages: 2). */
+function depthOf(info: TableInfo): number {
+  return info.owners.reduce((d, owner) => Math.max(d, 1 + depthOf(INFO[owner.collection])), 0);
+}
+
+/**
+ * The owners of `info`, top-most first. Every statement that locks owners takes them in this
+ * order, the order a cascading delete takes them (the user, then its sessions, then messages),
+ * so a write under a row and the delete of that row's owner wait for each other instead of
+ * deadlocking.
+ */
+function ownersTopDown(info: TableInfo): TableInfo["owners"] {
+  return [...info.owners].sort((a, b) => depthOf(INFO[a.collection]) - depthOf(INFO[b.collection]));
+}
+
+/**
+ * For `get(..., { forUpdate })`: locks the row's owners `FOR SHARE`, top-most first, before the
+ * row itself (`num_nonnulls` evaluates its arguments in order and is never folded away; the
+ * filter runs before the row lock). Without it, appending to a session (session locked, then its
+ * user shared by the insert) and deleting the user (user locked, then its sessions tombstoned)
+ * deadlock across connections.
+ */
+function ownersLockedFirst(info: TableInfo): SQL {
+  const owners = ownersTopDown(info);
+  if (owners.length === 0) return sql``;
+  const locks = owners.map((owner) => {
+    const c = info.byField.get(owner.field)!;
+    return sql`(SELECT 1 FROM ${owner.table} ${o} WHERE ${o}."id" = ${ref(c, x)} FOR SHARE)`;
+  });
+  return sql` AND num_nonnulls(${sql.join(locks, sql`, `)}) >= 0`;
+}
+
+/**
+ * Owners present (and live when the row is live), locking them until commit, top-most first; a
+ * null optional owner holds.
+ */
 function ownersHold(info: TableInfo): SQL[] {
-  return info.owners.map((owner) => {
+  return ownersTopDown(info).map((owner) => {
     const held = sql`EXISTS (SELECT 1 FROM ${owner.table} ${o} WHERE ${o}."id" = ${ph(owner.field)}::uuid AND (${o}."deleted" = false OR ${ph("deleted")}::boolean) FOR SHARE)`;
     return owner.optional ? sql`(${ph(owner.field)}::uuid IS NULL OR ${held})` : held;
   });
@@ -62,7 +97,10 @@ export class Statements {
     const name = (op: string) => `journal_store_${op}_${info.tableName}`;
     const sel = selectList(info);
     this.get = new Prepared(name("get"), sql`SELECT ${sel} FROM ${t} WHERE "id" = ${ph("id")}::uuid`);
-    this.getForUpdate = new Prepared(name("get_for_update"), sql`SELECT ${sel} FROM ${t} WHERE "id" = ${ph("id")}::uuid FOR UPDATE`);
+    this.getForUpdate = new Prepared(
+      name("get_for_update"),
+      sql`SELECT ${sel} FROM ${t} ${x} WHERE ${x}."id" = ${ph("id")}::uuid${ownersLockedFirst(info)} FOR UPDATE OF ${x}`,
+    );
     this.getMany = new Prepared(name("get_many"), sql`SELECT ${sel} FROM ${t} WHERE "id" = ANY(${ph("ids")}::uuid[])`);
 
     const cols = sql.join(info.columns.map((c) => c.ident), sql`, `);

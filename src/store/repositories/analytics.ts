@@ -52,7 +52,9 @@ export function analyticsRepository(ctx: StoreContext): AnalyticsRepository {
     async refresh(userId) {
       checkId("users", userId, "userId");
       return atomically(ctx, async (tx) => {
-        const user = await tx.ops.get("users", userId);
+        // Locked, so concurrent refreshes of one user (from any process) run one after the other:
+        // the later one sees the rows the earlier one wrote instead of inserting them again.
+        const user = await tx.ops.get("users", userId, { forUpdate: true });
         if (!user || user.deleted) throw new NotFoundError("users", userId);
         const entries = await readAll(tx, "journalEntries", [{ field: "userId", op: "eq", value: userId }]);
         const existing = await readAll(tx, collection, [{ field: "userId", op: "eq", value: userId }]);

@@ -1,0 +1,26 @@
+import type { Backend } from "../../src/backend.js";
+import { migrate, postgresBackend } from "../../src/backends/postgres/index.js";
+import { runConformance } from "../../src/testing/index.js";
+import { withClient } from "../support/pg-client.js";
+import { usePgBouncer } from "../support/pgbouncer.js";
+import { TRUNCATE_ALL, useTestDatabase } from "../support/postgres.js";
+
+// The conformance suite through a real PgBouncer in transaction pooling mode: named prepared
+// statements off, the statement timeout set per transaction.
+const url = useTestDatabase(async (u) => void (await migrate(u)));
+const pooled = usePgBouncer(url);
+
+const open = () => postgresBackend({ connectionString: pooled(), poolSize: 4, preparedStatements: false, transactionPooling: true });
+
+async function fresh(): Promise<Backend> {
+  await withClient(url(), (c) => c.query(TRUNCATE_ALL));
+  return open();
+}
+
+runConformance("postgres through pgbouncer", {
+  create: fresh,
+  reopen: async (backend) => {
+    await backend.close();
+    return open();
+  },
+});
