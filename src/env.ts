@@ -30,6 +30,10 @@ export interface PostgresConfig {
   readonly poolSize?: number;
   /** `DB_STATEMENT_TIMEOUT_MS` (0 = none); undefined when unset: the backend's default (30000) applies. */
   readonly statementTimeoutMs?: number;
+  /** `DB_PREPARED_STATEMENTS`; false behind a transaction-mode pooler (PgBouncer). Default true. */
+  readonly preparedStatements?: boolean;
+  /** `DB_TRANSACTION_POOLING`; true behind a transaction-mode pooler: the timeout is set per transaction. Default false. */
+  readonly transactionPooling?: boolean;
 }
 
 /** The dual-write settings of a {@link StoreConfig}; undefined fields take `DUAL_WRITE_DEFAULTS`. */
@@ -60,20 +64,20 @@ const MAX_INT4 = 2_147_483_647;
 
 const choice = <T extends string>(values: readonly T[]) =>
   z.string().transform((v) => v.toLowerCase()).pipe(z.enum(values as [T, ...T[]]));
+const flag = { accepts: "true, false, 1 or 0", schema: choice(["true", "false", "1", "0"]).transform((v) => v === "true" || v === "1") };
 const wholeNumber = (min: number, max: number) =>
   z.string().regex(/^\d{1,10}$/).transform(Number).pipe(z.number().int().min(min).max(max));
 
 /** Every variable: the schema of a set (non-empty) value and, for errors, what it accepts. */
 const VARIABLES = {
-  ENABLE_DUAL_WRITE: {
-    accepts: "true, false, 1 or 0",
-    schema: choice(["true", "false", "1", "0"]).transform((v) => v === "true" || v === "1"),
-  },
+  ENABLE_DUAL_WRITE: flag,
   JOURNAL_STORE_STAGE: { accepts: `one of ${STAGE_NAMES.join(", ")}`, schema: choice(STAGE_NAMES) },
   JOURNAL_STORE_JSON_DIR: { accepts: "a directory path, without NUL characters", schema: z.string().refine((v) => !v.includes("\0")) },
   DATABASE_URL: { accepts: "a postgres:// or postgresql:// URL", schema: z.string().refine(isPostgresUrl) },
   DB_POOL_SIZE: { accepts: "a whole number from 1 to 10000", schema: wholeNumber(1, 10_000) },
   DB_STATEMENT_TIMEOUT_MS: { accepts: `a whole number of milliseconds from 0 (no timeout) to ${MAX_INT4}`, schema: wholeNumber(0, MAX_INT4) },
+  DB_PREPARED_STATEMENTS: flag,
+  DB_TRANSACTION_POOLING: flag,
   DB_PERFORMANCE_TARGET_MS: { accepts: `a whole number of milliseconds from 1 to ${MAX_INT4}`, schema: wholeNumber(1, MAX_INT4) },
   JOURNAL_STORE_SHADOW_SAMPLE: {
     accepts: "a decimal number from 0 to 1 (such as 0.05)",
@@ -149,7 +153,14 @@ export function configFromEnv(env: EnvSource = process.env): StoreConfig {
   return {
     stage,
     json: json ? { dir: v.JOURNAL_STORE_JSON_DIR! } : null,
-    postgres: postgres ? postgresConfig(v.DATABASE_URL!, v.DB_POOL_SIZE, v.DB_STATEMENT_TIMEOUT_MS) : null,
+    postgres: postgres
+      ? postgresConfig(v.DATABASE_URL!, {
+          poolSize: v.DB_POOL_SIZE,
+          statementTimeoutMs: v.DB_STATEMENT_TIMEOUT_MS,
+          preparedStatements: v.DB_PREPARED_STATEMENTS,
+          transactionPooling: v.DB_TRANSACTION_POOLING,
+        })
+      : null,
     dualWrite:
       json && postgres
         ? { secondaryWrites: v.JOURNAL_STORE_SECONDARY_WRITES, shadowSample: v.JOURNAL_STORE_SHADOW_SAMPLE, slowOperationMs: v.DB_PERFORMANCE_TARGET_MS }
@@ -162,8 +173,8 @@ function uses(stage: Stage, side: Side): boolean {
   return STAGES[stage].primary === side || STAGES[stage].secondaryWritten;
 }
 
-function postgresConfig(url: string, poolSize: number | undefined, statementTimeoutMs: number | undefined): PostgresConfig {
-  const config = { redactedUrl: redactUrl(url), poolSize, statementTimeoutMs };
+function postgresConfig(url: string, options: Omit<PostgresConfig, "connectionString" | "redactedUrl">): PostgresConfig {
+  const config = { redactedUrl: redactUrl(url), ...options };
   Object.defineProperty(config, "connectionString", { value: url, enumerable: false });
   return config as PostgresConfig;
 }
@@ -264,6 +275,6 @@ async function postgresFactory(stage: Stage, config: PostgresConfig): Promise<()
   } catch (error) {
     throw new BackendError("postgres", `stage ${stage} needs PostgreSQL: install the optional peer dependencies pg and drizzle-orm`, { cause: error });
   }
-  const { connectionString, poolSize, statementTimeoutMs } = config;
-  return () => mod.postgresBackend({ connectionString, poolSize, statementTimeoutMs });
+  const { connectionString, poolSize, statementTimeoutMs, preparedStatements, transactionPooling } = config;
+  return () => mod.postgresBackend({ connectionString, poolSize, statementTimeoutMs, preparedStatements, transactionPooling });
 }

@@ -116,6 +116,8 @@ describe("every variable, good and bad", () => {
     ],
     ["DB_POOL_SIZE", [["1", 1], ["20", 20], ["10000", 10_000]], ["0", "10001", "-1", "1.5", "abc", "1e2", "0x10", "20 connections"], (c) => c.postgres?.poolSize],
     ["DB_STATEMENT_TIMEOUT_MS", [["0", 0], ["30000", 30_000], ["2147483647", 2_147_483_647]], ["-1", "2147483648", "1.5", "30s", "NaN"], (c) => c.postgres?.statementTimeoutMs],
+    ["DB_PREPARED_STATEMENTS", [["true", true], ["false", false], ["0", false], ["TRUE", true]], ["yes", "off", "2"], (c) => c.postgres?.preparedStatements],
+    ["DB_TRANSACTION_POOLING", [["1", true], ["false", false]], ["on", "transaction"], (c) => c.postgres?.transactionPooling],
     ["DB_PERFORMANCE_TARGET_MS", [["1", 1], ["50", 50], ["2147483647", 2_147_483_647]], ["0", "-5", "2147483648", "50ms", "0.5"], (c) => c.dualWrite?.slowOperationMs],
     ["JOURNAL_STORE_SHADOW_SAMPLE", [["0", 0], ["1", 1], ["0.05", 0.05], [".5", 0.5], ["1.0", 1]], ["1.01", "-0.1", "2", "5%", "1e-1", "half", "0.5.1"], (c) => c.dualWrite?.shadowSample],
     ["JOURNAL_STORE_SECONDARY_WRITES", [["sync", "sync"], ["async", "async"], ["ASYNC", "async"]], ["both", "asynchronous", "true"], (c) => c.dualWrite?.secondaryWrites],
@@ -245,3 +247,4 @@ describe("the password in DATABASE_URL", () => {
     expect(redactUrl(`not a url with ${SECRET}`)).toBe("***");
   });
 });
+
