@@ -8,6 +8,7 @@ import { STAGE_RUN_ID } from "../../src/dual-write/records.js";
 import { ShadowWindow } from "../../src/dual-write/stats.js";
 import { CutoverRefusedError } from "../../src/errors.js";
 import type { StageChangedEvent } from "../../src/events.js";
+import { REPLICATED_COLLECTIONS } from "../../src/model/collections.js";
 import type { MigrationLogRow } from "../../src/model/rows.js";
 import { createStore } from "../../src/store/create-store.js";
 import { backfill, compare, repair } from "../../src/sync/index.js";
@@ -100,7 +101,7 @@ describe("the gated cutover", () => {
     await setUp();
     const refused = await refusal(backend.setStage("live"));
     expect(refused.failed.map((f) => f.condition)).toEqual(["compare", "shadow"]);
-    expect(refused.failed[0]!.message).toMatch(/no compare recorded for users, journalEntries/);
+    expect(refused.failed[0]!.message).toMatch(/no compare recorded for users, topics, journalEntries/);
     expect(refused.failed[1]!.message).toMatch(/only 0 shadow comparison\(s\) in the window, 10 required/);
     expect(await backend.cutoverFailures()).toEqual(refused.failed);
   });
@@ -151,7 +152,7 @@ function memoryLike(): Backend {
 describe("cutover conditions", () => {
   const thresholds = { shadowThreshold: 0.999, minShadowReads: 100 };
   const clean = new Map(
-    ["users", "journalEntries", "chatSessions", "messages", "psychologyContent", "userAnalytics"].map((c) => [c, { collection: c, status: "completed", divergencesFound: 0 } as MigrationLogRow]),
+    REPLICATED_COLLECTIONS.map((c) => [c, { collection: c, status: "completed", divergencesFound: 0 } as MigrationLogRow]),
   );
   const window = (compared: number, consistent: number) => ({ size: 1000, compared, consistent, consistencyRate: compared ? consistent / compared : 1 });
 
