@@ -34,5 +34,5 @@ export default defineConfig({
   splitting: true,
   treeshake: true,
   esbuildPlugins: [rawImports],
-  external: ["vitest", "pg", "drizzle-orm", "@electric-sql/pglite"],
+  external: ["vitest", "pg", "pg-copy-streams", "drizzle-orm", "@electric-sql/pglite"],
 });

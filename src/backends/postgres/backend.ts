@@ -11,6 +11,7 @@ import type { Driver, Queryable } from "./driver.js";
 import { BACKEND_NAME, mapError } from "./errors.js";
 import { INFO, selectList } from "./mapping.js";
 import { PgOperations } from "./operations.js";
+import { BULK_DEFAULTS, type BulkSettings } from "./replicate.js";
 import { type ConnectionErrorListener, type PoolSettings, poolSettings } from "./pool.js";
 
 /** A Drizzle PostgreSQL database (node-postgres or PGlite): the backend uses its `$client`. */
@@ -31,6 +32,23 @@ export interface PostgresBackendOptions extends PoolSettings {
    * server). The pool replaces the connection; the default listener ignores the error.
    */
   onConnectionError?: ConnectionErrorListener;
+  /**
+   * Rows from which an `applyReplicated` batch is COPY'd into a staging table and merged in one
+   * statement (needs the optional `pg-copy-streams`, and a node-postgres pool or client; PGlite
+   * always uses the single statement). `Infinity` turns the bulk path off. Default
+   * {@link BULK_DEFAULTS}.minRows.
+   */
+  bulkMinRows?: number;
+}
+
+/** The bulk settings the options name, failing fast on a bad value. */
+function bulkOf(options: PostgresBackendOptions): BulkSettings {
+  const n = options.bulkMinRows;
+  if (n === undefined) return BULK_DEFAULTS;
+  if (n !== Number.POSITIVE_INFINITY && (!Number.isSafeInteger(n) || n < 1)) {
+    throw new ValidationError("postgres options", [{ path: "bulkMinRows", message: "must be an integer >= 1, or Infinity" }]);
+  }
+  return { minRows: n };
 }
 
 /** The driver the options name: exactly one of a URL, a pool or a Drizzle database. */
@@ -54,7 +72,8 @@ function driverOf(options: PostgresBackendOptions): Driver {
  * The PostgreSQL backend: the Backend contract over the `journal_store` schema (run
  * {@link migrate} first). Single-row reads and writes are named prepared statements; queries are
  * compiled by Drizzle to parameterised SQL served by the schema's indexes; transactions are real
- * PostgreSQL transactions on one connection; `applyReplicated` is one set-based statement.
+ * PostgreSQL transactions on one connection; `applyReplicated` is one set-based statement per
+ * batch (large batches are COPY'd into a staging table first).
  *
  * @example
  * ```ts
@@ -65,6 +84,7 @@ function driverOf(options: PostgresBackendOptions): Driver {
  * ```
  */
 export function postgresBackend(options: PostgresBackendOptions): Backend {
+  const bulk = bulkOf(options);
   const driver = driverOf(options);
   let closed = false;
   const open = () => {
@@ -87,7 +107,7 @@ export function postgresBackend(options: PostgresBackendOptions): Backend {
       throw mapError(error);
     }
   };
-  const ops = new PgOperations(driver, atomically, open, false);
+  const ops = new PgOperations(driver, atomically, open, false, bulk);
 
   return {
     name: BACKEND_NAME,
@@ -141,7 +161,7 @@ export function postgresBackend(options: PostgresBackendOptions): Backend {
           open();
           if (finished) throw new BackendError(BACKEND_NAME, "transaction already finished; use the tx only inside its callback");
         };
-        const tx = new PgOperations(q, (inner) => inner(q), guard, true);
+        const tx = new PgOperations(q, (inner) => inner(q), guard, true, bulk);
         try {
           return await fn(tx);
         } finally {
