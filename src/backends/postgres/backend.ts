@@ -5,6 +5,7 @@ import { BackendError, ClosedError, ValidationError } from "../../errors.js";
 import { COLLECTION_NAMES, checkCollection } from "../../model/collections.js";
 import { checkId } from "../../model/ids.js";
 import type { CollectionName, RowTypes } from "../../model/rows.js";
+import { beginGinBulkLoad } from "./bulk-load.js";
 import { run } from "./compile.js";
 import { driverFor } from "./connect.js";
 import type { Driver, Queryable } from "./driver.js";
@@ -193,6 +194,14 @@ export function postgresBackend(options: PostgresBackendOptions): Backend {
         }
         return result;
       });
+    },
+
+    async beginBulkLoad(collections) {
+      open();
+      const load = await beginGinBulkLoad(driver, collections).catch((error: unknown) => {
+        throw mapError(error);
+      });
+      return { end: () => load.end().catch((error: unknown) => Promise.reject(mapError(error))) };
     },
 
     async close() {
