@@ -139,39 +139,58 @@ async function rawCopy(url: string, n: number, fastupdate: boolean): Promise<num
   });
 }
 
+interface SweepPoint {
+  collection: "journalEntries" | "users";
+  size: number;
+  statement: number;
+  bulk: number;
+}
+
+/** Rows `n` of the sweep: entries (after USERS users), or users numbered past the first USERS. */
+function* sweepChunks(collection: SweepPoint["collection"], n: number, size: number): Generator<AnyRow[]> {
+  if (collection === "journalEntries") return yield* entryChunks(n, size);
+  for (let from = 0; from < n; from += size) {
+    const rows: AnyRow[] = [];
+    for (let i = from; i < Math.min(n, from + size); i++) rows.push(benchUser(USERS + i));
+    yield rows;
+  }
+}
+
 /**
- * applyReplicated rows/s for each batch size, single statement vs bulk path, into an empty table
- * in bulk-load mode (as backfill runs); the two paths alternate batch by batch, so load on the
- * host hits both alike.
+ * applyReplicated rows/s for each batch size, single statement vs bulk path, into one table in
+ * bulk-load mode (as backfill runs): journal entries (two GIN indexes) and users (none). The
+ * two paths alternate batch by batch, so load on the host hits both alike.
  */
-async function thresholds(url: string): Promise<{ size: number; statement: number; bulk: number }[]> {
-  const out: { size: number; statement: number; bulk: number }[] = [];
+async function thresholds(url: string): Promise<SweepPoint[]> {
+  const out: SweepPoint[] = [];
   const total = Number(process.env.BENCH_SWEEP_ROWS ?? 20_000);
   const users = Array.from({ length: USERS }, (_, i) => benchUser(i));
-  for (const size of [250, 500, 1000, 2000, 5000, 10000]) {
-    const result = { size, statement: 0, bulk: 0 };
-    await withClient(url, (c) => c.query(RESET));
-    const backends = {
-      statement: postgresBackend({ connectionString: url, poolSize: 2, bulkMinRows: Number.POSITIVE_INFINITY }),
-      bulk: postgresBackend({ connectionString: url, poolSize: 2, bulkMinRows: 1 }),
-    };
-    await backends.bulk.applyReplicated("users", users);
-    const load = await beginBulkLoad(backends.bulk, ["journalEntries"]);
-    const ms = { statement: 0, bulk: 0 };
-    let k = 0;
-    for (const rows of entryChunks(2 * total, size)) {
-      const path = k++ % 2 === 0 ? "statement" : "bulk";
-      const t0 = performance.now();
-      await backends[path].applyReplicated("journalEntries", rows as never);
-      ms[path] += performance.now() - t0;
+  for (const collection of ["journalEntries", "users"] as const) {
+    for (const size of [250, 500, 1000, 2000, 5000, 10000]) {
+      const result: SweepPoint = { collection, size, statement: 0, bulk: 0 };
+      await withClient(url, (c) => c.query(RESET));
+      const backends = {
+        statement: postgresBackend({ connectionString: url, poolSize: 2, bulkMinRows: Number.POSITIVE_INFINITY }),
+        bulk: postgresBackend({ connectionString: url, poolSize: 2, bulkMinRows: 1 }),
+      };
+      await backends.bulk.applyReplicated("users", users);
+      const load = await beginBulkLoad(backends.bulk, [collection]);
+      const ms = { statement: 0, bulk: 0 };
+      let k = 0;
+      for (const rows of sweepChunks(collection, 2 * total, size)) {
+        const path = k++ % 2 === 0 ? "statement" : "bulk";
+        const t0 = performance.now();
+        await backends[path].applyReplicated(collection, rows as never);
+        ms[path] += performance.now() - t0;
+      }
+      await load.end();
+      for (const path of ["statement", "bulk"] as const) {
+        await backends[path].close();
+        result[path] = rate(total, ms[path]);
+      }
+      log(`sweep ${collection} ${size}: statement ${result.statement} rows/s, bulk ${result.bulk} rows/s`);
+      out.push(result);
     }
-    await load.end();
-    for (const path of ["statement", "bulk"] as const) {
-      await backends[path].close();
-      result[path] = rate(total, ms[path]);
-    }
-    log(`threshold ${size}: statement ${result.statement} rows/s, bulk ${result.bulk} rows/s`);
-    out.push(result);
   }
   return out;
 }
@@ -268,11 +287,11 @@ const lines: string[] = [
 if (sweep.length > 0) {
   lines.push(
     "",
-    `applyReplicated of ${fmt(Number(process.env.BENCH_SWEEP_ROWS ?? 20_000))} entries per path into one table in bulk-load mode, by batch size (the paths alternate batch by batch):`,
+    `applyReplicated of ${fmt(Number(process.env.BENCH_SWEEP_ROWS ?? 20_000))} rows per path into one table in bulk-load mode, by batch size (the paths alternate batch by batch):`,
     "",
-    "| batch | single statement rows/s | bulk path rows/s | bulk / statement |",
-    "| ---: | ---: | ---: | ---: |",
-    ...sweep.map((s) => `| ${fmt(s.size)} | ${fmt(s.statement)} | ${fmt(s.bulk)} | ${(s.bulk / s.statement).toFixed(2)}x |`),
+    "| collection | batch | single statement rows/s | bulk path rows/s | bulk / statement |",
+    "| --- | ---: | ---: | ---: | ---: |",
+    ...sweep.map((s) => `| ${s.collection} | ${fmt(s.size)} | ${fmt(s.statement)} | ${fmt(s.bulk)} | ${(s.bulk / s.statement).toFixed(2)}x |`),
   );
 }
 lines.push("", "Targets:");

@@ -1,4 +1,4 @@
-import { sql } from "drizzle-orm";
+import { type SQL, sql } from "drizzle-orm";
 import { getTableConfig } from "drizzle-orm/pg-core";
 import type { BulkLoad } from "../../backend.js";
 import { checkCollection } from "../../model/collections.js";
@@ -18,10 +18,12 @@ import { TABLES } from "./mapping.js";
  */
 
 interface GinIndex {
-  /** `"journal_store"."<name>"`. */
+  /** The schema-qualified index name, as SQL. */
+  ident: SQL;
+  /** `"journal_store"."<name>"`, for a `regclass` parameter. */
   qualified: string;
-  /** The schema's `fastupdate` value, `true` or `false`. */
-  everyday: "true" | "false";
+  /** The schema's `fastupdate` value. */
+  everyday: boolean;
 }
 
 /** The GIN indexes of a collection's table, as `schema.ts` declares them. */
@@ -30,8 +32,9 @@ function ginIndexes(collection: CollectionName): GinIndex[] {
   return config.indexes
     .filter((i) => i.config.method === "gin" && i.config.name)
     .map((i) => ({
+      ident: sql`${sql.identifier(config.schema ?? "public")}.${sql.identifier(i.config.name!)}`,
       qualified: `"${config.schema ?? "public"}"."${i.config.name!}"`,
-      everyday: String(i.config.with?.fastupdate ?? "true") === "false" ? "false" : "true",
+      everyday: String(i.config.with?.fastupdate ?? "true") !== "false",
     }));
 }
 
@@ -39,13 +42,13 @@ function ginIndexes(collection: CollectionName): GinIndex[] {
 export async function beginGinBulkLoad(q: Queryable, collections: readonly CollectionName[]): Promise<BulkLoad> {
   for (const c of collections) checkCollection(c);
   const indexes = [...new Set(collections)].flatMap(ginIndexes);
-  for (const index of indexes) await run(q, sql`ALTER INDEX ${sql.raw(index.qualified)} SET (fastupdate = true)`);
+  for (const index of indexes) await run(q, sql`ALTER INDEX ${index.ident} SET (fastupdate = true)`);
   let ended: Promise<void> | undefined;
   return {
     end() {
       ended ??= (async () => {
         for (const index of indexes) {
-          await run(q, sql`ALTER INDEX ${sql.raw(index.qualified)} SET (fastupdate = ${sql.raw(index.everyday)})`);
+          await run(q, sql`ALTER INDEX ${index.ident} SET (fastupdate = ${index.everyday ? sql`true` : sql`false`})`);
           await run(q, sql`SELECT gin_clean_pending_list(${index.qualified}::regclass)`);
         }
       })();
