@@ -2,6 +2,7 @@ import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { Client, PoolClient } from "pg";
 import type { FieldKind } from "../../model/collections.js";
+import { isId } from "../../model/ids.js";
 import { unstorableText } from "../../model/storable.js";
 import { textArrayLiteral } from "./mapping.js";
 
@@ -66,6 +67,9 @@ export function copyValue(kind: FieldKind | "owner", value: unknown): string {
     case "integer":
     case "number":
       return numberText(value) ?? "\\N";
+    case "owner":
+      // An owner id that is not a UUID names no row: NULL, which reads as a missing owner.
+      return isId(value) ? value : "\\N";
     default:
       return escapeText(String(value));
   }

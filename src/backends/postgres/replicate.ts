@@ -50,12 +50,12 @@ function stageTable(info: TableInfo): SQL {
 }
 
 /**
- * The batch as a record type: every field under its own name, with its column's type, except
- * owner ids, which stay text (an owner id that is not a UUID reads as a missing owner instead of
- * failing the batch).
+ * The batch as a record type: every field under its own name, with its column's type; with
+ * `ownersAsText`, owner ids stay text (an owner id that is not a UUID reads as a missing owner
+ * instead of failing the batch).
  */
-function recordType(info: TableInfo): SQL {
-  const ownerFields = new Set(info.owners.map((o) => o.field));
+function recordType(info: TableInfo, ownersAsText: boolean): SQL {
+  const ownerFields = new Set(ownersAsText ? info.owners.map((o) => o.field) : []);
   return sql.join(
     info.columns.map((col) => sql`${sql.identifier(col.field)} ${ownerFields.has(col.field) ? sql`text` : col.cast}`),
     sql`, `,
@@ -77,10 +77,10 @@ function buildStatement(info: TableInfo, source: Source): SQL {
     }),
     sql`, `,
   );
-  const from =
-    source === "json"
-      ? sql`json_to_recordset(${sql.placeholder("rows")}::json) AS "r"(${recordType(info)})`
-      : sql`${stageTable(info)} AS "r"`;
+  // JSON: a CTE unpacks the parameter. Staged: the staging table is read directly (no CTE to
+  // materialise); its owner columns are uuid, the client having sent NULL for a malformed id.
+  const from = sql`json_to_recordset(${sql.placeholder("rows")}::json) AS "r"(${recordType(info, true)})`;
+  const input = source === "json" ? sql`"input"` : stageTable(info);
   // The staged path takes the transaction's change guard first (see runStaged), so plain nextval
   // is equivalent there and saves a function call per row.
   const nextSeq = source === "json" ? NEXT_CHANGE_SEQ : NEXTVAL_AFTER_GUARD;
@@ -109,7 +109,7 @@ function buildStatement(info: TableInfo, source: Source): SQL {
     }),
     ...info.uniqueKeys.map((_, n) => {
       const hv = sql.identifier(`h${n}`);
-      return sql`WHEN NOT ${c}."deleted" AND ${hv}."id" IS NOT NULL THEN CASE WHEN ${hv}."id" IN (SELECT "id" FROM "input") THEN 'sequential' ELSE ${`key:${n}`}::text END`;
+      return sql`WHEN NOT ${c}."deleted" AND ${hv}."id" IS NOT NULL THEN CASE WHEN ${hv}."id" IN (SELECT "id" FROM ${input}) THEN 'sequential' ELSE ${`key:${n}`}::text END`;
     }),
   ];
   const holders = info.uniqueKeys.map((_, n) => sql`, ${sql.identifier(`h${n}`)}."id" AS ${sql.identifier(`h${n}`)}`);
@@ -120,17 +120,18 @@ function buildStatement(info: TableInfo, source: Source): SQL {
     info.columns.filter((col) => col.field !== "id").map((col) => sql`${col.ident} = excluded.${col.ident}`),
     sql`, `,
   );
-  return sql`WITH "input" AS (
+  const head = source === "json" ? sql`WITH "input" AS (
   SELECT ${inputCols} FROM ${from}
-), "cur" AS (
+), ` : sql`WITH `;
+  return sql`${head}"cur" AS (
   SELECT ${i}.*, ${s}."version" AS "__stored", (${s}."id" IS NOT NULL AND ${same}) AS "__same"
-  FROM "input" ${i} LEFT JOIN LATERAL (SELECT * FROM ${t} WHERE "id" = ${i}."id" LIMIT 1) ${s} ON true
+  FROM ${input} ${i} LEFT JOIN LATERAL (SELECT * FROM ${t} WHERE "id" = ${i}."id" LIMIT 1) ${s} ON true
 ), "decided" AS (
   SELECT ${c}."id", CASE ${sql.join(cases, sql` `)} ELSE 'applied' END AS "outcome", ${c}."__stored" AS "storedVersion"${sql.join(holders, sql``)}
   FROM "cur" ${c} ${sql.join([...ownerJoins, ...holderJoins], sql` `)}
 ), "written" AS (
   INSERT INTO ${t} (${cols}, "change_seq")
-  SELECT ${vals}, ${nextSeq} FROM "input" ${i} JOIN "decided" "d" ON "d"."id" = ${i}."id"
+  SELECT ${vals}, ${nextSeq} FROM ${input} ${i} JOIN "decided" "d" ON "d"."id" = ${i}."id"
   WHERE "d"."outcome" = 'applied' AND NOT EXISTS (SELECT 1 FROM "decided" WHERE "outcome" = 'sequential')
   ON CONFLICT ("id") DO UPDATE SET ${sets}, "change_seq" = excluded."change_seq"
   WHERE excluded."version" > ${t}."version"
@@ -177,7 +178,7 @@ function stagedOf(collection: CollectionName): StagedStatements {
     staged.set(
       collection,
       (s = {
-        create: compile(sql`CREATE TEMP TABLE IF NOT EXISTS ${stage} (${recordType(info)}) ON COMMIT DELETE ROWS`).text,
+        create: compile(sql`CREATE TEMP TABLE IF NOT EXISTS ${stage} (${recordType(info, false)}) ON COMMIT DELETE ROWS`).text,
         copy: compile(sql`COPY ${stage} (${names}) FROM STDIN`).text,
         merge: compile(buildStatement(info, "stage")),
         clear: compile(sql`TRUNCATE ${stage}`).text,
