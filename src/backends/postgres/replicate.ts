@@ -295,10 +295,10 @@ export interface BulkSettings {
 /**
  * The default of {@link BulkSettings}: the one place it is written. Measured with
  * `npm run bench:sync` (its batch-size sweep, both paths alternating on one table in bulk-load
- * mode): below about 5,000 rows the COPY path's extra round trips (staging table, guard, COPY,
- * merge, clear) cost more than the JSON parameter saves (users: 0.4-0.8x at 250-2,000 rows, even
- * at 5,000, 1.5x at 10,000); for 1.3 KB journal entries the trigram GIN update dominates and both
- * paths run alike at every size.
+ * mode): below 5,000 rows the COPY path's extra round trips (staging table, guard, COPY, merge,
+ * clear) cost more than the JSON parameter saves (users 0.5-1.0x, journal entries 0.6-1.0x); from
+ * 5,000 it is at par or ahead (users 1.1x). For 1.3 KB entries the trigram GIN update dominates
+ * whichever way the rows arrive.
  */
 export const BULK_DEFAULTS: BulkSettings = { minRows: 5000 };
 
