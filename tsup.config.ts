@@ -33,7 +33,7 @@ const common: Options = {
   splitting: true,
   treeshake: true,
   esbuildPlugins: [rawImports],
-  external: ["vitest", "pg", "drizzle-orm", "@electric-sql/pglite"],
+  external: ["vitest", "pg", "pg-copy-streams", "drizzle-orm", "@electric-sql/pglite"],
 };
 
 // Two builds written side by side under dist/:

@@ -116,6 +116,15 @@ export interface BackendTransaction extends BackendReader, BackendWriter {}
 /** Result of {@link Backend.purge}: tombstones removed, per collection. */
 export type PurgeResult = Partial<Record<CollectionName, number>>;
 
+/** A bulk load in progress on a backend: see {@link Backend.beginBulkLoad}. */
+export interface BulkLoad {
+  /**
+   * Puts the backend back in its everyday configuration. Call it when the load ends, also when it
+   * failed; calling it again does nothing more.
+   */
+  end(): Promise<void>;
+}
+
 /** A storage backend. Factories are named `<kind>Backend(options)`. */
 export interface Backend extends BackendReader, BackendWriter {
   /** Short name carried by BackendError and events, e.g. `memory`, `json`, `postgres`. */
@@ -140,6 +149,22 @@ export interface Backend extends BackendReader, BackendWriter {
   purge(options: { olderThan: string; collections?: readonly CollectionName[] }): Promise<PurgeResult>;
   /** Releases files, locks and connections. Later calls fail with ClosedError. */
   close(): Promise<void>;
+  /**
+   * Optional: prepares `collections` for a large load (backfill) until the returned load ends,
+   * trading some query latency for write throughput (PostgreSQL turns GIN `fastupdate` on).
+   * Every read and write keeps its full contract meanwhile. Call it through
+   * {@link beginBulkLoad}, which does nothing for a backend without it.
+   */
+  beginBulkLoad?(collections: readonly CollectionName[]): Promise<BulkLoad>;
+}
+
+/**
+ * Starts a bulk load of `collections` on `backend` with its own {@link Backend.beginBulkLoad}, or,
+ * for a backend that has none, a load whose `end` does nothing.
+ */
+export async function beginBulkLoad(backend: Backend, collections: readonly CollectionName[]): Promise<BulkLoad> {
+  if (backend.beginBulkLoad) return backend.beginBulkLoad(collections);
+  return { end: async () => {} };
 }
 
 /** A stored row without its backend-local `changeSeq`: what `applyReplicated` and `update` take. */

@@ -1,4 +1,4 @@
-import { withoutChangeSeq, type ReplicationOutcome } from "../backend.js";
+import { beginBulkLoad, withoutChangeSeq, type BulkLoad, type ReplicationOutcome } from "../backend.js";
 import type { JsonObject } from "../model/json.js";
 import type { AnyRow, CollectionName } from "../model/rows.js";
 import { toTimestamp } from "../model/time.js";
@@ -20,6 +20,12 @@ export interface BackfillOptions extends SyncOptions {
    * row is still read, in id order, and counted in `read`; the rest are skipped, not written.
    */
   since?: string;
+  /**
+   * Put the target in bulk-load mode for the run (`Backend.beginBulkLoad`: PostgreSQL turns GIN
+   * `fastupdate` on), and back when the run ends, failed or aborted too. Default
+   * `SYNC_DEFAULTS.bulkLoad`.
+   */
+  bulkLoad?: boolean;
 }
 
 /** Counts of one collection. */
@@ -83,6 +89,7 @@ export async function backfill(options: BackfillOptions): Promise<BackfillReport
   const log = options.dryRun ? null : await RunLog.start(target, { runId, operation: "backfill", checkpoint }, now);
   let status: BackfillReport["status"] = "completed";
   let error: string | null = null;
+  let load: BulkLoad | null = null;
   let read = 0;
 
   const tally = (collection: CollectionName, rows: readonly AnyRow[], outcomes: readonly ReplicationOutcome[], c: BackfillCounts, retry: boolean) => {
@@ -100,6 +107,11 @@ export async function backfill(options: BackfillOptions): Promise<BackfillReport
   };
 
   try {
+    if (!options.dryRun && (options.bulkLoad ?? SYNC_DEFAULTS.bulkLoad)) {
+      load = await beginBulkLoad(target, collections).catch((e: unknown) => {
+        throw new Error(`starting the bulk load on the target failed (bulkLoad: false skips it): ${errorText(e)}`);
+      });
+    }
     for (const collection of collections) {
       const c: BackfillCounts = (counts[collection] = { read: 0, applied: 0, stale: 0, conflicts: 0, missingOwner: 0 });
       const at = checkpoint[collection];
@@ -128,6 +140,12 @@ export async function backfill(options: BackfillOptions): Promise<BackfillReport
   } catch (e) {
     status = "failed";
     error = errorText(e);
+  }
+  try {
+    await load?.end();
+  } catch (e) {
+    status = "failed";
+    error = `${error ? `${error}; ` : ""}ending the bulk load on the target failed: ${errorText(e)}`;
   }
   const finished = now();
   const durationMs = Math.max(0, finished.getTime() - started.getTime());

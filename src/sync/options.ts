@@ -37,6 +37,8 @@ export interface SyncOptions {
 /** Defaults of {@link SyncOptions}. */
 export const SYNC_DEFAULTS = {
   batchSize: 1000,
+  /** Backfill puts the target in bulk-load mode for its run (measured in `npm run bench:sync`). */
+  bulkLoad: true,
   /** `runId` of the migrationLogs rows each operation writes, so the latest is one query away. */
   runIds: SYNC_RUN_IDS,
 } as const;

@@ -14,6 +14,7 @@
 import { describe } from "vitest";
 import type { ConformanceTarget } from "./harness.js";
 import { analyticsSuite } from "./suites/analytics.js";
+import { bulkLoadSuite } from "./suites/bulk-load.js";
 import { collectionSuite } from "./suites/collections.js";
 import { crudSuite } from "./suites/crud.js";
 import { derivedSuite } from "./suites/derived.js";
@@ -52,6 +53,7 @@ const SUITES = [
   analyticsSuite,
   hardValueSuite,
   hardNumberSuite,
+  bulkLoadSuite,
   reopenSuite,
 ] as const;
 

@@ -76,7 +76,7 @@ describe("published package", () => {
     const files = (await readdir(join(root, "dist"))).filter((f) => /\.(c?js)$/.test(f) && !f.startsWith("testing") && !f.startsWith("postgres"));
     for (const file of files) {
       const text = await readFile(join(root, "dist", file), "utf8");
-      expect(text, file).not.toMatch(/(from|require\()\s*["'](pg|drizzle-orm[^"']*|vitest|@electric-sql\/pglite)["']/);
+      expect(text, file).not.toMatch(/(from|require\(|import\()\s*["'](pg|pg-copy-streams|drizzle-orm[^"']*|vitest|@electric-sql\/pglite)["']/);
     }
   });
 

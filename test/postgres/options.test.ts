@@ -35,6 +35,9 @@ describe("pool options", () => {
       ["poolSize", Number.NaN],
       ["statementTimeoutMs", -1],
       ["statementTimeoutMs", Number.POSITIVE_INFINITY],
+      ["bulkMinRows", 0],
+      ["bulkMinRows", 1.5],
+      ["bulkMinRows", Number.NaN],
     ] as const) {
       expect(() => postgresBackend({ connectionString: url(), [option]: value })).toThrow(
         expect.objectContaining({ constructor: ValidationError, issues: [{ path: option, message: expect.any(String) }] }),

@@ -5,12 +5,14 @@ import { BackendError, ClosedError, ValidationError } from "../../errors.js";
 import { COLLECTION_NAMES, checkCollection } from "../../model/collections.js";
 import { checkId } from "../../model/ids.js";
 import type { CollectionName, RowTypes } from "../../model/rows.js";
+import { beginGinBulkLoad } from "./bulk-load.js";
 import { run } from "./compile.js";
 import { driverFor } from "./connect.js";
 import type { Driver, Queryable } from "./driver.js";
 import { BACKEND_NAME, mapError } from "./errors.js";
 import { INFO, selectList } from "./mapping.js";
 import { PgOperations } from "./operations.js";
+import { BULK_DEFAULTS, type BulkSettings } from "./replicate.js";
 import { type ConnectionErrorListener, type PoolSettings, poolSettings } from "./pool.js";
 import { type ReplicaOptions, type ReplicaStats, ReplicaRouter } from "./replicas.js";
 
@@ -32,6 +34,23 @@ export interface PostgresBackendOptions extends PoolSettings, ReplicaOptions {
    * server). The pool replaces the connection; the default listener ignores the error.
    */
   onConnectionError?: ConnectionErrorListener;
+  /**
+   * Rows from which an `applyReplicated` batch is COPY'd into a staging table and merged in one
+   * statement (needs the optional `pg-copy-streams`, and a node-postgres pool or client; PGlite
+   * always uses the single statement). `Infinity` turns the bulk path off. Default
+   * {@link BULK_DEFAULTS}.minRows.
+   */
+  bulkMinRows?: number;
+}
+
+/** The bulk settings the options name, failing fast on a bad value. */
+function bulkOf(options: PostgresBackendOptions): BulkSettings {
+  const n = options.bulkMinRows;
+  if (n === undefined) return BULK_DEFAULTS;
+  if (n !== Number.POSITIVE_INFINITY && (!Number.isSafeInteger(n) || n < 1)) {
+    throw new ValidationError("postgres options", [{ path: "bulkMinRows", message: "must be an integer >= 1, or Infinity" }]);
+  }
+  return { minRows: n };
 }
 
 /** The PostgreSQL backend: the contract, plus where its reads went (see {@link ReplicaStats}). */
@@ -63,9 +82,10 @@ function driverOf(options: PostgresBackendOptions): Driver {
  * {@link migrate} first). Single-row reads and writes are named prepared statements (unless
  * `preparedStatements: false`, for a transaction-mode pooler); queries are
  * compiled by Drizzle to parameterised SQL served by the schema's indexes; transactions are real
- * PostgreSQL transactions on one connection; `applyReplicated` is one set-based statement. With
- * `replicas`, reads outside a transaction go to a replica that has replayed this backend's
- * writes (replicas.ts); `scan` and `changeHorizon` always read the primary.
+ * PostgreSQL transactions on one connection; `applyReplicated` is one set-based statement per
+ * batch (large batches are COPY'd into a staging table first). With `replicas`, reads outside a
+ * transaction go to a replica that has replayed this backend's writes (replicas.ts); `scan` and
+ * `changeHorizon` always read the primary.
  *
  * @example
  * ```ts
@@ -76,6 +96,7 @@ function driverOf(options: PostgresBackendOptions): Driver {
  * ```
  */
 export function postgresBackend(options: PostgresBackendOptions): PostgresBackend {
+  const bulk = bulkOf(options);
   const driver = driverOf(options);
   let closed = false;
   const open = () => {
@@ -98,7 +119,7 @@ export function postgresBackend(options: PostgresBackendOptions): PostgresBacken
       throw mapError(error);
     }
   };
-  const ops = new PgOperations(driver, atomically, open, false);
+  const ops = new PgOperations(driver, atomically, open, false, bulk);
   let router: ReplicaRouter;
   try {
     router = new ReplicaRouter(driver, ops, options, poolSettings(options), open, options.onConnectionError ?? (() => {}));
@@ -166,7 +187,7 @@ export function postgresBackend(options: PostgresBackendOptions): PostgresBacken
           open();
           if (finished) throw new BackendError(BACKEND_NAME, "transaction already finished; use the tx only inside its callback");
         };
-        const tx = new PgOperations(q, (inner) => inner(q), guard, true);
+        const tx = new PgOperations(q, (inner) => inner(q), guard, true, bulk);
         try {
           return await fn(tx);
         } finally {
@@ -198,6 +219,14 @@ export function postgresBackend(options: PostgresBackendOptions): PostgresBacken
         }
         return result;
       }));
+    },
+
+    async beginBulkLoad(collections) {
+      open();
+      const load = await beginGinBulkLoad(driver, collections).catch((error: unknown) => {
+        throw mapError(error);
+      });
+      return { end: () => load.end().catch((error: unknown) => Promise.reject(mapError(error))) };
     },
 
     async close() {

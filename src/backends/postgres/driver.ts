@@ -1,4 +1,5 @@
 import type { Client, Pool, PoolClient } from "pg";
+import { copyInto } from "./copy.js";
 
 /**
  * The few things the backend asks of a PostgreSQL connection, over the three clients it accepts:
@@ -14,6 +15,12 @@ export interface Queryable {
    * reuses the plan (the same name must always carry the same text).
    */
   query<R = Record<string, unknown>>(text: string, params: readonly unknown[], name?: string): Promise<R[]>;
+  /**
+   * Streams `chunks` (COPY text format) into `text`, a `COPY ... FROM STDIN`, on this connection.
+   * Present on node-postgres connections only (PGlite has no COPY FROM STDIN over a stream); the
+   * bulk replication path is taken only where it is.
+   */
+  copyFrom?(text: string, chunks: Iterable<string>): Promise<void>;
 }
 
 /**
@@ -73,6 +80,7 @@ function onClient(client: Client | PoolClient, settings: DriverSettings): Querya
       const result = await client.query(config(settings, text, params, name));
       return result.rows;
     },
+    copyFrom: (text, chunks) => copyInto(client, text, chunks),
   };
 }
 
@@ -130,6 +138,7 @@ export function poolDriver(pool: Pool, owned: boolean, settings: DriverSettings 
       const result = await pool.query(config(settings, text, params, name));
       return result.rows;
     },
+    copyFrom: (text, chunks) => pinned((client) => copyInto(client, text, chunks)),
     transaction,
     async close() {
       if (owned) await pool.end();
@@ -148,6 +157,7 @@ export function clientDriver(client: Client, settings: DriverSettings = DIRECT):
   const q = onClient(client, settings);
   return {
     query: (text, params, name) => serial(() => q.query(text, params, name)),
+    copyFrom: (text, chunks) => serial(() => copyInto(client, text, chunks)),
     transaction: (fn) => serial(() => inTransaction(client, settings, fn)),
     async close() {},
   };

@@ -17,6 +17,7 @@ export { REPLICA_DEFAULTS, type ReplicaOptions, type ReplicaStats } from "./repl
 export { migrate, defaultMigrationsFolder, type MigrateOptions, type MigrateResult, type MigrateTarget } from "./migrate.js";
 export { POOL_DEFAULTS, type PoolSettings, type ConnectionErrorListener } from "./pool.js";
 export { PostgresErrorCause } from "./errors.js";
+export { BULK_DEFAULTS, type BulkSettings } from "./replicate.js";
 export { checkConnectionString } from "./url.js";
 /** The Drizzle tables of the `journal_store` schema, for host apps that read them directly. */
 export * as schema from "./schema.js";

@@ -30,6 +30,20 @@ export const TABLES: { readonly [C in CollectionName]: PgTable } = {
  */
 export const NEXT_CHANGE_SEQ = sql`"journal_store"."next_change_seq"()`;
 
+/**
+ * Takes the writing transaction's change guard now (the first `next_change_seq()` of a
+ * transaction takes it; the value returned is simply not used). After it, in the same
+ * transaction, {@link NEXTVAL_AFTER_GUARD} is equivalent to {@link NEXT_CHANGE_SEQ}.
+ */
+export const TAKE_CHANGE_GUARD = sql`SELECT "journal_store"."next_change_seq"()`;
+
+/**
+ * A `change_seq` for a statement that runs after {@link TAKE_CHANGE_GUARD} in the same
+ * transaction: every value is later than the guard held until the transaction ends, which is all
+ * `change_horizon()` needs, without a PL/pgSQL call per row. Never use it anywhere else.
+ */
+export const NEXTVAL_AFTER_GUARD = sql`nextval('"journal_store"."change_seq"')`;
+
 /** One field of a collection and the column that stores it. */
 export interface ColumnInfo {
   field: string;

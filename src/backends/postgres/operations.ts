@@ -9,7 +9,7 @@ import type { Queryable } from "./driver.js";
 import { BACKEND_NAME, type ErrorContext, mapError } from "./errors.js";
 import { INFO, type TableInfo } from "./mapping.js";
 import { countQuery, pageQuery } from "./query.js";
-import { applyReplicatedOn } from "./replicate.js";
+import { type BulkSettings, applyReplicatedOn } from "./replicate.js";
 import { diagnosisSql, encodeRow, statementsOf } from "./statements.js";
 
 /**
@@ -27,6 +27,8 @@ export class PgOperations implements BackendTransaction {
     private readonly guard: () => void,
     /** True inside a transaction (enables `FOR UPDATE`). */
     private readonly inTransaction: boolean,
+    /** When `applyReplicated` takes the bulk (COPY) path. */
+    private readonly bulk: BulkSettings,
   ) {}
 
   private async attempt<T>(context: ErrorContext, fn: () => Promise<T>): Promise<T> {
@@ -126,7 +128,7 @@ export class PgOperations implements BackendTransaction {
 
   async applyReplicated<C extends CollectionName>(collection: C, rows: readonly RowTypes[C][]): Promise<ReplicationOutcome[]> {
     const info = tableOf(collection);
-    return this.attempt({ info }, () => applyReplicatedOn(this.q, collection, rows, this.atomically));
+    return this.attempt({ info }, () => applyReplicatedOn(this.q, collection, rows, this.atomically, this.bulk));
   }
 
   /** Throws the owner or unique-key error that refused `row`; returns when none applies (a race). */

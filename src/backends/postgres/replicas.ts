@@ -1,4 +1,5 @@
 import { BackendError, ValidationError } from "../../errors.js";
+import { BULK_DEFAULTS } from "./replicate.js";
 import { driverFor } from "./connect.js";
 import type { Driver } from "./driver.js";
 import { BACKEND_NAME } from "./errors.js";
@@ -112,7 +113,7 @@ export class ReplicaRouter {
       this.counts.reads[label] = 0;
       this.counts.skipped[label] = 0;
       this.counts.behind[label] = 0;
-      return { label, driver, ops: new PgOperations(driver, readOnly, guard, false), healthy: true, replayLsn: 0n, lagMs: 0 };
+      return { label, driver, ops: new PgOperations(driver, readOnly, guard, false, BULK_DEFAULTS), healthy: true, replayLsn: 0n, lagMs: 0 };
     });
     if (this.replicas.length > 0) {
       for (const r of this.replicas) void this.probe(r);

@@ -1,0 +1,43 @@
+/**
+ * Child of bench/sync.ts, run in a fresh process so its peak RSS is one operation's alone.
+ * MODE=backfill: opens the JSON store in DIR read-only and backfills it into DB_URL;
+ * MODE=compare: opens it and compares it with DB_URL. Timed end to end, opening (reading) the
+ * JSON included. BULK_MIN_ROWS (default: the backend's), BULK_LOAD (1/0) and BATCH pick the
+ * path. Prints one JSON line: timings, the report's counts, and peak RSS.
+ */
+import { jsonFileBackend } from "../src/backends/json/index.js";
+import { postgresBackend } from "../src/backends/postgres/index.js";
+import { backfill, compare } from "../src/index.js";
+
+const mode = process.env.MODE;
+const dir = process.env.DIR!;
+const url = process.env.DB_URL!;
+const batchSize = Number(process.env.BATCH ?? 1000);
+const bulkMinRows = process.env.BULK_MIN_ROWS === "off" ? Number.POSITIVE_INFINITY : process.env.BULK_MIN_ROWS ? Number(process.env.BULK_MIN_ROWS) : undefined;
+
+const t0 = performance.now();
+const source = jsonFileBackend({ dir, readOnly: true });
+await source.ready();
+const openMs = performance.now() - t0;
+const target = postgresBackend({ connectionString: url, poolSize: 2, ...(bulkMinRows !== undefined ? { bulkMinRows } : {}) });
+let out: Record<string, unknown>;
+if (mode === "backfill") {
+  const report = await backfill({ source, target, batchSize, bulkLoad: process.env.BULK_LOAD === "1" });
+  if (report.status !== "completed") throw new Error(`backfill ${report.status}: ${report.error}`);
+  const c = Object.values(report.collections);
+  out = {
+    rows: c.reduce((n, x) => n + x.read, 0),
+    applied: c.reduce((n, x) => n + x.applied, 0),
+    refused: report.refused.length,
+    backfillMs: report.durationMs,
+  };
+} else {
+  const report = await compare({ source, target, batchSize, record: false });
+  if (report.status !== "completed") throw new Error(`compare ${report.status}: ${report.error}`);
+  const c = Object.values(report.collections);
+  out = { rows: c.reduce((n, x) => n + x.source, 0), divergences: report.divergences.length, compareMs: report.durationMs };
+}
+const totalMs = performance.now() - t0;
+await target.close();
+await source.close();
+process.stdout.write(`${JSON.stringify({ ...out, openMs, totalMs, maxRss: process.resourceUsage().maxRSS * 1024 })}\n`);
