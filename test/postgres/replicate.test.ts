@@ -4,10 +4,13 @@ import { memoryBackend } from "../../src/index.js";
 import { migrate, postgresBackend } from "../../src/backends/postgres/index.js";
 import type { UserRow } from "../../src/model/rows.js";
 import { TRUNCATE_ALL, useTestDatabase } from "../support/postgres.js";
-import { entryRow, plain, userRow } from "./rows.js";
+import { T0, entryRow, plain, userRow } from "./rows.js";
 import { hardValues } from "../../src/testing/fixtures/hard-values.js";
 import type { AnyRow, CollectionName, JournalEntryRow } from "../../src/model/rows.js";
 import pg from "pg";
+import { newRow } from "../../src/model/entity.js";
+import { topicModel } from "../../src/model/entities/topics.js";
+import { uuidv7 } from "../../src/model/ids.js";
 
 // applyReplicated is set-based on PostgreSQL; the contract applies a batch row by row. Random
 // batches full of intra-batch dependencies (the same id twice, two rows claiming one email key,
@@ -192,6 +195,26 @@ describe("applyReplicated's bulk path matches the row-by-row contract", () => {
     const keys = [rival, freed, { ...holder, version: 2, displayName: "changed" }];
     expect(await bulkBackend.applyReplicated("users", keys)).toEqual(await memory.applyReplicated("users", keys));
     expect((await pgBackend.scan("users", { limit: 100 })).map(plain)).toEqual((await memory.scan("users", { limit: 100 })).map(plain));
+    await memory.close();
+  });
+
+  it("an optional owner (an entry's topic) that is null, present, missing or malformed gets the memory backend's outcome", async () => {
+    await truncate();
+    const memory = memoryBackend();
+    const owner = userRow();
+    expect(await bulkBackend.applyReplicated("users", [owner])).toEqual(await memory.applyReplicated("users", [owner]));
+    const topic = { ...newRow(topicModel, { userId: owner.id, name: "work" }, uuidv7(), T0) };
+    expect(await bulkBackend.applyReplicated("topics", [topic])).toEqual(await memory.applyReplicated("topics", [topic]));
+    const batch = [
+      entryRow(owner.id, { topicId: null }),
+      entryRow(owner.id, { topicId: topic.id }),
+      entryRow(owner.id, { topicId: "01900000-0000-7000-8000-0000000000fe" }),
+      entryRow(owner.id, { topicId: "not-a-uuid" }),
+    ];
+    const expected = await memory.applyReplicated("journalEntries", batch);
+    expect(expected.map((o) => o.outcome)).toEqual(["applied", "applied", "missing-owner", "missing-owner"]);
+    expect(await bulkBackend.applyReplicated("journalEntries", batch)).toEqual(expected);
+    expect((await pgBackend.scan("journalEntries", { limit: 100 })).map(plain)).toEqual((await memory.scan("journalEntries", { limit: 100 })).map(plain));
     await memory.close();
   });
 

@@ -5,7 +5,8 @@ import { userModel } from "../../src/model/entities/users.js";
 import { uuidv7 } from "../../src/model/ids.js";
 
 /** Complete rows for direct backend tests (the facade normally builds these). */
-const T0 = "2026-01-05T09:00:00.000Z";
+/** The fixed instant test rows are stamped with. */
+export const T0 = "2026-01-05T09:00:00.000Z";
 
 /** A user with a fresh id and a unique email. */
 export function userRow(over: Partial<UserRow> = {}): UserRow {
