@@ -1,0 +1,64 @@
+import { type SQL, sql } from "drizzle-orm";
+import type { DigestRange, RangeDigest } from "../../backend.js";
+import { checkDigestRange, hashHex } from "../../digest.js";
+import { checkCollection } from "../../model/collections.js";
+import { bigIntToId, idToBigInt } from "../../model/ids.js";
+import type { CollectionName } from "../../model/rows.js";
+import { run } from "./compile.js";
+import type { Queryable } from "./driver.js";
+import { type ColumnInfo, type TableInfo, INFO, ref, valueExpr } from "./mapping.js";
+
+/**
+ * Range digests computed inside PostgreSQL: one parameterised aggregate over the id range (served
+ * by the primary key), the canonical text of each row built in SQL exactly as `digest.ts` builds
+ * it in JavaScript, hashed with `md5`, the first 64 bits summed; the parts of a cut range come
+ * from one `GROUP BY width_bucket(id, cuts)`. Only counts, hashes and two ids cross the wire.
+ */
+
+/** The canonical form of one column in SQL (see the table in `digest.ts`); null becomes `n`. */
+function canonicalExpr(column: ColumnInfo): SQL {
+  const v = valueExpr(column);
+  const expr =
+    column.kind === "text" || column.kind === "textArray"
+      ? sql`to_json(${v})::text`
+      : column.kind === "number"
+        ? sql`encode(float8send(${v} + 0::float8), 'hex')`
+        : column.kind === "numberArray"
+          ? sql`encode(array_send(${v}), 'hex')`
+          : column.kind === "integer"
+            ? sql`${ref(column)}::text` // int4/int8 text, not the float8 a bigint is read as
+            : sql`${v}::text`;
+  return sql`coalesce(${expr}, 'n')`;
+}
+
+const rowTexts = new WeakMap<TableInfo, SQL>();
+
+/** The canonical row text of a collection, in SQL (built once per collection). */
+function canonicalRowExpr(info: TableInfo): SQL {
+  let expr = rowTexts.get(info);
+  if (!expr) rowTexts.set(info, (expr = sql.join(info.columns.map(canonicalExpr), sql` || '|' || `)));
+  return expr;
+}
+
+/** The digests of each part of `range` in `collection`, by one statement on `q`. */
+export async function digestOn(q: Queryable, collection: CollectionName, range: DigestRange): Promise<RangeDigest[]> {
+  checkCollection(collection);
+  checkDigestRange(collection, range);
+  const info = INFO[collection];
+  const cuts = range.splitAt ?? [];
+  const where: SQL[] = [sql`true`];
+  if (range.afterId != null) where.push(sql`"id" > ${range.afterId}::uuid`);
+  if (range.untilId != null) where.push(sql`"id" <= ${range.untilId}::uuid`);
+  // width_bucket counts the thresholds at or below the id; part i ends at cut i inclusive, so the
+  // thresholds are the ids just after each cut.
+  const thresholds = `{${cuts.map((c) => bigIntToId(idToBigInt(c) + 1n)).join(",")}}`;
+  const part = cuts.length > 0 ? sql`width_bucket("id", ${thresholds}::uuid[])` : sql`0`;
+  const rows = await run<{ part: number; n: number; s: string; first: string; last: string }>(
+    q,
+    sql`SELECT ${part} AS "part", count(*)::float8 AS "n", sum(('x' || left(md5(${canonicalRowExpr(info)}), 16))::bit(64)::bigint)::text AS "s", min("id"::text) AS "first", max("id"::text) AS "last" FROM ${info.table} WHERE ${sql.join(where, sql` AND `)} GROUP BY 1`,
+  );
+  const out: RangeDigest[] = cuts.map(() => ({ count: 0, hash: hashHex(0n), firstId: null, lastId: null }));
+  out.push({ count: 0, hash: hashHex(0n), firstId: null, lastId: null });
+  for (const r of rows) out[Number(r.part)] = { count: Number(r.n), hash: hashHex(BigInt(r.s)), firstId: r.first, lastId: r.last };
+  return out;
+}

@@ -1,0 +1,245 @@
+import { createHash } from "node:crypto";
+import type { Backend, DigestRange, RangeDigest } from "./backend.js";
+import { ValidationError } from "./errors.js";
+import { type FieldKind, specOf } from "./model/collections.js";
+import { MAX_ID, checkId } from "./model/ids.js";
+import type { CollectionName } from "./model/rows.js";
+
+/**
+ * Range digests: a count and a hash of the rows of an id range, so compare can tell two ranges
+ * equal without fetching them (the idea of data-diff: checksum segments on both sides, bisect the
+ * ones that differ). A backend may compute them natively (PostgreSQL does, in SQL); this file is
+ * the definition every implementation reproduces exactly, and the generic computation over rows.
+ *
+ * **The canonical row.** Each field of the collection spec, in spec order (`changeSeq` is never
+ * part of it), written as below, joined with `|`; a null is `n`. Every form is either free of `|`
+ * or self-delimiting JSON, so two different rows never share a canonical text.
+ *
+ * | kind | form | example |
+ * | --- | --- | --- |
+ * | uuid, timestamp, date, integer | as the row holds it (`String`) | `2026-01-05T09:00:00.000Z`, `42` |
+ * | boolean | `true` / `false` | |
+ * | text, textArray | JSON text (`JSON.stringify`, which escapes exactly as PostgreSQL's `to_json`) | `"caf\u00e9"`, `["a","b"]` |
+ * | number | the 16 hex digits of the IEEE-754 double, big-endian; -0 written as 0 | `3ff8000000000000` |
+ * | numberArray | PostgreSQL's binary array form (`array_send` of `float8[]`) in hex; a -0 element stays -0 | |
+ * | json | PostgreSQL's `jsonb` text: keys by UTF-8 length then bytes, `", "` and `": "`, numbers written out in full decimal (no exponent), -0 as 0 | `{"a": 1, "bb": [0.000000125]}` |
+ *
+ * Numbers are never hashed through a float's decimal text (PostgreSQL writes `1e+15` and
+ * `1.25e-07` where JavaScript writes `1000000000000000` and `1.25e-7`): doubles go in as their
+ * bits, and JSON numbers, which `jsonb` holds as `numeric`, in the full decimal form that
+ * `numeric` prints for the text `JSON.stringify` wrote. A -0 in a number array keeps its sign bit
+ * (PostgreSQL cannot cheaply rewrite it inside an array): a side holding -0 where the other holds
+ * 0 only costs a row fetch of that range, and the row comparator (`diff.ts`) decides.
+ *
+ * **The hash of a range** is the sum modulo 2^64 of each row's hash (the first 64 bits of the MD5
+ * of its canonical text, UTF-8): order-independent, so a backend may aggregate rows in any order.
+ */
+
+/**
+ * Refuses a range no backend could digest: bounds and cuts must be lowercase UUIDs, cuts strictly
+ * ascending, inside the bounds, and below the largest id. ValidationError naming `collection` and
+ * the field (`afterId`, `untilId`, `splitAt.3`).
+ */
+export function checkDigestRange(collection: string, range: DigestRange): void {
+  if (range.afterId != null) checkId(collection, range.afterId, "afterId");
+  if (range.untilId != null) checkId(collection, range.untilId, "untilId");
+  if (range.afterId != null && range.untilId != null && range.untilId < range.afterId) {
+    throw new ValidationError(collection, [{ path: "untilId", message: "must not be before afterId" }]);
+  }
+  const cuts = range.splitAt ?? [];
+  if (!Array.isArray(cuts)) throw new ValidationError(collection, [{ path: "splitAt", message: "must be an array of ids" }]);
+  cuts.forEach((cut, i) => {
+    const path = `splitAt.${i}`;
+    checkId(collection, cut, path);
+    const bad =
+      (i > 0 && cut <= cuts[i - 1]!) ||
+      (range.afterId != null && cut <= range.afterId) ||
+      (range.untilId != null && cut >= range.untilId) ||
+      cut === MAX_ID;
+    if (bad) throw new ValidationError(collection, [{ path, message: "cuts must ascend strictly, inside (afterId, untilId)" }]);
+  });
+}
+
+/**
+ * The digests of a range on any backend: its own `digest` when it has one, else computed here from
+ * `scan` (a page of `batchSize` rows at a time), which gives exactly what a native digest gives.
+ */
+export async function digestOf(backend: Backend, collection: CollectionName, range: DigestRange, batchSize = 1000): Promise<RangeDigest[]> {
+  if (backend.digest) return backend.digest(collection, range);
+  return digestByScan(backend, collection, range, batchSize);
+}
+
+/** The digests of a range computed from the rows `scan` returns (the generic fallback). */
+export async function digestByScan(backend: Backend, collection: CollectionName, range: DigestRange, batchSize = 1000): Promise<RangeDigest[]> {
+  checkDigestRange(collection, range);
+  const cuts = range.splitAt ?? [];
+  const parts = Array.from({ length: cuts.length + 1 }, () => new DigestAccumulator());
+  const until = range.untilId ?? null;
+  let afterId = range.afterId ?? null;
+  for (;;) {
+    const page = await backend.scan(collection, { afterId, limit: batchSize });
+    for (const row of page) {
+      if (until !== null && row.id > until) return parts.map((p) => p.result());
+      parts[partOf(row.id, cuts)]!.addRow(collection, row as unknown as Record<string, unknown>);
+    }
+    if (page.length < batchSize) return parts.map((p) => p.result());
+    afterId = page[page.length - 1]!.id;
+  }
+}
+
+/** The part of a range that `id` falls in (binary search over the cuts). */
+export function partOf(id: string, cuts: readonly string[]): number {
+  let lo = 0;
+  let hi = cuts.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (cuts[mid]! < id) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** Accumulates the digest of one part, row by row, in any order. */
+export class DigestAccumulator {
+  private sum = 0n;
+  count = 0;
+  firstId: string | null = null;
+  lastId: string | null = null;
+
+  /** Adds a row hash (see {@link rowHash}) of the row with `id`. */
+  addHash(id: string, hash: bigint): void {
+    this.sum += hash;
+    this.count++;
+    if (this.firstId === null || id < this.firstId) this.firstId = id;
+    if (this.lastId === null || id > this.lastId) this.lastId = id;
+  }
+
+  /** Adds a row of `collection`. */
+  addRow(collection: CollectionName, row: Readonly<Record<string, unknown>>): void {
+    this.addHash(row.id as string, rowHash(canonicalRow(collection, row)));
+  }
+
+  /** The digest so far. */
+  result(): RangeDigest {
+    return { count: this.count, hash: hashHex(this.sum), firstId: this.firstId, lastId: this.lastId };
+  }
+}
+
+/** The 16 hex digits of a sum of row hashes, modulo 2^64 (a PostgreSQL `numeric` sum included). */
+export function hashHex(sum: bigint): string {
+  return BigInt.asUintN(64, sum).toString(16).padStart(16, "0");
+}
+
+/** The 64-bit hash of a canonical row text: the first 8 bytes of its MD5, as a signed integer. */
+export function rowHash(canonical: string): bigint {
+  return createHash("md5").update(canonical, "utf8").digest().readBigInt64BE(0);
+}
+
+const fieldCache = new Map<CollectionName, [string, FieldKind][]>();
+
+/** The canonical text of a row (see the table above). */
+export function canonicalRow(collection: CollectionName, row: Readonly<Record<string, unknown>>): string {
+  let fields = fieldCache.get(collection);
+  if (!fields) fieldCache.set(collection, (fields = Object.entries(specOf(collection).fields).map(([f, s]) => [f, s.kind])));
+  let out = "";
+  for (let i = 0; i < fields.length; i++) {
+    const [field, kind] = fields[i]!;
+    if (i > 0) out += "|";
+    out += canonicalValue(kind, row[field]);
+  }
+  return out;
+}
+
+/** The canonical form of one field value of the given kind (`n` for null). */
+export function canonicalValue(kind: FieldKind, value: unknown): string {
+  if (value === null || value === undefined) return "n";
+  switch (kind) {
+    case "text":
+    case "textArray":
+      return JSON.stringify(value);
+    case "number":
+      return float8Hex(value as number);
+    case "numberArray":
+      return float8ArrayHex(value as readonly number[]);
+    case "json":
+      return canonicalJson(value);
+    case "boolean":
+      return value ? "true" : "false";
+    default:
+      return String(value);
+  }
+}
+
+const scratch = new DataView(new ArrayBuffer(8));
+
+/** The IEEE-754 bits of `n`, big-endian hex, with -0 written as 0 (PostgreSQL: `float8send(x + 0)`). */
+function float8Hex(n: number): string {
+  scratch.setFloat64(0, n === 0 ? 0 : n);
+  return bitsHex(scratch);
+}
+
+function bitsHex(view: DataView): string {
+  return view.getUint32(0).toString(16).padStart(8, "0") + view.getUint32(4).toString(16).padStart(8, "0");
+}
+
+/**
+ * PostgreSQL's binary form of a one-dimensional `float8[]` without nulls (`array_send`), in hex:
+ * dimensions, a has-nulls flag, the element type (701), then length and lower bound 1, then each
+ * element as its length (8) and its bits.
+ */
+function float8ArrayHex(values: readonly number[]): string {
+  const hex = (n: number) => n.toString(16).padStart(8, "0");
+  if (values.length === 0) return `${hex(0)}${hex(0)}${hex(701)}`;
+  let out = `${hex(1)}${hex(0)}${hex(701)}${hex(values.length)}${hex(1)}`;
+  for (const v of values) {
+    scratch.setFloat64(0, v);
+    out += hex(8) + bitsHex(scratch);
+  }
+  return out;
+}
+
+/** PostgreSQL's `jsonb` output of a JSON value (see the table above). */
+export function canonicalJson(value: unknown): string {
+  if (value === null) return "null";
+  switch (typeof value) {
+    case "string":
+      return JSON.stringify(value);
+    case "number":
+      return plainDecimal(value);
+    case "boolean":
+      return value ? "true" : "false";
+    case "object":
+      break;
+    default:
+      throw new TypeError(`digest: not a JSON value (${typeof value})`);
+  }
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(", ")}]`;
+  const obj = value as Record<string, unknown>;
+  const keys = Object.keys(obj).map((k) => [k, Buffer.from(k, "utf8")] as const);
+  keys.sort((a, b) => a[1].length - b[1].length || Buffer.compare(a[1], b[1]));
+  return `{${keys.map(([k]) => `${JSON.stringify(k)}: ${canonicalJson(obj[k])}`).join(", ")}}`;
+}
+
+/**
+ * A finite number in the full decimal form PostgreSQL's `numeric` prints for the text
+ * `JSON.stringify` writes: the exponent of `1e+21` or `1.25e-7` written out, -0 as 0.
+ */
+export function plainDecimal(n: number): string {
+  if (!Number.isFinite(n)) throw new TypeError("digest: JSON numbers are finite");
+  const text = String(n === 0 ? 0 : n);
+  const e = text.indexOf("e");
+  if (e < 0) return text;
+  const negative = text.startsWith("-");
+  const mantissa = text.slice(negative ? 1 : 0, e);
+  const exponent = Number(text.slice(e + 1));
+  const dot = mantissa.indexOf(".");
+  const digits = mantissa.replace(".", "");
+  const point = (dot < 0 ? mantissa.length : dot) + exponent;
+  const body =
+    point <= 0
+      ? `0.${"0".repeat(-point)}${digits}`
+      : point >= digits.length
+        ? digits + "0".repeat(point - digits.length)
+        : `${digits.slice(0, point)}.${digits.slice(point)}`;
+  return negative ? `-${body}` : body;
+}
