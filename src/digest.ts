@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import type { Backend, DigestRange, RangeDigest } from "./backend.js";
 import { ValidationError } from "./errors.js";
-import { type FieldKind, specOf } from "./model/collections.js";
+import { type FieldKind, checkCollection, specOf } from "./model/collections.js";
 import { MAX_ID, checkId } from "./model/ids.js";
 import type { CollectionName } from "./model/rows.js";
 
@@ -71,6 +71,7 @@ export async function digestOf(backend: Backend, collection: CollectionName, ran
 
 /** The digests of a range computed from the rows `scan` returns (the generic fallback). */
 export async function digestByScan(backend: Backend, collection: CollectionName, range: DigestRange, batchSize = 1000): Promise<RangeDigest[]> {
+  checkCollection(collection);
   checkDigestRange(collection, range);
   const cuts = range.splitAt ?? [];
   const parts = Array.from({ length: cuts.length + 1 }, () => new DigestAccumulator());

@@ -17,6 +17,7 @@ import { analyticsSuite } from "./suites/analytics.js";
 import { collectionSuite } from "./suites/collections.js";
 import { crudSuite } from "./suites/crud.js";
 import { derivedSuite } from "./suites/derived.js";
+import { digestSuite } from "./suites/digest.js";
 import { filterSuite } from "./suites/filters.js";
 import { hardNumberSuite } from "./suites/hard-numbers.js";
 import { hardValueSuite } from "./suites/hard-values.js";
@@ -45,6 +46,7 @@ const SUITES = [
   transactionSuite,
   replicationSuite,
   scanSuite,
+  digestSuite,
   analyticsSuite,
   hardValueSuite,
   hardNumberSuite,
