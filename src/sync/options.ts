@@ -36,6 +36,14 @@ export interface SyncOptions {
 /** Defaults of {@link SyncOptions}. */
 export const SYNC_DEFAULTS = {
   batchSize: 1000,
+  /**
+   * Compare by checksums: how many parts an unequal range is cut into at most, and at how many
+   * rows (the larger side) a range is fetched and compared row by row instead of cut again.
+   */
+  checksum: {
+    fanout: 64,
+    leafRows: 256,
+  },
   /** `runId` of the migrationLogs rows each operation writes, so the latest is one query away. */
   runIds: {
     backfill: "journal-store:backfill",

@@ -1,0 +1,103 @@
+import type { Backend, Stored } from "../backend.js";
+import { diffRows } from "../diff.js";
+import type { CollectionName } from "../model/rows.js";
+import { pages } from "./pager.js";
+import type { RowDivergence } from "./report.js";
+
+/**
+ * The row-by-row half of compare: both sides of an id range enumerated in id order (tombstones
+ * included) and merged, reporting missing, extra and different rows with the field paths
+ * `diffRows` finds. The whole-collection path and the checksum path's leaf ranges both run it, so
+ * they report the same divergences.
+ */
+
+/** Rows seen on each side by one merge. */
+export interface MergeCounts {
+  source: number;
+  target: number;
+}
+
+/**
+ * Merges two id-ordered row streams of `collection`, pushing every divergence onto `out` (in id
+ * order). `onPair` runs after every row present on both sides, with the source rows seen so far.
+ */
+export async function mergeRows(
+  collection: CollectionName,
+  left: AsyncIterator<Stored> | Iterator<Stored>,
+  right: AsyncIterator<Stored> | Iterator<Stored>,
+  out: RowDivergence[],
+  onPair?: (sourceSeen: number) => void,
+): Promise<MergeCounts> {
+  const c: MergeCounts = { source: 0, target: 0 };
+  const report = (d: RowDivergence) => {
+    if (d.fields.length > 0) out.push(d);
+  };
+  let a = await left.next();
+  let b = await right.next();
+  while (!a.done || !b.done) {
+    if (!a.done && (b.done || a.value.id < b.value.id)) {
+      report(divergence(collection, a.value, null));
+      c.source++;
+      a = await left.next();
+    } else if (!b.done && (a.done || b.value.id < a.value.id)) {
+      report(divergence(collection, null, b.value));
+      c.target++;
+      b = await right.next();
+    } else {
+      report(divergence(collection, a.value as Stored, b.value as Stored));
+      c.source++;
+      c.target++;
+      onPair?.(c.source);
+      a = await left.next();
+      b = await right.next();
+    }
+  }
+  return c;
+}
+
+/** Every row of `collection` in id order, a page at a time. */
+export async function* allRows(backend: Backend, collection: CollectionName, batchSize: number, signal?: AbortSignal): AsyncGenerator<Stored> {
+  for await (const page of pages(backend, collection, { batchSize, signal })) yield* page;
+}
+
+/**
+ * The rows of `collection` with ids in `(afterId, untilId]`, in id order. `expected` (the range's
+ * digest count) sizes the first page so a range usually costs one `scan` returning at most one
+ * row past its end; `fetched` counts every row `scan` returned.
+ */
+export async function rangeRows(
+  backend: Backend,
+  collection: CollectionName,
+  range: { afterId: string | null; untilId: string | null },
+  expected: number,
+  batchSize: number,
+  fetched: { rows: number },
+): Promise<Stored[]> {
+  const out: Stored[] = [];
+  let afterId = range.afterId;
+  let limit = range.untilId === null ? batchSize : Math.min(batchSize, expected + 1);
+  for (;;) {
+    const page = await backend.scan(collection, { afterId, limit });
+    fetched.rows += page.length;
+    for (const row of page) {
+      if (range.untilId !== null && row.id > range.untilId) return out;
+      out.push(row);
+    }
+    if (page.length < limit) return out;
+    afterId = page[page.length - 1]!.id;
+    limit = batchSize;
+  }
+}
+
+/**
+ * The divergence between two versions of a row (empty `fields` when they are equal). A tombstone
+ * on one side and nothing on the other agree: both say the row does not exist (one side purged
+ * it, or repair removed a row the source never had).
+ */
+export function divergence(collection: CollectionName, s: Stored | null, t: Stored | null): RowDivergence {
+  const id = (s ?? t)!.id;
+  if ((!t && s!.deleted) || (!s && t!.deleted)) return { collection, id, kind: "different", fields: [], sourceVersion: s?.version ?? null, targetVersion: t?.version ?? null };
+  if (!t) return { collection, id, kind: "missing", fields: ["id"], sourceVersion: s!.version, targetVersion: null };
+  if (!s) return { collection, id, kind: "extra", fields: ["id"], sourceVersion: null, targetVersion: t.version };
+  return { collection, id, kind: "different", fields: diffRows(s, t), sourceVersion: s.version, targetVersion: t.version };
+}
