@@ -21,15 +21,19 @@ import type { CollectionName } from "./model/rows.js";
  * | boolean | `true` / `false` | |
  * | text, textArray | JSON text (`JSON.stringify`, which escapes exactly as PostgreSQL's `to_json`) | `"caf\u00e9"`, `["a","b"]` |
  * | number | the 16 hex digits of the IEEE-754 double, big-endian; -0 written as 0 | `3ff8000000000000` |
- * | numberArray | PostgreSQL's binary array form (`array_send` of `float8[]`) in hex; a -0 element stays -0 | |
+ * | numberArray | PostgreSQL's binary array form (`array_send` of `float8[]`) in hex, -0 written as 0 | |
  * | json | PostgreSQL's `jsonb` text: keys by UTF-8 length then bytes, `", "` and `": "`, numbers written out in full decimal (no exponent), -0 as 0 | `{"a": 1, "bb": [0.000000125]}` |
  *
  * Numbers are never hashed through a float's decimal text (PostgreSQL writes `1e+15` and
  * `1.25e-07` where JavaScript writes `1000000000000000` and `1.25e-7`): doubles go in as their
  * bits, and JSON numbers, which `jsonb` holds as `numeric`, in the full decimal form that
- * `numeric` prints for the text `JSON.stringify` wrote. A -0 in a number array keeps its sign bit
- * (PostgreSQL cannot cheaply rewrite it inside an array): a side holding -0 where the other holds
- * 0 only costs a row fetch of that range, and the row comparator (`diff.ts`) decides.
+ * `numeric` prints for the text `JSON.stringify` wrote.
+ *
+ * **-0 is 0**, as the row comparator treats it: JSON text and `jsonb` have no -0, and the
+ * PostgreSQL backend writes numbers as `String(n)`, so it never stores one; the memory and JSON
+ * backends may hold a -0 that replication delivered. (A -0 put into a PostgreSQL `float8[]` by
+ * hand keeps its sign bit in `array_send`: that range's digests differ, its rows are fetched, and
+ * the comparator finds them equal. It costs a fetch, never a false divergence.)
  *
  * **The hash of a range** is the sum modulo 2^64 of each row's hash (the first 64 bits of the MD5
  * of its canonical text, UTF-8): order-independent, so a backend may aggregate rows in any order.
@@ -193,7 +197,7 @@ function float8ArrayHex(values: readonly number[]): string {
   if (values.length === 0) return `${hex(0)}${hex(0)}${hex(701)}`;
   let out = `${hex(1)}${hex(0)}${hex(701)}${hex(values.length)}${hex(1)}`;
   for (const v of values) {
-    scratch.setFloat64(0, v);
+    scratch.setFloat64(0, v === 0 ? 0 : v);
     out += hex(8) + bitsHex(scratch);
   }
   return out;
