@@ -12,17 +12,20 @@ import type { CollectionName } from "./model/rows.js";
  * the definition every implementation reproduces exactly, and the generic computation over rows.
  *
  * **The canonical row.** Each field of the collection spec, in spec order (`changeSeq` is never
- * part of it), written as below, joined with `|`; a null is `n`. Every form is either free of `|`
- * or self-delimiting JSON, so two different rows never share a canonical text.
+ * part of it), written as below, joined with `|`; a null is `n`. Every form is free of `|`,
+ * length-prefixed or self-delimiting JSON, so two different rows never share a canonical text.
+ * The forms are the cheapest PostgreSQL computes (no `to_char`, no `to_json` over long texts).
  *
  * | kind | form | example |
  * | --- | --- | --- |
- * | uuid, timestamp, date, integer | as the row holds it (`String`) | `2026-01-05T09:00:00.000Z`, `42` |
+ * | uuid, integer | as the row holds it (`String`) | `42` |
  * | boolean | `true` / `false` | |
- * | text, textArray | JSON text (`JSON.stringify`, which escapes exactly as PostgreSQL's `to_json`) | `"caf\u00e9"`, `["a","b"]` |
- * | number | the 16 hex digits of the IEEE-754 double, big-endian; -0 written as 0 | `3ff8000000000000` |
- * | numberArray | PostgreSQL's binary array form (`array_send` of `float8[]`) in hex, -0 written as 0 | |
- * | json | PostgreSQL's `jsonb` text: keys by UTF-8 length then bytes, `", "` and `": "`, numbers written out in full decimal (no exponent), -0 as 0 | `{"a": 1, "bb": [0.000000125]}` |
+ * | text | its UTF-8 byte length, `:`, the text | `5:café` |
+ * | timestamp | Unix milliseconds (a text not in the contract's `…T…:…:….mmmZ` form: `!` and its JSON) | `1767603600000` |
+ * | date | days since 1970-01-01 (likewise) | `20458` |
+ * | number | the 16 hex digits of the IEEE-754 double, big-endian | `3ff8000000000000` |
+ * | textArray, numberArray | PostgreSQL's binary array form (`array_send` of `text[]`, `float8[]`) in hex | |
+ * | json | PostgreSQL's `jsonb` text: keys by UTF-8 length then bytes, `", "` and `": "`, numbers written out in full decimal (no exponent) | `{"a": 1, "bb": [0.000000125]}` |
  *
  * Numbers are never hashed through a float's decimal text (PostgreSQL writes `1e+15` and
  * `1.25e-07` where JavaScript writes `1000000000000000` and `1.25e-7`): doubles go in as their
@@ -160,8 +163,9 @@ export function canonicalValue(kind: FieldKind, value: unknown): string {
   if (value === null || value === undefined) return "n";
   switch (kind) {
     case "text":
+      return `${Buffer.byteLength(value as string, "utf8")}:${value as string}`;
     case "textArray":
-      return JSON.stringify(value);
+      return textArrayHex(value as readonly string[]);
     case "number":
       return float8Hex(value as number);
     case "numberArray":
@@ -170,9 +174,33 @@ export function canonicalValue(kind: FieldKind, value: unknown): string {
       return canonicalJson(value);
     case "boolean":
       return value ? "true" : "false";
+    case "timestamp":
+      return instantForm(value as string);
+    case "date":
+      return dateForm(value as string);
     default:
       return String(value);
   }
+}
+
+const INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+const DATE = /^\d{4}-\d{2}-\d{2}$/;
+const DAY_MS = 86_400_000;
+
+/**
+ * A timestamp as Unix milliseconds, when it is in the contract's form (what PostgreSQL returns);
+ * any other text as `!` and its JSON, which no PostgreSQL digest produces, so the row comparator
+ * decides (it compares the texts).
+ */
+function instantForm(text: string): string {
+  const ms = INSTANT.test(text) ? Date.parse(text) : Number.NaN;
+  return Number.isFinite(ms) && new Date(ms).toISOString() === text ? String(ms) : `!${JSON.stringify(text)}`;
+}
+
+/** A calendar date as days since 1970-01-01, when it is a real `YYYY-MM-DD` date; else as above. */
+function dateForm(text: string): string {
+  const ms = DATE.test(text) ? Date.parse(`${text}T00:00:00.000Z`) : Number.NaN;
+  return Number.isFinite(ms) && new Date(ms).toISOString().slice(0, 10) === text ? String(ms / DAY_MS) : `!${JSON.stringify(text)}`;
 }
 
 const scratch = new DataView(new ArrayBuffer(8));
@@ -187,18 +215,34 @@ function bitsHex(view: DataView): string {
   return view.getUint32(0).toString(16).padStart(8, "0") + view.getUint32(4).toString(16).padStart(8, "0");
 }
 
+const hex32 = (n: number) => n.toString(16).padStart(8, "0");
+
+/**
+ * PostgreSQL's binary form of a one-dimensional `text[]` without nulls (`array_send`), in hex:
+ * dimensions, a has-nulls flag, the element type (25), length and lower bound 1, then each
+ * element as its UTF-8 byte length and bytes.
+ */
+function textArrayHex(values: readonly string[]): string {
+  if (values.length === 0) return `${hex32(0)}${hex32(0)}${hex32(25)}`;
+  let out = `${hex32(1)}${hex32(0)}${hex32(25)}${hex32(values.length)}${hex32(1)}`;
+  for (const v of values) {
+    const bytes = Buffer.from(v, "utf8");
+    out += hex32(bytes.length) + bytes.toString("hex");
+  }
+  return out;
+}
+
 /**
  * PostgreSQL's binary form of a one-dimensional `float8[]` without nulls (`array_send`), in hex:
  * dimensions, a has-nulls flag, the element type (701), then length and lower bound 1, then each
  * element as its length (8) and its bits.
  */
 function float8ArrayHex(values: readonly number[]): string {
-  const hex = (n: number) => n.toString(16).padStart(8, "0");
-  if (values.length === 0) return `${hex(0)}${hex(0)}${hex(701)}`;
-  let out = `${hex(1)}${hex(0)}${hex(701)}${hex(values.length)}${hex(1)}`;
+  if (values.length === 0) return `${hex32(0)}${hex32(0)}${hex32(701)}`;
+  let out = `${hex32(1)}${hex32(0)}${hex32(701)}${hex32(values.length)}${hex32(1)}`;
   for (const v of values) {
     scratch.setFloat64(0, v === 0 ? 0 : v);
-    out += hex(8) + bitsHex(scratch);
+    out += hex32(8) + bitsHex(scratch);
   }
   return out;
 }
@@ -220,9 +264,25 @@ export function canonicalJson(value: unknown): string {
   }
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(", ")}]`;
   const obj = value as Record<string, unknown>;
-  const keys = Object.keys(obj).map((k) => [k, Buffer.from(k, "utf8")] as const);
-  keys.sort((a, b) => a[1].length - b[1].length || Buffer.compare(a[1], b[1]));
-  return `{${keys.map(([k]) => `${JSON.stringify(k)}: ${canonicalJson(obj[k])}`).join(", ")}}`;
+  const keys = Object.keys(obj);
+  keys.sort(ASCII.test(keys.join("")) ? byLengthThenCode : byUtf8LengthThenBytes);
+  let out = "{";
+  for (let i = 0; i < keys.length; i++) out += `${i > 0 ? ", " : ""}${JSON.stringify(keys[i])}: ${canonicalJson(obj[keys[i]!])}`;
+  return `${out}}`;
+}
+
+const ASCII = /^[\x00-\x7f]*$/;
+
+/** jsonb's key order for ASCII keys: UTF-16 units are then the UTF-8 bytes. */
+function byLengthThenCode(a: string, b: string): number {
+  return a.length - b.length || (a < b ? -1 : a > b ? 1 : 0);
+}
+
+/** jsonb's key order: shorter UTF-8 first, then bytewise. */
+function byUtf8LengthThenBytes(a: string, b: string): number {
+  const x = Buffer.from(a, "utf8");
+  const y = Buffer.from(b, "utf8");
+  return x.length - y.length || Buffer.compare(x, y);
 }
 
 /**

@@ -6,7 +6,7 @@ import { bigIntToId, idToBigInt } from "../../model/ids.js";
 import type { CollectionName } from "../../model/rows.js";
 import { run } from "./compile.js";
 import type { Queryable } from "./driver.js";
-import { type ColumnInfo, type TableInfo, INFO, ref, valueExpr } from "./mapping.js";
+import { type ColumnInfo, type TableInfo, INFO, ref } from "./mapping.js";
 
 /**
  * Range digests computed inside PostgreSQL: one parameterised aggregate over the id range (served
@@ -17,17 +17,19 @@ import { type ColumnInfo, type TableInfo, INFO, ref, valueExpr } from "./mapping
 
 /** The canonical form of one column in SQL (see the table in `digest.ts`); null becomes `n`. */
 function canonicalExpr(column: ColumnInfo): SQL {
-  const v = valueExpr(column);
+  const c = ref(column);
   const expr =
-    column.kind === "text" || column.kind === "textArray"
-      ? sql`to_json(${v})::text`
-      : column.kind === "number"
-        ? sql`encode(float8send(${v} + 0::float8), 'hex')`
-        : column.kind === "numberArray"
-          ? sql`encode(array_send(${v}), 'hex')`
-          : column.kind === "integer"
-            ? sql`${ref(column)}::text` // int4/int8 text, not the float8 a bigint is read as
-            : sql`${v}::text`;
+    column.kind === "text"
+      ? sql`octet_length(${c})::text || ':' || ${c}`
+      : column.kind === "textArray" || column.kind === "numberArray"
+        ? sql`encode(array_send(${c}), 'hex')`
+        : column.kind === "number"
+          ? sql`encode(float8send(${c} + 0::float8), 'hex')`
+          : column.kind === "timestamp"
+            ? sql`round(date_part('epoch', ${c}) * 1000)::bigint::text`
+            : column.kind === "date"
+              ? sql`(${c} - DATE '1970-01-01')::text`
+              : sql`${c}::text`; // uuid, integer (int4/int8 text), boolean, jsonb
   return sql`coalesce(${expr}, 'n')`;
 }
 

@@ -136,24 +136,18 @@ export function ref(column: ColumnInfo, qualifier?: SQL): SQL {
   return qualifier ? sql`${qualifier}.${column.ident}` : sql`${column.ident}`;
 }
 
-/**
- * A column's value in the contract's shape: ISO millisecond timestamps, `YYYY-MM-DD` dates, bigint
- * as a double; the rest as stored. Rows are read through it, and range digests hash it.
- */
-export function valueExpr(column: ColumnInfo, qualifier?: SQL): SQL {
-  const c = ref(column, qualifier);
-  return column.kind === "timestamp"
-    ? sql`to_char(${c} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`
-    : column.kind === "date"
-      ? sql`to_char(${c}, 'YYYY-MM-DD')`
-      : column.bigint
-        ? sql`${c}::float8`
-        : c;
-}
-
 /** How a column is read back, aliased to its field name. */
 function readExpr(column: ColumnInfo, qualifier?: SQL): SQL {
-  return sql`${valueExpr(column, qualifier)} AS ${sql.identifier(column.field)}`;
+  const c = ref(column, qualifier);
+  const expr =
+    column.kind === "timestamp"
+      ? sql`to_char(${c} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`
+      : column.kind === "date"
+        ? sql`to_char(${c}, 'YYYY-MM-DD')`
+        : column.bigint
+          ? sql`${c}::float8`
+          : c;
+  return sql`${expr} AS ${sql.identifier(column.field)}`;
 }
 
 const selectLists = new WeakMap<TableInfo, SQL>();
