@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { hash } from "node:crypto";
 import type { Backend, DigestRange, RangeDigest } from "./backend.js";
 import { ValidationError } from "./errors.js";
 import { type FieldKind, checkCollection, specOf } from "./model/collections.js";
@@ -140,7 +140,7 @@ export function hashHex(sum: bigint): string {
 
 /** The 64-bit hash of a canonical row text: the first 8 bytes of its MD5, as a signed integer. */
 export function rowHash(canonical: string): bigint {
-  return createHash("md5").update(canonical, "utf8").digest().readBigInt64BE(0);
+  return hash("md5", canonical, "buffer").readBigInt64BE(0);
 }
 
 const fieldCache = new Map<CollectionName, [string, FieldKind][]>();
@@ -183,24 +183,49 @@ export function canonicalValue(kind: FieldKind, value: unknown): string {
   }
 }
 
-const INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
-const DATE = /^\d{4}-\d{2}-\d{2}$/;
 const DAY_MS = 86_400_000;
 
+/** The number spelled by the ASCII digits of `text` from `start` to `end` (NaN if any is not a digit). */
+function digits(text: string, start: number, end: number): number {
+  let n = 0;
+  for (let i = start; i < end; i++) {
+    const d = text.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return Number.NaN;
+    n = n * 10 + d;
+  }
+  return n;
+}
+
+/** Unix milliseconds of a `YYYY-MM-DD` prefix and the given time, or NaN unless it is a real date. */
+function utc(text: string, h: number, m: number, s: number, ms: number): number {
+  if (text.charCodeAt(4) !== 45 || text.charCodeAt(7) !== 45) return Number.NaN;
+  const year = digits(text, 0, 4);
+  const month = digits(text, 5, 7);
+  const day = digits(text, 8, 10);
+  if (!(year >= 1 && month >= 1 && month <= 12 && day >= 1 && h < 24 && m < 60 && s < 60)) return Number.NaN;
+  const date = new Date(0);
+  date.setUTCFullYear(year, month - 1, day); // not Date.UTC, which reads years below 100 as 19xx
+  if (date.getUTCDate() !== day) return Number.NaN;
+  return date.getTime() + ((h * 60 + m) * 60 + s) * 1000 + ms;
+}
+
 /**
- * A timestamp as Unix milliseconds, when it is in the contract's form (what PostgreSQL returns);
- * any other text as `!` and its JSON, which no PostgreSQL digest produces, so the row comparator
- * decides (it compares the texts).
+ * A timestamp as Unix milliseconds, when it is in the contract's form `YYYY-MM-DDTHH:MM:SS.mmmZ`
+ * (what PostgreSQL returns); any other text as `!` and its JSON, which no PostgreSQL digest
+ * produces, so the row comparator decides (it compares the texts).
  */
 function instantForm(text: string): string {
-  const ms = INSTANT.test(text) ? Date.parse(text) : Number.NaN;
-  return Number.isFinite(ms) && new Date(ms).toISOString() === text ? String(ms) : `!${JSON.stringify(text)}`;
+  const ms =
+    text.length === 24 && text[10] === "T" && text[13] === ":" && text[16] === ":" && text[19] === "." && text[23] === "Z"
+      ? utc(text, digits(text, 11, 13), digits(text, 14, 16), digits(text, 17, 19), digits(text, 20, 23))
+      : Number.NaN;
+  return Number.isNaN(ms) ? `!${JSON.stringify(text)}` : String(ms);
 }
 
 /** A calendar date as days since 1970-01-01, when it is a real `YYYY-MM-DD` date; else as above. */
 function dateForm(text: string): string {
-  const ms = DATE.test(text) ? Date.parse(`${text}T00:00:00.000Z`) : Number.NaN;
-  return Number.isFinite(ms) && new Date(ms).toISOString().slice(0, 10) === text ? String(ms / DAY_MS) : `!${JSON.stringify(text)}`;
+  const ms = text.length === 10 ? utc(text, 0, 0, 0, 0) : Number.NaN;
+  return Number.isNaN(ms) ? `!${JSON.stringify(text)}` : String(ms / DAY_MS);
 }
 
 const scratch = new DataView(new ArrayBuffer(8));
@@ -224,12 +249,21 @@ const hex32 = (n: number) => n.toString(16).padStart(8, "0");
  */
 function textArrayHex(values: readonly string[]): string {
   if (values.length === 0) return `${hex32(0)}${hex32(0)}${hex32(25)}`;
-  let out = `${hex32(1)}${hex32(0)}${hex32(25)}${hex32(values.length)}${hex32(1)}`;
+  let size = 20;
+  for (const v of values) size += 4 + Buffer.byteLength(v, "utf8");
+  const out = Buffer.allocUnsafe(size);
+  out.writeUInt32BE(1, 0);
+  out.writeUInt32BE(0, 4);
+  out.writeUInt32BE(25, 8);
+  out.writeUInt32BE(values.length, 12);
+  out.writeUInt32BE(1, 16);
+  let at = 20;
   for (const v of values) {
-    const bytes = Buffer.from(v, "utf8");
-    out += hex32(bytes.length) + bytes.toString("hex");
+    const n = out.write(v, at + 4, "utf8");
+    out.writeUInt32BE(n, at);
+    at += 4 + n;
   }
-  return out;
+  return out.toString("hex");
 }
 
 /**

@@ -7,11 +7,12 @@ import type { RowDivergence } from "./report.js";
 
 /**
  * Compare by checksums (the idea of data-diff): digest the whole collection on both sides; where
- * the counts or hashes differ, cut the range into parts between its smallest and largest id and
- * digest the parts on both sides in one statement each; recurse into the unequal parts until a
- * part holds few enough rows, then fetch just that part from both sides and merge it row by row
- * (`merge.ts`). Equal ranges are never fetched. Ranges are walked in id order, so divergences come
- * out in the order the row-by-row path reports them.
+ * the counts or hashes differ, cut the range into parts of about `leafRows` rows (at most
+ * `fanout`) between its smallest and largest id, and digest all the parts on both sides in one
+ * statement each; cut the unequal parts that are still large again; fetch the small unequal ones
+ * from both sides, consecutive ones as one range, and merge them row by row (`merge.ts`). Equal
+ * ranges are never fetched. Ranges are walked in id order, so divergences come out in the order
+ * the row-by-row path reports them.
  */
 
 /** How the walk cuts and when it fetches (defaults in `SYNC_DEFAULTS.checksum`). */
@@ -51,29 +52,49 @@ export async function bisectCollection(
   const digests = (range: Range & { splitAt?: string[] }) =>
     Promise.all([digestOf(source, collection, range, options.batchSize), digestOf(target, collection, range, options.batchSize)]);
 
+  const equal = (s: RangeDigest, t: RangeDigest) => s.count === t.count && s.hash === t.hash;
+  const settle = (n: number) => {
+    settled += n;
+    options.onSettled?.(settled);
+  };
+  /** Fetches a range from both sides (concurrently, page by page) and merges it. */
+  const fetchAndMerge = async (range: Range, s: number, t: number) => {
+    const page = { batchSize: options.batchSize, signal: options.signal };
+    const left = rangeRows(source, collection, range, { ...page, expected: s }, fetched);
+    const right = rangeRows(target, collection, range, { ...page, expected: t }, fetched);
+    settle((await mergeRows(collection, left, right, out)).source);
+  };
+
   const walk = async (range: Range, s: RangeDigest, t: RangeDigest): Promise<void> => {
     if (options.signal?.aborted) return;
-    if (s.count === t.count && s.hash === t.hash) {
-      settled += s.count;
-      options.onSettled?.(settled);
-      return;
-    }
+    if (equal(s, t)) return settle(s.count);
     const rows = Math.max(s.count, t.count);
     const cuts = rows > options.leafRows ? cutsBetween(s, t, Math.min(options.fanout, Math.ceil(rows / options.leafRows))) : [];
-    if (cuts.length === 0) {
-      const [a, b] = await Promise.all([
-        rangeRows(source, collection, range, s.count, options.batchSize, fetched),
-        rangeRows(target, collection, range, t.count, options.batchSize, fetched),
-      ]);
-      settled += (await mergeRows(collection, a.values(), b.values(), out)).source;
-      options.onSettled?.(settled);
-      return;
-    }
+    if (cuts.length === 0) return fetchAndMerge(range, s.count, t.count);
     const [sp, tp] = await digests({ ...range, splitAt: cuts });
+    // Consecutive unequal parts small enough to fetch are fetched as one range (one merge, full
+    // pages); larger unequal parts are cut again.
+    let run: { range: Range; s: number; t: number } | null = null;
+    const flush = async () => {
+      if (run) await fetchAndMerge(run.range, run.s, run.t);
+      run = null;
+    };
     for (let i = 0; i <= cuts.length; i++) {
+      if (options.signal?.aborted) return;
       const part = { afterId: i === 0 ? range.afterId : cuts[i - 1]!, untilId: i === cuts.length ? range.untilId : cuts[i]! };
-      await walk(part, sp[i]!, tp[i]!);
+      const [ps, pt] = [sp[i]!, tp[i]!];
+      if (equal(ps, pt)) {
+        await flush();
+        settle(ps.count);
+      } else if (Math.max(ps.count, pt.count) <= options.leafRows) {
+        if (run) run = { range: { afterId: run.range.afterId, untilId: part.untilId }, s: run.s + ps.count, t: run.t + pt.count };
+        else run = { range: part, s: ps.count, t: pt.count };
+      } else {
+        await flush();
+        await walk(part, ps, pt);
+      }
     }
+    await flush();
   };
 
   const [[s], [t]] = await digests({ afterId: null, untilId: null });

@@ -4,7 +4,7 @@ import type { CollectionName } from "../model/rows.js";
 import { toTimestamp } from "../model/time.js";
 import { SYNC_DEFAULTS, type SyncOptions } from "./options.js";
 import { bisectCollection } from "./bisect.js";
-import { type MergeCounts, allRows, divergence, mergeRows } from "./merge.js";
+import { type MergeCounts, divergence, mergeRows, rangeRows } from "./merge.js";
 import { syncCollections } from "./pager.js";
 import { errorText, type RowDivergence, type RunReport } from "./report.js";
 import { RunLog } from "./run-log.js";
@@ -105,10 +105,12 @@ export async function compare(options: CompareOptions): Promise<CompareReport> {
         c = r;
         fetched += r.fetched;
       } else {
-        const left = allRows(source, collection, batchSize, signal);
-        const right = allRows(target, collection, batchSize, signal);
+        const all = { afterId: null, untilId: null };
+        const counter = { rows: 0 };
+        const left = rangeRows(source, collection, all, { batchSize, signal }, counter);
+        const right = rangeRows(target, collection, all, { batchSize, signal }, counter);
         c = await mergeRows(collection, left, right, divergences, (n) => progress(n));
-        fetched += c.source + c.target;
+        fetched += counter.rows;
       }
       counts[collection] = { source: c.source, target: c.target, divergences: 0 };
       read += c.source + c.target;

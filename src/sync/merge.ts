@@ -1,7 +1,6 @@
 import type { Backend, Stored } from "../backend.js";
 import { diffRows } from "../diff.js";
 import type { CollectionName } from "../model/rows.js";
-import { pages } from "./pager.js";
 import type { RowDivergence } from "./report.js";
 
 /**
@@ -55,37 +54,40 @@ export async function mergeRows(
   return c;
 }
 
-/** Every row of `collection` in id order, a page at a time. */
-export async function* allRows(backend: Backend, collection: CollectionName, batchSize: number, signal?: AbortSignal): AsyncGenerator<Stored> {
-  for await (const page of pages(backend, collection, { batchSize, signal })) yield* page;
-}
-
 /**
- * The rows of `collection` with ids in `(afterId, untilId]`, in id order. `expected` (the range's
- * digest count) sizes the first page so a range usually costs one `scan` returning at most one
- * row past its end; `fetched` counts every row `scan` returned.
+ * The rows of `collection` with ids in `(afterId, untilId]` (null: unbounded), in id order, a
+ * page of `batchSize` at a time, the next page requested while this one is consumed (so both
+ * sides of a merge read concurrently). `expected` (a digest's count) sizes the first page, so a
+ * small range costs one `scan` returning at most one row past its end; `fetched.rows` counts every
+ * row `scan` returned. Stops early when `signal` aborts.
  */
-export async function rangeRows(
+export async function* rangeRows(
   backend: Backend,
   collection: CollectionName,
   range: { afterId: string | null; untilId: string | null },
-  expected: number,
-  batchSize: number,
+  options: { batchSize: number; expected?: number; signal?: AbortSignal },
   fetched: { rows: number },
-): Promise<Stored[]> {
-  const out: Stored[] = [];
-  let afterId = range.afterId;
-  let limit = range.untilId === null ? batchSize : Math.min(batchSize, expected + 1);
+): AsyncGenerator<Stored> {
+  const { batchSize, signal } = options;
+  const until = range.untilId;
+  const read = (afterId: string | null, limit: number) => {
+    const p = backend.scan(collection, { afterId, limit });
+    p.catch(() => {}); // awaited below; never an unhandled rejection while a page is consumed
+    return { p, limit };
+  };
+  let next = read(range.afterId, until === null || options.expected === undefined ? batchSize : Math.min(batchSize, options.expected + 1));
   for (;;) {
-    const page = await backend.scan(collection, { afterId, limit });
+    if (signal?.aborted) return;
+    const page = await next.p;
     fetched.rows += page.length;
+    const last = page[page.length - 1];
+    const more = last !== undefined && page.length === next.limit && (until === null || last.id < until);
+    if (more) next = read(last.id, batchSize);
     for (const row of page) {
-      if (range.untilId !== null && row.id > range.untilId) return out;
-      out.push(row);
+      if (until !== null && row.id > until) return;
+      yield row;
     }
-    if (page.length < limit) return out;
-    afterId = page[page.length - 1]!.id;
-    limit = batchSize;
+    if (!more) return;
   }
 }
 

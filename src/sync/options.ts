@@ -41,8 +41,8 @@ export const SYNC_DEFAULTS = {
    * rows (the larger side) a range is fetched and compared row by row instead of cut again.
    */
   checksum: {
-    fanout: 64,
-    leafRows: 256,
+    fanout: 1024,
+    leafRows: 128,
   },
   /** `runId` of the migrationLogs rows each operation writes, so the latest is one query away. */
   runIds: {

@@ -9,7 +9,6 @@ import type { Store } from "../../store/create-store.js";
 import { hardValues } from "../fixtures/hard-values.js";
 import type { ConformanceTarget } from "../harness.js";
 import { useHarness } from "../harness.js";
-import { seedUser } from "../seed.js";
 
 /**
  * Doubles whose decimal text PostgreSQL and JavaScript write differently, or that sit at the
@@ -28,11 +27,12 @@ export const DIGEST_NUMBERS: readonly number[] = [
  * produce identical rows.
  */
 export async function seedDigestValues(store: Store, backend: Backend): Promise<void> {
-  const user = await seedUser(store);
+  const user = await store.users.create({ email: "ada@example.com", displayName: "ada", lastLoginAt: "9999-12-31T23:59:59.999Z" });
   const other = await store.users.create({
     email: "zoë@example.com",
     displayName: "Zoë 🧘",
     passwordHash: null,
+    lastLoginAt: "1969-12-31T23:59:59.999Z",
     preferences: { z: 1, a: { y: [], x: {} }, "é": "ü", "🧘": [1.25e-7, 1e21], aa: null, b: false } as JsonObject,
   });
   const accept = hardValues.accept;
@@ -46,7 +46,7 @@ export async function seedDigestValues(store: Store, backend: Backend): Promise<
         content: text,
         tags: accept.tags[i % accept.tags.length]!,
         mood: i % 3 === 0 ? null : (i % 10) + 1,
-        entryDate: `2026-02-${String((i % 28) + 1).padStart(2, "0")}`,
+        entryDate: i === 0 ? "0100-01-01" : i === 3 ? "9999-12-31" : i === 5 ? "1969-12-31" : `2024-02-${String((i % 29) + 1).padStart(2, "0")}`,
         metadata: { ...(accept.json[i % accept.json.length] as JsonObject), numbers: DIGEST_NUMBERS as Json[], text },
         aiAnalysis: i % 2 === 0 ? null : { sentiment: 0.1 + 0.2, emotions: [], themes: ["a", "b"] },
         embedding: i % 4 === 0 ? null : i % 4 === 1 ? [] : [...DIGEST_NUMBERS],
