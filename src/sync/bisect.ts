@@ -19,6 +19,8 @@ import type { RowDivergence } from "./report.js";
 export interface BisectOptions {
   fanout: number;
   leafRows: number;
+  /** Unequal ranges fetched (or cut further) at the same time. */
+  concurrency: number;
   batchSize: number;
   signal?: AbortSignal;
   /** Called as ranges are settled, with the source rows settled so far. */
@@ -57,48 +59,59 @@ export async function bisectCollection(
     settled += n;
     options.onSettled?.(settled);
   };
-  /** Fetches a range from both sides (concurrently, page by page) and merges it. */
-  const fetchAndMerge = async (range: Range, s: number, t: number) => {
+  /** Fetches a range from both sides (concurrently, page by page) and merges it into `into`. */
+  const fetchAndMerge = async (range: Range, s: number, t: number, into: RowDivergence[]) => {
     const page = { batchSize: options.batchSize, signal: options.signal };
     const left = rangeRows(source, collection, range, { ...page, expected: s }, fetched);
     const right = rangeRows(target, collection, range, { ...page, expected: t }, fetched);
-    settle((await mergeRows(collection, left, right, out)).source);
+    settle((await mergeRows(collection, left, right, into)).source);
   };
 
-  const walk = async (range: Range, s: RangeDigest, t: RangeDigest): Promise<void> => {
+  const walk = async (range: Range, s: RangeDigest, t: RangeDigest, into: RowDivergence[]): Promise<void> => {
     if (options.signal?.aborted) return;
     if (equal(s, t)) return settle(s.count);
     const rows = Math.max(s.count, t.count);
     const cuts = rows > options.leafRows ? cutsBetween(s, t, Math.min(options.fanout, Math.ceil(rows / options.leafRows))) : [];
-    if (cuts.length === 0) return fetchAndMerge(range, s.count, t.count);
+    if (cuts.length === 0) return fetchAndMerge(range, s.count, t.count, into);
     const [sp, tp] = await digests({ ...range, splitAt: cuts });
     // Consecutive unequal parts small enough to fetch are fetched as one range (one merge, full
-    // pages); larger unequal parts are cut again.
+    // pages); larger unequal parts are cut again. The fetches run `concurrency` at a time, each
+    // into its own list, appended in id order.
+    const tasks: ((into: RowDivergence[]) => Promise<void>)[] = [];
     let run: { range: Range; s: number; t: number } | null = null;
-    const flush = async () => {
-      if (run) await fetchAndMerge(run.range, run.s, run.t);
+    const flush = () => {
+      const r = run;
+      if (r) tasks.push((o) => fetchAndMerge(r.range, r.s, r.t, o));
       run = null;
     };
     for (let i = 0; i <= cuts.length; i++) {
-      if (options.signal?.aborted) return;
       const part = { afterId: i === 0 ? range.afterId : cuts[i - 1]!, untilId: i === cuts.length ? range.untilId : cuts[i]! };
       const [ps, pt] = [sp[i]!, tp[i]!];
       if (equal(ps, pt)) {
-        await flush();
+        flush();
         settle(ps.count);
       } else if (Math.max(ps.count, pt.count) <= options.leafRows) {
-        if (run) run = { range: { afterId: run.range.afterId, untilId: part.untilId }, s: run.s + ps.count, t: run.t + pt.count };
-        else run = { range: part, s: ps.count, t: pt.count };
+        run = run ? { range: { afterId: run.range.afterId, untilId: part.untilId }, s: run.s + ps.count, t: run.t + pt.count } : { range: part, s: ps.count, t: pt.count };
       } else {
-        await flush();
-        await walk(part, ps, pt);
+        flush();
+        tasks.push((o) => walk(part, ps, pt, o));
       }
     }
-    await flush();
+    flush();
+    const lists = tasks.map((): RowDivergence[] => []);
+    let next = 0;
+    const worker = async () => {
+      while (next < tasks.length && !options.signal?.aborted) {
+        const i = next++;
+        await tasks[i]!(lists[i]!);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(options.concurrency, tasks.length) }, worker));
+    for (const list of lists) for (const d of list) into.push(d);
   };
 
   const [[s], [t]] = await digests({ afterId: null, untilId: null });
-  await walk({ afterId: null, untilId: null }, s!, t!);
+  await walk({ afterId: null, untilId: null }, s!, t!, out);
   return { source: s!.count, target: t!.count, fetched: fetched.rows };
 }
 

@@ -31,9 +31,9 @@ export interface CompareOptions extends SyncOptions {
   /** Record one migrationLogs row per collection on the target (default true). */
   record?: boolean;
   /**
-   * `checksum` or `rows`; both report the same divergences. Default: `checksum` when either side
-   * computes digests itself (PostgreSQL), where equal ranges then cost one aggregate instead of
-   * their rows; `rows` when neither does, since digesting from `scan` reads every row anyway.
+   * `checksum` or `rows`; both report the same divergences. Default: `checksum` when both sides
+   * compute digests themselves (PostgreSQL), `rows` otherwise: a side without `digest` hashes
+   * every row it scans, which measured no faster than fetching the rows (bench/compare.ts).
    */
   strategy?: CompareStrategy;
 }
@@ -76,7 +76,7 @@ export interface CompareReport extends RunReport {
 export async function compare(options: CompareOptions): Promise<CompareReport> {
   const { source, target, signal } = options;
   const batchSize = options.batchSize ?? SYNC_DEFAULTS.batchSize;
-  const strategy = options.strategy ?? (source.digest || target.digest ? "checksum" : "rows");
+  const strategy = options.strategy ?? (source.digest && target.digest ? "checksum" : "rows");
   if (strategy !== "checksum" && strategy !== "rows") {
     throw new ValidationError("compare", [{ path: "strategy", message: 'must be "checksum" or "rows"' }]);
   }
@@ -100,8 +100,7 @@ export async function compare(options: CompareOptions): Promise<CompareReport> {
       };
       let c: MergeCounts;
       if (strategy === "checksum") {
-        const { fanout, leafRows } = SYNC_DEFAULTS.checksum;
-        const r = await bisectCollection(source, target, collection, divergences, { fanout, leafRows, batchSize, signal, onSettled: (n) => progress(n) });
+        const r = await bisectCollection(source, target, collection, divergences, { ...SYNC_DEFAULTS.checksum, batchSize, signal, onSettled: (n) => progress(n) });
         c = r;
         fetched += r.fetched;
       } else {

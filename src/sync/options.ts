@@ -38,11 +38,13 @@ export const SYNC_DEFAULTS = {
   batchSize: 1000,
   /**
    * Compare by checksums: how many parts an unequal range is cut into at most, and at how many
-   * rows (the larger side) a range is fetched and compared row by row instead of cut again.
+   * rows (the larger side) a range is fetched and compared row by row instead of cut again, and
+   * how many unequal ranges are fetched at the same time.
    */
   checksum: {
-    fanout: 1024,
-    leafRows: 128,
+    fanout: 4096,
+    leafRows: 16,
+    concurrency: 4,
   },
   /** `runId` of the migrationLogs rows each operation writes, so the latest is one query away. */
   runIds: {
