@@ -10,12 +10,12 @@ import { type ColumnInfo, type TableInfo, INFO, ref } from "./mapping.js";
 
 /**
  * Range digests computed inside PostgreSQL: one parameterised aggregate over the id range (served
- * by the primary key), the canonical text of each row built in SQL exactly as `digest.ts` builds
+ * by the primary key), the canonical text of each row built in SQL exactly as `canonical.ts` builds
  * it in JavaScript, hashed with `md5`, the first 64 bits summed; the parts of a cut range come
  * from one `GROUP BY width_bucket(id, cuts)`. Only counts, hashes and two ids cross the wire.
  */
 
-/** The canonical form of one column in SQL (see the table in `digest.ts`); null becomes `n`. */
+/** The canonical form of one column in SQL (see the table in `canonical.ts`); null becomes `n`. */
 function canonicalExpr(column: ColumnInfo): SQL {
   const c = ref(column);
   const expr =

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { canonicalJson, canonicalValue, plainDecimal } from "../../src/digest.js";
+import { canonicalJson, canonicalValue, plainDecimal } from "../../src/canonical.js";
 
-// The JavaScript half of the canonical row form (digest.ts). That PostgreSQL computes the same
+// The JavaScript half of the canonical row form (canonical.ts). That PostgreSQL computes the same
 // forms is checked against real databases in the conformance suite and test/sync/checksum.test.ts.
 describe("canonical forms", () => {
   it("writes JSON numbers as numeric prints the text JSON.stringify wrote, -0 as 0", () => {
