@@ -9,7 +9,7 @@ import type { RowDivergence } from "./report.js";
  * Compare by checksums (the idea of data-diff): digest the whole collection on both sides; where
  * the counts or hashes differ, cut the range into parts of about `leafRows` rows (at most
  * `fanout`) between its smallest and largest id, and digest all the parts on both sides in one
- * statement each; cut the unequal parts that are still large again; fetch the small unequal ones
+ * statement each; cut the unequal parts larger than `fetchRows` again; fetch the others
  * from both sides, consecutive ones as one range, and merge them row by row (`merge.ts`). Equal
  * ranges are never fetched. Ranges are walked in id order, so divergences come out in the order
  * the row-by-row path reports them.
@@ -19,6 +19,8 @@ import type { RowDivergence } from "./report.js";
 export interface BisectOptions {
   fanout: number;
   leafRows: number;
+  /** Unequal ranges up to this many rows are fetched rather than cut again. */
+  fetchRows: number;
   /** Unequal ranges fetched (or cut further) at the same time. */
   concurrency: number;
   batchSize: number;
@@ -51,8 +53,11 @@ export async function bisectCollection(
 ): Promise<BisectResult> {
   const fetched = { rows: 0 };
   let settled = 0;
-  const digests = (range: Range & { splitAt?: string[] }) =>
-    Promise.all([digestOf(source, collection, range, options.batchSize), digestOf(target, collection, range, options.batchSize)]);
+  // A side without its own digest scans the range: pages no larger than the range (plus one row).
+  const digests = (range: Range & { splitAt?: string[] }, rows?: number) => {
+    const page = rows === undefined ? options.batchSize : Math.min(options.batchSize, rows + 1);
+    return Promise.all([digestOf(source, collection, range, page), digestOf(target, collection, range, page)]);
+  };
 
   const equal = (s: RangeDigest, t: RangeDigest) => s.count === t.count && s.hash === t.hash;
   const settle = (n: number) => {
@@ -71,9 +76,9 @@ export async function bisectCollection(
     if (options.signal?.aborted) return;
     if (equal(s, t)) return settle(s.count);
     const rows = Math.max(s.count, t.count);
-    const cuts = rows > options.leafRows ? cutsBetween(s, t, Math.min(options.fanout, Math.ceil(rows / options.leafRows))) : [];
+    const cuts = rows > options.fetchRows ? cutsBetween(s, t, Math.min(options.fanout, Math.ceil(rows / options.leafRows))) : [];
     if (cuts.length === 0) return fetchAndMerge(range, s.count, t.count, into);
-    const [sp, tp] = await digests({ ...range, splitAt: cuts });
+    const [sp, tp] = await digests({ ...range, splitAt: cuts }, rows);
     // Consecutive unequal parts small enough to fetch are fetched as one range (one merge, full
     // pages); larger unequal parts are cut again. The fetches run `concurrency` at a time, each
     // into its own list, appended in id order.
@@ -90,7 +95,7 @@ export async function bisectCollection(
       if (equal(ps, pt)) {
         flush();
         settle(ps.count);
-      } else if (Math.max(ps.count, pt.count) <= options.leafRows) {
+      } else if (Math.max(ps.count, pt.count) <= options.fetchRows) {
         run = run ? { range: { afterId: run.range.afterId, untilId: part.untilId }, s: run.s + ps.count, t: run.t + pt.count } : { range: part, s: ps.count, t: pt.count };
       } else {
         flush();

@@ -188,7 +188,7 @@ describe("bisection fetches only the ranges that differ", () => {
       // PostgreSQL digests in SQL, so its only scans are the three differing leaf ranges (the memory
       // side digests from scan: every row once per level it is cut).
       expect(fetched.target).toBeGreaterThan(0);
-      expect(fetched.target).toBeLessThanOrEqual(3 * (SYNC_DEFAULTS.checksum.leafRows + 1));
+      expect(fetched.target).toBeLessThanOrEqual(3 * (SYNC_DEFAULTS.checksum.fetchRows + 1));
       expect(report.rowsFetched).toBeLessThanOrEqual(2 * fetched.target + 3);
       const rows = await compare({ source, target, strategy: "rows", record: false });
       expect(rows.divergences).toEqual(report.divergences);
