@@ -59,6 +59,29 @@ export type ScanOptions =
   /** In changeSeq order, rows whose changeSeq is greater than `changedSince`. */
   | { changedSince: number; limit: number; afterId?: undefined };
 
+/** Where {@link Backend.digest} looks: ids after `afterId` (exclusive) up to `untilId` (inclusive), cut at `splitAt`. */
+export interface DigestRange {
+  /** Exclusive lower bound; null or absent: from the first id. */
+  afterId?: string | null;
+  /** Inclusive upper bound; null or absent: to the last id. */
+  untilId?: string | null;
+  /**
+   * Ascending ids inside the range at which to cut it: part `i` holds the ids in
+   * `(splitAt[i-1], splitAt[i]]`, the last part the ids after the last cut. Absent: one part.
+   */
+  splitAt?: readonly string[];
+}
+
+/** The count and hash of the rows (tombstones included) of one part of a {@link DigestRange} (see `digest.ts`). */
+export interface RangeDigest {
+  count: number;
+  /** 16 lowercase hex digits: the sum modulo 2^64 of the rows' 64-bit hashes ("0000000000000000" when empty). */
+  hash: string;
+  /** The smallest and largest id in the part (null when it is empty), so a caller can cut it further. */
+  firstId: string | null;
+  lastId: string | null;
+}
+
 /** Per-row result of {@link BackendWriter.applyReplicated}. */
 export type ReplicationOutcome =
   /** Newer than stored (or absent): written. */
@@ -147,6 +170,13 @@ export interface Backend extends BackendReader, BackendWriter {
    * an owner's tombstone goes only once nothing refers to it.
    */
   purge(options: { olderThan: string; collections?: readonly CollectionName[] }): Promise<PurgeResult>;
+  /**
+   * Optional: the digest of each part of an id range, computed where the rows are (one statement
+   * on PostgreSQL), exactly as `digest.ts` defines it over the rows `scan` returns. Compare uses it
+   * to skip equal ranges without fetching them; a backend without it is digested from `scan`.
+   * ValidationError (`checkDigestRange`) for bad bounds or cuts.
+   */
+  digest?(collection: CollectionName, range: DigestRange): Promise<RangeDigest[]>;
   /** Releases files, locks and connections. Later calls fail with ClosedError. */
   close(): Promise<void>;
   /**

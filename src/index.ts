@@ -39,7 +39,7 @@ export type { DualWriteOptions, DualWriteStats, OperationStats, ShadowWindowStat
 export type * from "./events.js";
 export { backfill, compare, repair, SYNC_DEFAULTS } from "./sync/index.js";
 export type {
-  BackfillOptions, BackfillReport, BackfillCounts, BackfillCheckpoint, CompareOptions, CompareReport, CompareCounts, Settles,
+  BackfillOptions, BackfillReport, BackfillCounts, BackfillCheckpoint, CompareOptions, CompareReport, CompareCounts, CompareStrategy, Settles,
   RepairOptions, RepairReport, Unresolved, SyncOptions, SyncProgress, RowDivergence, RunReport, RunStatus,
 } from "./sync/index.js";
 export { STAGES, STAGE_NAMES, isStage } from "./model/stages.js";

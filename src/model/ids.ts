@@ -82,3 +82,20 @@ function format(bytes: Buffer): string {
   const hex = bytes.toString("hex");
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
 }
+
+/**
+ * An id as the 128-bit number its hex digits spell. Ids order as lowercase hex strings, which is
+ * also this number's order, so id ranges can be cut arithmetically (compare's bisection).
+ */
+export function idToBigInt(id: string): bigint {
+  return BigInt(`0x${id.replace(/-/g, "")}`);
+}
+
+/** The id whose 128-bit number is `n` (0 <= n < 2^128): the inverse of {@link idToBigInt}. */
+export function bigIntToId(n: bigint): string {
+  const hex = n.toString(16).padStart(32, "0");
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
+}
+
+/** The largest id (all bits set): nothing sorts after it. */
+export const MAX_ID = "ffffffff-ffff-ffff-ffff-ffffffffffff";

@@ -1,9 +1,11 @@
 import type { Backend, Stored } from "../backend.js";
-import { diffRows } from "../diff.js";
+import { ValidationError } from "../errors.js";
 import type { CollectionName } from "../model/rows.js";
 import { toTimestamp } from "../model/time.js";
 import { SYNC_DEFAULTS, type SyncOptions } from "./options.js";
-import { pages, syncCollections } from "./pager.js";
+import { bisectCollection } from "./bisect.js";
+import { type MergeCounts, divergence, mergeRows, rangeRows } from "./merge.js";
+import { syncCollections } from "./pager.js";
 import { errorText, type RowDivergence, type RunReport } from "./report.js";
 import { RunLog } from "./run-log.js";
 
@@ -11,6 +13,13 @@ import { RunLog } from "./run-log.js";
 export interface Settles {
   flush(): Promise<void>;
 }
+
+/** How {@link compare} finds the rows that differ. */
+export type CompareStrategy =
+  /** Range digests on both sides, bisecting only the ranges that differ (see `bisect.ts`). */
+  | "checksum"
+  /** Every row of both sides fetched and merged. */
+  | "rows";
 
 /** Options of {@link compare}. */
 export interface CompareOptions extends SyncOptions {
@@ -21,6 +30,12 @@ export interface CompareOptions extends SyncOptions {
   settle?: Settles;
   /** Record one migrationLogs row per collection on the target (default true). */
   record?: boolean;
+  /**
+   * `checksum` or `rows`; both report the same divergences. Default: `checksum` when both sides
+   * compute digests themselves (PostgreSQL), `rows` otherwise: a side without `digest` hashes
+   * every row it scans, which measured no faster than fetching the rows (bench/compare.ts).
+   */
+  strategy?: CompareStrategy;
 }
 
 /** Counts of one collection. */
@@ -34,18 +49,23 @@ export interface CompareCounts {
 /** What {@link compare} returns. */
 export interface CompareReport extends RunReport {
   operation: "compare";
+  /** The strategy that ran. */
+  strategy: CompareStrategy;
   collections: Partial<Record<CollectionName, CompareCounts>>;
-  /** Every row that differs, with field paths (never values). */
+  /** Every row that differs, with field paths (never values), in collection then id order. */
   divergences: RowDivergence[];
-  /** Rows read per second, both sides together. */
+  /** Rows compared per second, both sides together. */
   rowsPerSecond: number;
+  /** Rows fetched from both sides (the checksum strategy fetches only ranges that differ). */
+  rowsFetched: number;
 }
 
 /**
- * Compares two backends row by row: both sides are enumerated independently in id order
- * (tombstones included) and merged, reporting missing, extra and different rows with the field
- * paths `diffRows` finds (the comparator shadow reads use). Differences are data in the report,
- * not exceptions.
+ * Compares two backends: missing, extra and different rows (tombstones included) with the field
+ * paths `diffRows` finds (the comparator shadow reads use). By checksums, only id ranges whose
+ * digests differ are fetched (see `bisect.ts`); by rows, both sides are enumerated in id order and
+ * merged. Either way the divergences are the same. Differences are data in the report, not
+ * exceptions.
  *
  * @example
  * ```ts
@@ -56,6 +76,10 @@ export interface CompareReport extends RunReport {
 export async function compare(options: CompareOptions): Promise<CompareReport> {
   const { source, target, signal } = options;
   const batchSize = options.batchSize ?? SYNC_DEFAULTS.batchSize;
+  const strategy = options.strategy ?? (source.digest && target.digest ? "checksum" : "rows");
+  if (strategy !== "checksum" && strategy !== "rows") {
+    throw new ValidationError("compare", [{ path: "strategy", message: 'must be "checksum" or "rows"' }]);
+  }
   const now = options.now ?? (() => new Date());
   const collections = syncCollections(options.collections);
   const started = now();
@@ -64,37 +88,32 @@ export async function compare(options: CompareOptions): Promise<CompareReport> {
   let status: CompareReport["status"] = "completed";
   let error: string | null = null;
   let read = 0;
+  let fetched = 0;
   try {
     for (const collection of collections) {
-      const c: CompareCounts = (counts[collection] = { source: 0, target: 0, divergences: 0 });
       const total = await source.count(collection);
-      const left = rows(source, collection, batchSize, signal);
-      const right = rows(target, collection, batchSize, signal);
-      let a = await left.next();
-      let b = await right.next();
-      while (!a.done || !b.done) {
-        if (!a.done && (b.done || a.value.id < b.value.id)) {
-          const d = divergence(collection, a.value, null);
-          if (d.fields.length > 0) divergences.push(d);
-          c.source++;
-          a = await left.next();
-        } else if (!b.done && (a.done || b.value.id < a.value.id)) {
-          const d = divergence(collection, null, b.value);
-          if (d.fields.length > 0) divergences.push(d);
-          c.target++;
-          b = await right.next();
-        } else {
-          const d = divergence(collection, a.value as Stored, b.value as Stored);
-          if (d.fields.length > 0) divergences.push(d);
-          c.source++;
-          c.target++;
-          if (c.source % batchSize === 0) options.onProgress?.({ operation: "compare", collection, read: c.source, total });
-          a = await left.next();
-          b = await right.next();
-        }
+      let reported = 0;
+      const progress = (sourceRows: number, force = false) => {
+        if (!force && sourceRows - reported < batchSize) return;
+        reported = sourceRows;
+        options.onProgress?.({ operation: "compare", collection, read: sourceRows, total });
+      };
+      let c: MergeCounts;
+      if (strategy === "checksum") {
+        const r = await bisectCollection(source, target, collection, divergences, { ...SYNC_DEFAULTS.checksum, batchSize, signal, onSettled: (n) => progress(n) });
+        c = r;
+        fetched += r.fetched;
+      } else {
+        const all = { afterId: null, untilId: null };
+        const counter = { rows: 0 };
+        const left = rangeRows(source, collection, all, { batchSize, signal }, counter);
+        const right = rangeRows(target, collection, all, { batchSize, signal }, counter);
+        c = await mergeRows(collection, left, right, divergences, (n) => progress(n));
+        fetched += counter.rows;
       }
+      counts[collection] = { source: c.source, target: c.target, divergences: 0 };
       read += c.source + c.target;
-      options.onProgress?.({ operation: "compare", collection, read: c.source, total });
+      progress(c.source, true);
       if (signal?.aborted) {
         status = "aborted";
         break;
@@ -121,6 +140,7 @@ export async function compare(options: CompareOptions): Promise<CompareReport> {
   }
   return {
     operation: "compare",
+    strategy,
     runId,
     status,
     startedAt: toTimestamp(started),
@@ -130,20 +150,8 @@ export async function compare(options: CompareOptions): Promise<CompareReport> {
     collections: counts,
     divergences,
     rowsPerSecond: durationMs > 0 ? Math.round((read / durationMs) * 1000) : read,
+    rowsFetched: fetched,
   };
-}
-
-/**
- * The divergence between two versions of a row (empty `fields` when they are equal). A tombstone
- * on one side and nothing on the other agree: both say the row does not exist (one side purged
- * it, or repair removed a row the source never had).
- */
-export function divergence(collection: CollectionName, s: Stored | null, t: Stored | null): RowDivergence {
-  const id = (s ?? t)!.id;
-  if ((!t && s!.deleted) || (!s && t!.deleted)) return { collection, id, kind: "different", fields: [], sourceVersion: s?.version ?? null, targetVersion: t?.version ?? null };
-  if (!t) return { collection, id, kind: "missing", fields: ["id"], sourceVersion: s!.version, targetVersion: null };
-  if (!s) return { collection, id, kind: "extra", fields: ["id"], sourceVersion: null, targetVersion: t.version };
-  return { collection, id, kind: "different", fields: diffRows(s, t), sourceVersion: s.version, targetVersion: t.version };
 }
 
 /** Reads the given ids again on both sides and keeps only the rows that still differ. */
@@ -165,8 +173,4 @@ export async function recheck(source: Backend, target: Backend, divergences: rea
     }
   }
   return out;
-}
-
-async function* rows(backend: Backend, collection: CollectionName, batchSize: number, signal?: AbortSignal): AsyncGenerator<Stored> {
-  for await (const page of pages(backend, collection, { batchSize, signal })) yield* page;
 }

@@ -5,7 +5,7 @@
 export { backfill } from "./backfill.js";
 export type { BackfillOptions, BackfillReport, BackfillCounts, BackfillCheckpoint } from "./backfill.js";
 export { compare } from "./compare.js";
-export type { CompareOptions, CompareReport, CompareCounts, Settles } from "./compare.js";
+export type { CompareOptions, CompareReport, CompareCounts, CompareStrategy, Settles } from "./compare.js";
 export { repair } from "./repair.js";
 export type { RepairOptions, RepairReport, Unresolved } from "./repair.js";
 export { SYNC_DEFAULTS } from "./options.js";

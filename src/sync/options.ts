@@ -39,6 +39,18 @@ export const SYNC_DEFAULTS = {
   batchSize: 1000,
   /** Backfill puts the target in bulk-load mode for its run (measured in `npm run bench:sync`). */
   bulkLoad: true,
+  /**
+   * Compare by checksums: an unequal range is cut into parts of about `leafRows` rows, at most
+   * `fanout` of them; an unequal part of up to `fetchRows` rows (the larger side) is fetched and
+   * compared row by row rather than cut again (a cut costs a digest on each side, about what a
+   * few dozen rows cost to fetch); `concurrency` unequal ranges are fetched at the same time.
+   */
+  checksum: {
+    fanout: 4096,
+    leafRows: 16,
+    fetchRows: 64,
+    concurrency: 4,
+  },
   /** `runId` of the migrationLogs rows each operation writes, so the latest is one query away. */
   runIds: SYNC_RUN_IDS,
 } as const;

@@ -19,6 +19,7 @@ import { collectionSuite } from "./suites/collections.js";
 import { crudSuite } from "./suites/crud.js";
 import { derivedSuite } from "./suites/derived.js";
 import { feedSuite } from "./suites/feed.js";
+import { digestSuite } from "./suites/digest.js";
 import { filterSuite } from "./suites/filters.js";
 import { hardNumberSuite } from "./suites/hard-numbers.js";
 import { hardValueSuite } from "./suites/hard-values.js";
@@ -50,6 +51,7 @@ const SUITES = [
   replicationSuite,
   scanSuite,
   feedSuite,
+  digestSuite,
   analyticsSuite,
   hardValueSuite,
   hardNumberSuite,

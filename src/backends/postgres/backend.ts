@@ -9,6 +9,7 @@ import { beginGinBulkLoad } from "./bulk-load.js";
 import { run } from "./compile.js";
 import { driverFor } from "./connect.js";
 import type { Driver, Queryable } from "./driver.js";
+import { digestOn } from "./digest.js";
 import { BACKEND_NAME, mapError } from "./errors.js";
 import { INFO, selectList } from "./mapping.js";
 import { PgOperations } from "./operations.js";
@@ -176,6 +177,16 @@ export function postgresBackend(options: PostgresBackendOptions): PostgresBacken
         );
       } catch (error) {
         throw mapError(error, { info });
+      }
+    },
+
+    async digest(collection, range) {
+      checkCollection(collection);
+      open();
+      try {
+        return await digestOn(driver, collection, range);
+      } catch (error) {
+        throw mapError(error, { info: INFO[collection] });
       }
     },
 

@@ -1,0 +1,235 @@
+import { type FieldKind, specOf } from "./model/collections.js";
+import type { CollectionName } from "./model/rows.js";
+
+/**
+ * The canonical row form that range digests hash (`digest.ts`), in JavaScript; PostgreSQL builds
+ * the same text in SQL (`backends/postgres/digest.ts`), and both must agree byte for byte for
+ * every value the contract accepts.
+ *
+ * **The canonical row.** Each field of the collection spec, in spec order (`changeSeq` is never
+ * part of it), written as below, joined with `|`; a null is `n`. Every form is free of `|`,
+ * length-prefixed or self-delimiting JSON, so two different rows never share a canonical text.
+ * The forms are the cheapest PostgreSQL computes (no `to_char`, no `to_json` over long texts).
+ *
+ * | kind | form | example |
+ * | --- | --- | --- |
+ * | uuid, integer | as the row holds it (`String`) | `42` |
+ * | boolean | `true` / `false` | |
+ * | text | its UTF-8 byte length, `:`, the text | `5:café` |
+ * | timestamp | Unix milliseconds (a text not in the contract's `…T…:…:….mmmZ` form: `!` and its JSON) | `1767603600000` |
+ * | date | days since 1970-01-01 (likewise) | `20458` |
+ * | number | the 16 hex digits of the IEEE-754 double, big-endian | `3ff8000000000000` |
+ * | textArray, numberArray | PostgreSQL's binary array form (`array_send` of `text[]`, `float8[]`) in hex | |
+ * | json | PostgreSQL's `jsonb` text: keys by UTF-8 length then bytes, `", "` and `": "`, numbers written out in full decimal (no exponent) | `{"a": 1, "bb": [0.000000125]}` |
+ *
+ * Numbers are never hashed through a float's decimal text (PostgreSQL writes `1e+15` and
+ * `1.25e-07` where JavaScript writes `1000000000000000` and `1.25e-7`): doubles go in as their
+ * bits, and JSON numbers, which `jsonb` holds as `numeric`, in the full decimal form that
+ * `numeric` prints for the text `JSON.stringify` wrote.
+ *
+ * **-0 is 0**, as the row comparator treats it: JSON text and `jsonb` have no -0, and the
+ * PostgreSQL backend writes numbers as `String(n)`, so it never stores one; the memory and JSON
+ * backends may hold a -0 that replication delivered. (A -0 put into a PostgreSQL `float8[]` by
+ * hand keeps its sign bit in `array_send`: that range's digests differ, its rows are fetched, and
+ * the comparator finds them equal. It costs a fetch, never a false divergence.)
+ */
+
+const fieldCache = new Map<CollectionName, [string, FieldKind][]>();
+
+/** The canonical text of a row (see the table above). */
+export function canonicalRow(collection: CollectionName, row: Readonly<Record<string, unknown>>): string {
+  let fields = fieldCache.get(collection);
+  if (!fields) fieldCache.set(collection, (fields = Object.entries(specOf(collection).fields).map(([f, s]) => [f, s.kind])));
+  let out = "";
+  for (let i = 0; i < fields.length; i++) {
+    const [field, kind] = fields[i]!;
+    if (i > 0) out += "|";
+    out += canonicalValue(kind, row[field]);
+  }
+  return out;
+}
+
+/** The canonical form of one field value of the given kind (`n` for null). */
+export function canonicalValue(kind: FieldKind, value: unknown): string {
+  if (value === null || value === undefined) return "n";
+  switch (kind) {
+    case "text":
+      return `${Buffer.byteLength(value as string, "utf8")}:${value as string}`;
+    case "textArray":
+      return textArrayHex(value as readonly string[]);
+    case "number":
+      return float8Hex(value as number);
+    case "numberArray":
+      return float8ArrayHex(value as readonly number[]);
+    case "json":
+      return canonicalJson(value);
+    case "boolean":
+      return value ? "true" : "false";
+    case "timestamp":
+      return instantForm(value as string);
+    case "date":
+      return dateForm(value as string);
+    default:
+      return String(value);
+  }
+}
+
+const DAY_MS = 86_400_000;
+
+/** The number spelled by the ASCII digits of `text` from `start` to `end` (NaN if any is not a digit). */
+function digits(text: string, start: number, end: number): number {
+  let n = 0;
+  for (let i = start; i < end; i++) {
+    const d = text.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return Number.NaN;
+    n = n * 10 + d;
+  }
+  return n;
+}
+
+/** Unix milliseconds of a `YYYY-MM-DD` prefix and the given time, or NaN unless it is a real date. */
+function utc(text: string, h: number, m: number, s: number, ms: number): number {
+  if (text.charCodeAt(4) !== 45 || text.charCodeAt(7) !== 45) return Number.NaN;
+  const year = digits(text, 0, 4);
+  const month = digits(text, 5, 7);
+  const day = digits(text, 8, 10);
+  if (!(year >= 1 && month >= 1 && month <= 12 && day >= 1 && h < 24 && m < 60 && s < 60)) return Number.NaN;
+  const date = new Date(0);
+  date.setUTCFullYear(year, month - 1, day); // not Date.UTC, which reads years below 100 as 19xx
+  if (date.getUTCDate() !== day) return Number.NaN;
+  return date.getTime() + ((h * 60 + m) * 60 + s) * 1000 + ms;
+}
+
+/**
+ * A timestamp as Unix milliseconds, when it is in the contract's form `YYYY-MM-DDTHH:MM:SS.mmmZ`
+ * (what PostgreSQL returns); any other text as `!` and its JSON, which no PostgreSQL digest
+ * produces, so the row comparator decides (it compares the texts).
+ */
+function instantForm(text: string): string {
+  const ms =
+    text.length === 24 && text[10] === "T" && text[13] === ":" && text[16] === ":" && text[19] === "." && text[23] === "Z"
+      ? utc(text, digits(text, 11, 13), digits(text, 14, 16), digits(text, 17, 19), digits(text, 20, 23))
+      : Number.NaN;
+  return Number.isNaN(ms) ? `!${JSON.stringify(text)}` : String(ms);
+}
+
+/** A calendar date as days since 1970-01-01, when it is a real `YYYY-MM-DD` date; else as above. */
+function dateForm(text: string): string {
+  const ms = text.length === 10 ? utc(text, 0, 0, 0, 0) : Number.NaN;
+  return Number.isNaN(ms) ? `!${JSON.stringify(text)}` : String(ms / DAY_MS);
+}
+
+const scratch = new DataView(new ArrayBuffer(8));
+
+/** The IEEE-754 bits of `n`, big-endian hex, with -0 written as 0 (PostgreSQL: `float8send(x + 0)`). */
+function float8Hex(n: number): string {
+  scratch.setFloat64(0, n === 0 ? 0 : n);
+  return bitsHex(scratch);
+}
+
+function bitsHex(view: DataView): string {
+  return view.getUint32(0).toString(16).padStart(8, "0") + view.getUint32(4).toString(16).padStart(8, "0");
+}
+
+const hex32 = (n: number) => n.toString(16).padStart(8, "0");
+
+/**
+ * PostgreSQL's binary form of a one-dimensional `text[]` without nulls (`array_send`), in hex:
+ * dimensions, a has-nulls flag, the element type (25), length and lower bound 1, then each
+ * element as its UTF-8 byte length and bytes.
+ */
+function textArrayHex(values: readonly string[]): string {
+  if (values.length === 0) return `${hex32(0)}${hex32(0)}${hex32(25)}`;
+  let size = 20;
+  for (const v of values) size += 4 + Buffer.byteLength(v, "utf8");
+  const out = Buffer.allocUnsafe(size);
+  out.writeUInt32BE(1, 0);
+  out.writeUInt32BE(0, 4);
+  out.writeUInt32BE(25, 8);
+  out.writeUInt32BE(values.length, 12);
+  out.writeUInt32BE(1, 16);
+  let at = 20;
+  for (const v of values) {
+    const n = out.write(v, at + 4, "utf8");
+    out.writeUInt32BE(n, at);
+    at += 4 + n;
+  }
+  return out.toString("hex");
+}
+
+/**
+ * PostgreSQL's binary form of a one-dimensional `float8[]` without nulls (`array_send`), in hex:
+ * dimensions, a has-nulls flag, the element type (701), then length and lower bound 1, then each
+ * element as its length (8) and its bits.
+ */
+function float8ArrayHex(values: readonly number[]): string {
+  if (values.length === 0) return `${hex32(0)}${hex32(0)}${hex32(701)}`;
+  let out = `${hex32(1)}${hex32(0)}${hex32(701)}${hex32(values.length)}${hex32(1)}`;
+  for (const v of values) {
+    scratch.setFloat64(0, v === 0 ? 0 : v);
+    out += hex32(8) + bitsHex(scratch);
+  }
+  return out;
+}
+
+/** PostgreSQL's `jsonb` output of a JSON value (see the table above). */
+export function canonicalJson(value: unknown): string {
+  if (value === null) return "null";
+  switch (typeof value) {
+    case "string":
+      return JSON.stringify(value);
+    case "number":
+      return plainDecimal(value);
+    case "boolean":
+      return value ? "true" : "false";
+    case "object":
+      break;
+    default:
+      throw new TypeError(`digest: not a JSON value (${typeof value})`);
+  }
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(", ")}]`;
+  const obj = value as Record<string, unknown>;
+  const keys = Object.keys(obj);
+  keys.sort(ASCII.test(keys.join("")) ? byLengthThenCode : byUtf8LengthThenBytes);
+  let out = "{";
+  for (let i = 0; i < keys.length; i++) out += `${i > 0 ? ", " : ""}${JSON.stringify(keys[i])}: ${canonicalJson(obj[keys[i]!])}`;
+  return `${out}}`;
+}
+
+const ASCII = /^[\x00-\x7f]*$/;
+
+/** jsonb's key order for ASCII keys: UTF-16 units are then the UTF-8 bytes. */
+function byLengthThenCode(a: string, b: string): number {
+  return a.length - b.length || (a < b ? -1 : a > b ? 1 : 0);
+}
+
+/** jsonb's key order: shorter UTF-8 first, then bytewise. */
+function byUtf8LengthThenBytes(a: string, b: string): number {
+  const x = Buffer.from(a, "utf8");
+  const y = Buffer.from(b, "utf8");
+  return x.length - y.length || Buffer.compare(x, y);
+}
+
+/**
+ * A finite number in the full decimal form PostgreSQL's `numeric` prints for the text
+ * `JSON.stringify` writes: the exponent of `1e+21` or `1.25e-7` written out, -0 as 0.
+ */
+export function plainDecimal(n: number): string {
+  if (!Number.isFinite(n)) throw new TypeError("digest: JSON numbers are finite");
+  const text = String(n === 0 ? 0 : n);
+  const e = text.indexOf("e");
+  if (e < 0) return text;
+  const negative = text.startsWith("-");
+  const mantissa = text.slice(negative ? 1 : 0, e);
+  const exponent = Number(text.slice(e + 1));
+  const dot = mantissa.indexOf(".");
+  const digits = mantissa.replace(".", "");
+  const point = (dot < 0 ? mantissa.length : dot) + exponent;
+  const body =
+    point <= 0
+      ? `0.${"0".repeat(-point)}${digits}`
+      : point >= digits.length
+        ? digits + "0".repeat(point - digits.length)
+        : `${digits.slice(0, point)}.${digits.slice(point)}`;
+  return negative ? `-${body}` : body;
+}

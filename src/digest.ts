@@ -1,0 +1,120 @@
+import { hash } from "node:crypto";
+import type { Backend, DigestRange, RangeDigest } from "./backend.js";
+import { ValidationError } from "./errors.js";
+import { canonicalRow } from "./canonical.js";
+import { checkCollection } from "./model/collections.js";
+import { MAX_ID, checkId } from "./model/ids.js";
+import type { CollectionName } from "./model/rows.js";
+
+/**
+ * Range digests: a count and a hash of the rows of an id range, so compare can tell two ranges
+ * equal without fetching them (the idea of data-diff: checksum segments on both sides, bisect the
+ * ones that differ). A backend may compute them natively (PostgreSQL does, in SQL); this file and
+ * `canonical.ts` are the definition every implementation reproduces exactly, and the generic
+ * computation over the rows `scan` returns.
+ *
+ * **The hash of a range** is the sum modulo 2^64 of each row's hash (the first 64 bits of the MD5
+ * of its canonical text, UTF-8; see `canonical.ts`): order-independent, so a backend may
+ * aggregate rows in any order.
+ */
+
+/**
+ * Refuses a range no backend could digest: bounds and cuts must be lowercase UUIDs, cuts strictly
+ * ascending, inside the bounds, and below the largest id. ValidationError naming `collection` and
+ * the field (`afterId`, `untilId`, `splitAt.3`).
+ */
+export function checkDigestRange(collection: string, range: DigestRange): void {
+  if (range.afterId != null) checkId(collection, range.afterId, "afterId");
+  if (range.untilId != null) checkId(collection, range.untilId, "untilId");
+  if (range.afterId != null && range.untilId != null && range.untilId < range.afterId) {
+    throw new ValidationError(collection, [{ path: "untilId", message: "must not be before afterId" }]);
+  }
+  const cuts = range.splitAt ?? [];
+  if (!Array.isArray(cuts)) throw new ValidationError(collection, [{ path: "splitAt", message: "must be an array of ids" }]);
+  cuts.forEach((cut, i) => {
+    const path = `splitAt.${i}`;
+    checkId(collection, cut, path);
+    const bad =
+      (i > 0 && cut <= cuts[i - 1]!) ||
+      (range.afterId != null && cut <= range.afterId) ||
+      (range.untilId != null && cut >= range.untilId) ||
+      cut === MAX_ID;
+    if (bad) throw new ValidationError(collection, [{ path, message: "cuts must ascend strictly, inside (afterId, untilId)" }]);
+  });
+}
+
+/**
+ * The digests of a range on any backend: its own `digest` when it has one, else computed here from
+ * `scan` (a page of `batchSize` rows at a time), which gives exactly what a native digest gives.
+ */
+export async function digestOf(backend: Backend, collection: CollectionName, range: DigestRange, batchSize = 1000): Promise<RangeDigest[]> {
+  if (backend.digest) return backend.digest(collection, range);
+  return digestByScan(backend, collection, range, batchSize);
+}
+
+/** The digests of a range computed from the rows `scan` returns (the generic fallback). */
+export async function digestByScan(backend: Backend, collection: CollectionName, range: DigestRange, batchSize = 1000): Promise<RangeDigest[]> {
+  checkCollection(collection);
+  checkDigestRange(collection, range);
+  const cuts = range.splitAt ?? [];
+  const parts = Array.from({ length: cuts.length + 1 }, () => new DigestAccumulator());
+  const until = range.untilId ?? null;
+  let afterId = range.afterId ?? null;
+  for (;;) {
+    const page = await backend.scan(collection, { afterId, limit: batchSize });
+    for (const row of page) {
+      if (until !== null && row.id > until) return parts.map((p) => p.result());
+      parts[partOf(row.id, cuts)]!.addRow(collection, row as unknown as Record<string, unknown>);
+    }
+    if (page.length < batchSize) return parts.map((p) => p.result());
+    afterId = page[page.length - 1]!.id;
+  }
+}
+
+/** The part of a range that `id` falls in (binary search over the cuts). */
+export function partOf(id: string, cuts: readonly string[]): number {
+  let lo = 0;
+  let hi = cuts.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (cuts[mid]! < id) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** Accumulates the digest of one part, row by row, in any order. */
+export class DigestAccumulator {
+  private sum = 0n;
+  count = 0;
+  firstId: string | null = null;
+  lastId: string | null = null;
+
+  /** Adds a row hash (see {@link rowHash}) of the row with `id`. */
+  addHash(id: string, hash: bigint): void {
+    this.sum += hash;
+    this.count++;
+    if (this.firstId === null || id < this.firstId) this.firstId = id;
+    if (this.lastId === null || id > this.lastId) this.lastId = id;
+  }
+
+  /** Adds a row of `collection`. */
+  addRow(collection: CollectionName, row: Readonly<Record<string, unknown>>): void {
+    this.addHash(row.id as string, rowHash(canonicalRow(collection, row)));
+  }
+
+  /** The digest so far. */
+  result(): RangeDigest {
+    return { count: this.count, hash: hashHex(this.sum), firstId: this.firstId, lastId: this.lastId };
+  }
+}
+
+/** The 16 hex digits of a sum of row hashes, modulo 2^64 (a PostgreSQL `numeric` sum included). */
+export function hashHex(sum: bigint): string {
+  return BigInt.asUintN(64, sum).toString(16).padStart(16, "0");
+}
+
+/** The 64-bit hash of a canonical row text: the first 8 bytes of its MD5, as a signed integer. */
+export function rowHash(canonical: string): bigint {
+  return hash("md5", canonical, "buffer").readBigInt64BE(0);
+}

@@ -1,0 +1,44 @@
+import { describe, expect, it } from "vitest";
+import { canonicalJson, canonicalValue, plainDecimal } from "../../src/canonical.js";
+
+// The JavaScript half of the canonical row form (canonical.ts). That PostgreSQL computes the same
+// forms is checked against real databases in the conformance suite and test/sync/checksum.test.ts.
+describe("canonical forms", () => {
+  it("writes JSON numbers as numeric prints the text JSON.stringify wrote, -0 as 0", () => {
+    expect([1e21, 1.25e-7, 0.1 + 0.2, -1.5e-7, 5e-324, 1e-7, 123, -0, 2 ** 53 - 1].map(plainDecimal)).toEqual([
+      "1000000000000000000000",
+      "0.000000125",
+      "0.30000000000000004",
+      "-0.00000015",
+      `0.${"0".repeat(323)}5`,
+      "0.0000001",
+      "123",
+      "0",
+      "9007199254740991",
+    ]);
+    expect(plainDecimal(1.7976931348623157e308)).toBe(`17976931348623157${"0".repeat(292)}`);
+  });
+
+  it("orders JSON keys as jsonb does: by UTF-8 length, then bytes", () => {
+    expect(canonicalJson({ bb: 1, a: { d: [], c: {} }, "é": null, z: [-0, "x\n"] })).toBe('{"a": {"c": {}, "d": []}, "z": [0, "x\\n"], "bb": 1, "é": null}');
+  });
+
+  it("reads only the contract's instant and date forms as instants; any other text never matches one", () => {
+    expect(canonicalValue("timestamp", "1970-01-01T00:00:00.001Z")).toBe("1");
+    expect(canonicalValue("timestamp", "1969-12-31T23:59:59.999Z")).toBe("-1");
+    expect(canonicalValue("timestamp", "0050-01-01T00:00:00.000Z")).toBe(String(Date.parse("0050-01-01T00:00:00.000Z")));
+    expect(canonicalValue("date", "1970-01-02")).toBe("1");
+    for (const odd of ["2026-01-05T09:00:00Z", "2026-02-30T00:00:00.000Z", "2026-01-05T09:00:00.000+00:00", "2026-13-01T00:00:00.000Z"]) {
+      expect(canonicalValue("timestamp", odd)).toBe(`!${JSON.stringify(odd)}`);
+    }
+    expect(canonicalValue("date", "2026-02-29")).toBe('!"2026-02-29"');
+  });
+
+  it("length-prefixes text, so a separator inside a text cannot shift fields; -0 is 0 in numbers", () => {
+    expect(canonicalValue("text", "a|b")).toBe("3:a|b");
+    expect(canonicalValue("text", "🧘")).toBe("4:🧘");
+    expect(canonicalValue("number", -0)).toBe(canonicalValue("number", 0));
+    expect(canonicalValue("numberArray", [-0])).toBe(canonicalValue("numberArray", [0]));
+    expect(canonicalValue("textArray", [])).toBe("000000000000000000000019");
+  });
+});
