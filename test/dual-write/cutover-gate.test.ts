@@ -1,4 +1,3 @@
-import pg from "pg";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Backend } from "../../src/backend.js";
 import { migrate } from "../../src/backends/postgres/index.js";
@@ -15,6 +14,7 @@ import { backfill, compare, repair } from "../../src/sync/index.js";
 import { generateDataset } from "../support/dataset.js";
 import { jsonSide, postgresSide } from "../support/dual.js";
 import { useTestDatabase } from "../support/postgres.js";
+import { sqlOn } from "../support/pg-client.js";
 
 // The gated cutover between a real JSON directory (from) and a real PostgreSQL database (to).
 const url = useTestDatabase(async (u) => void (await migrate(u)));
@@ -25,15 +25,7 @@ let to: Backend;
 let backend: DualWriteBackend;
 let events: StageChangedEvent[];
 
-async function sql(text: string, values: unknown[] = []): Promise<void> {
-  const client = new pg.Client({ connectionString: url() });
-  await client.connect();
-  try {
-    await client.query(text, values);
-  } finally {
-    await client.end();
-  }
-}
+const sql = (text: string, values: unknown[] = []) => sqlOn(url(), text, values);
 
 /** Fills the JSON side, copies it to PostgreSQL, and opens dual write in `shadow` over both. */
 async function setUp(options: Partial<Parameters<typeof dualWriteBackend>[0]> = {}) {

@@ -1,4 +1,3 @@
-import pg from "pg";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Backend } from "../../src/backend.js";
 import { migrate } from "../../src/backends/postgres/index.js";
@@ -8,6 +7,8 @@ import type { DivergenceEvent } from "../../src/events.js";
 import { createStore, type Store } from "../../src/store/create-store.js";
 import { jsonSide, postgresSide } from "../support/dual.js";
 import { useTestDatabase } from "../support/postgres.js";
+import { sqlOn } from "../support/pg-client.js";
+import { sequentialIds } from "../../src/testing/harness.js";
 
 // Shadow reads between a real JSON directory (primary) and a real PostgreSQL database.
 const url = useTestDatabase(async (u) => void (await migrate(u)));
@@ -25,19 +26,11 @@ async function open(options: Partial<Parameters<typeof dualWriteBackend>[0]> = {
   backend = dualWriteBackend({ from, to, stage: "shadow", shadowSample: 1, reconcileIntervalMs: 60_000, ...options });
   divergences = [];
   backend.on("divergence", (d) => divergences.push(d));
-  store = createStore({ backend });
+  store = createStore({ backend, ids: sequentialIds() }); // deterministic ids, so sampling by user is too
 }
 
 /** Runs SQL on the secondary directly, behind the dual-write backend's back. */
-async function onSecondary(text: string, values: unknown[]): Promise<void> {
-  const client = new pg.Client({ connectionString: url() });
-  await client.connect();
-  try {
-    await client.query(text, values);
-  } finally {
-    await client.end();
-  }
-}
+const onSecondary = (text: string, values: unknown[]) => sqlOn(url(), text, values);
 
 /** Waits until the shadow reads started so far have been compared (or failed). */
 async function shadowsDone(expected: number): Promise<void> {

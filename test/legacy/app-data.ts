@@ -1,6 +1,7 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { toPythonJson } from "../../src/legacy/python-json.js";
+import { prng } from "../support/prng.js";
 
 /**
  * Generates a directory in the app's own layout (topics.json, entries.json, sessions.json,
@@ -11,17 +12,6 @@ import { toPythonJson } from "../../src/legacy/python-json.js";
  * file written as an array instead of an object.
  */
 
-/** A small seeded PRNG (mulberry32). */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const TEXTS = [
   "A calm morning walk",
@@ -63,7 +53,7 @@ function naive(ms: number, micro: boolean, rand: () => number): string {
 
 /** Writes the app's four files into `dir` and returns what they hold. */
 export async function generateAppData(dir: string, seed: number, size = { topics: 6, entries: 60, sessions: 5, messages: 40 }): Promise<AppData> {
-  const rand = seeded(seed);
+  const rand = prng(seed);
   const pick = <T>(list: readonly T[]): T => list[Math.floor(rand() * list.length)]!;
   const t0 = Date.UTC(2026, 0, 10, 8, 0, 0);
   const topics: Record<string, unknown> = {};

@@ -15,6 +15,11 @@ export async function withClient<T>(url: string, fn: (client: pg.Client) => Prom
   }
 }
 
+/** Runs one statement on `url` over a fresh connection (for planting differences behind a backend's back). */
+export function sqlOn(url: string, text: string, values: unknown[] = []): Promise<unknown> {
+  return withClient(url, (c) => c.query(text, values));
+}
+
 /** `url` with its database replaced by `database`. */
 export function withDatabase(url: string, database: string): string {
   const u = new URL(url);

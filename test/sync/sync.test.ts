@@ -1,4 +1,3 @@
-import pg from "pg";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Backend } from "../../src/backend.js";
 import { migrate } from "../../src/backends/postgres/index.js";
@@ -8,6 +7,7 @@ import { backfill, compare, repair } from "../../src/sync/index.js";
 import { generateDataset } from "../support/dataset.js";
 import { expectSidesEqual, jsonSide, postgresSide } from "../support/dual.js";
 import { useTestDatabase } from "../support/postgres.js";
+import { sqlOn } from "../support/pg-client.js";
 
 // Backfill, compare and repair between a real JSON directory and a real PostgreSQL database, in
 // both directions.
@@ -26,15 +26,7 @@ afterEach(async () => {
   await Promise.allSettled([j.close(), p.close()]);
 });
 
-async function sql(text: string, values: unknown[] = []): Promise<void> {
-  const client = new pg.Client({ connectionString: url() });
-  await client.connect();
-  try {
-    await client.query(text, values);
-  } finally {
-    await client.end();
-  }
-}
+const sql = (text: string, values: unknown[] = []) => sqlOn(url(), text, values);
 
 const collectionsWithRows = async (b: Backend) => {
   const out = [];
