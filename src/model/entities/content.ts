@@ -20,9 +20,17 @@ const createSchema = z.strictObject({
 });
 const patchSchema = z.strictObject(fields).partial();
 
-/** Input of `content.create`. */
+/**
+ * Input of `content.create`.
+ *
+ * @useDeclaredType
+ */
 export type CreateContentInput = z.input<typeof createSchema>;
-/** Input of `content.update`. */
+/**
+ * Input of `content.update`.
+ *
+ * @useDeclaredType
+ */
 export type ContentPatch = z.input<typeof patchSchema>;
 
 /** The psychology content library: searchable by title and content, filtered by category and tags. */

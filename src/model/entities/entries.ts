@@ -34,9 +34,17 @@ const createSchema = z.strictObject({
 });
 const patchSchema = z.strictObject(fields).partial();
 
-/** Input of `entries.create`. `entryDate` defaults to today's UTC date. */
+/**
+ * Input of `entries.create`. `entryDate` defaults to today's UTC date.
+ *
+ * @useDeclaredType
+ */
 export type CreateEntryInput = z.input<typeof createSchema>;
-/** Input of `entries.update`. */
+/**
+ * Input of `entries.update`.
+ *
+ * @useDeclaredType
+ */
 export type EntryPatch = z.input<typeof patchSchema>;
 
 /** Journal entries: search text (title and content) and word count (content) derived on every write. */

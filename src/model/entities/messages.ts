@@ -23,9 +23,17 @@ const createSchema = z.strictObject({
 });
 const patchSchema = z.strictObject(fields).partial();
 
-/** Input of `messages.append`. The sequence number and user come from the session. */
+/**
+ * Input of `messages.append`. The sequence number and user come from the session.
+ *
+ * @useDeclaredType
+ */
 export type AppendMessageInput = z.input<typeof createSchema>;
-/** Input of `messages.update`. */
+/**
+ * Input of `messages.update`.
+ *
+ * @useDeclaredType
+ */
 export type MessagePatch = z.input<typeof patchSchema>;
 
 /** Chat messages; `userId` and `sequence` are filled in by `messages.append`. */

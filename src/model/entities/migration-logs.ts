@@ -29,9 +29,17 @@ const createSchema = z.strictObject({
 });
 const patchSchema = z.strictObject(fields).partial();
 
-/** Input of `migrationLogs.create`. `startedAt` defaults to now. */
+/**
+ * Input of `migrationLogs.create`. `startedAt` defaults to now.
+ *
+ * @useDeclaredType
+ */
 export type CreateMigrationLogInput = z.input<typeof createSchema>;
-/** Input of `migrationLogs.update`. */
+/**
+ * Input of `migrationLogs.update`.
+ *
+ * @useDeclaredType
+ */
 export type MigrationLogPatch = z.input<typeof patchSchema>;
 
 /** Operational records of sync runs: local to each store, never replicated. */

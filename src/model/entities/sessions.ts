@@ -24,9 +24,17 @@ const createSchema = z.strictObject({
 });
 const patchSchema = z.strictObject(fields).partial();
 
-/** Input of `sessions.create`. */
+/**
+ * Input of `sessions.create`.
+ *
+ * @useDeclaredType
+ */
 export type CreateSessionInput = z.input<typeof createSchema>;
-/** Input of `sessions.update`. Message counts are maintained by `messages.append` only. */
+/**
+ * Input of `sessions.update`. Message counts are maintained by `messages.append` only.
+ *
+ * @useDeclaredType
+ */
 export type SessionPatch = z.input<typeof patchSchema>;
 
 /** AI chat sessions. */

@@ -24,9 +24,17 @@ const createSchema = z.strictObject({
 });
 const patchSchema = z.strictObject(fields).partial();
 
-/** Input of `topics.create`. */
+/**
+ * Input of `topics.create`.
+ *
+ * @useDeclaredType
+ */
 export type CreateTopicInput = z.input<typeof createSchema>;
-/** Input of `topics.update`. */
+/**
+ * Input of `topics.update`.
+ *
+ * @useDeclaredType
+ */
 export type TopicPatch = z.input<typeof patchSchema>;
 
 /**

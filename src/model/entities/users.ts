@@ -27,9 +27,17 @@ const createSchema = z.strictObject({
 });
 const patchSchema = z.strictObject(fields).partial();
 
-/** Input of `users.create`. */
+/**
+ * Input of `users.create`.
+ *
+ * @useDeclaredType
+ */
 export type CreateUserInput = z.input<typeof createSchema>;
-/** Input of `users.update`. */
+/**
+ * Input of `users.update`.
+ *
+ * @useDeclaredType
+ */
 export type UserPatch = z.input<typeof patchSchema>;
 
 /** Users: email unique among live users, case-insensitively (through `emailKey`). */

@@ -25,7 +25,11 @@ const listSchema = z.strictObject({
   ...pageFields,
 });
 
-/** Options of `analytics.list`: one user's rows, by period start (newest first), optionally bounded. */
+/**
+ * Options of `analytics.list`: one user's rows, by period start (newest first), optionally bounded.
+ *
+ * @useDeclaredType
+ */
 export type ListAnalyticsOptions = z.input<typeof listSchema>;
 
 /** Rows read per page while collecting a user's entries. */

@@ -28,9 +28,17 @@ const searchSchema = z.strictObject({
   ...pageFields,
 });
 
-/** Options of `content.list`: by category, any of the tags, evidence level; newest first. */
+/**
+ * Options of `content.list`: by category, any of the tags, evidence level; newest first.
+ *
+ * @useDeclaredType
+ */
 export type ListContentOptions = z.input<typeof listSchema>;
-/** Options of `content.search`: the same text-search rules as entries. */
+/**
+ * Options of `content.search`: the same text-search rules as entries.
+ *
+ * @useDeclaredType
+ */
 export type SearchContentOptions = z.input<typeof searchSchema>;
 
 /** The psychology content repository. */

@@ -38,6 +38,8 @@ const searchSchema = z.strictObject({
  * entries; `tags` matches entries with
  * any of the tags (`tagMatch: "all"` for all of them); `from`/`to` bound `entryDate` inclusively.
  * Ordered by `entryDate` (default) or `createdAt`, newest first unless `order: "asc"`.
+ *
+ * @useDeclaredType
  */
 export type ListEntriesOptions = z.input<typeof listSchema>;
 
@@ -45,6 +47,8 @@ export type ListEntriesOptions = z.input<typeof listSchema>;
  * Options of `entries.search`: every whitespace-separated word of `text` must occur in the title
  * or content, case-insensitively (NFC, JavaScript lower-casing) and literally (`%`, `_`, `\` are
  * plain characters). Newest first by creation time; `userId` restricts to one user's entries.
+ *
+ * @useDeclaredType
  */
 export type SearchEntriesOptions = z.input<typeof searchSchema>;
 

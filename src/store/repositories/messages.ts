@@ -19,7 +19,11 @@ const listSchema = z.strictObject({
   ...pageFields,
 });
 
-/** Options of `messages.list`: one session's messages in sequence order, with a cursor. */
+/**
+ * Options of `messages.list`: one session's messages in sequence order, with a cursor.
+ *
+ * @useDeclaredType
+ */
 export type ListMessagesOptions = z.input<typeof listSchema>;
 
 /** The messages repository. */

@@ -17,7 +17,11 @@ const listSchema = z.strictObject({
   ...pageFields,
 });
 
-/** Options of `migrationLogs.list`: newest run first. */
+/**
+ * Options of `migrationLogs.list`: newest run first.
+ *
+ * @useDeclaredType
+ */
 export type ListMigrationLogsOptions = z.input<typeof listSchema>;
 
 /** The migration logs repository: operational records local to each store, never replicated. */

@@ -20,7 +20,11 @@ const listSchema = z.strictObject({
   ...pageFields,
 });
 
-/** Options of `sessions.list`: one user's sessions, newest first by default. */
+/**
+ * Options of `sessions.list`: one user's sessions, newest first by default.
+ *
+ * @useDeclaredType
+ */
 export type ListSessionsOptions = z.input<typeof listSchema>;
 
 /** The chat sessions repository. Deleting a session deletes its messages. */

@@ -18,7 +18,11 @@ const listSchema = z.strictObject({
   ...pageFields,
 });
 
-/** Options of `topics.list`: one user's topics, newest first by default. */
+/**
+ * Options of `topics.list`: one user's topics, newest first by default.
+ *
+ * @useDeclaredType
+ */
 export type ListTopicsOptions = z.input<typeof listSchema>;
 
 /**
