@@ -5,17 +5,25 @@ import type { PsychologyContentRow } from "../rows.js";
 import { searchTextOf } from "../text.js";
 
 const fields = {
+  /** The content's title. */
   title: name,
+  /** The text. */
   content: longText,
+  /** The content category, e.g. `anxiety`. */
   category: name,
+  /** Free-form labels. */
   tags,
+  /** How well research supports the content. */
   evidenceLevel: z.enum(["strong", "moderate", "emerging", "expert-opinion"]),
+  /** Where the content comes from, or null. */
   source: text().nullable(),
 };
 
 const createSchema = z.strictObject({
   ...fields,
+  /** Free-form labels. */
   tags: fields.tags.optional(),
+  /** Where the content comes from, or null. */
   source: fields.source.optional(),
 });
 const patchSchema = z.strictObject(fields).partial();
