@@ -12,8 +12,11 @@ import { listRows, pageFields, type Entity, type ListResult } from "../crud.js";
 export type Topic = Entity<TopicRow>;
 
 const listSchema = z.strictObject({
+  /** The owning user: only this user's topics are listed. */
   userId: id,
+  /** Order by `createdAt` (default) or `updatedAt`. */
   orderBy: z.enum(["createdAt", "updatedAt"]).optional(),
+  /** Newest first (`desc`, default) or oldest first. */
   order: z.enum(["asc", "desc"]).optional(),
   ...pageFields,
 });
@@ -36,6 +39,13 @@ export type ListTopicsOptions = z.input<typeof listSchema>;
  * ```
  */
 export interface TopicsRepository extends BasicRepository<"topics", typeof topicModel.createSchema, typeof topicModel.patchSchema> {
+  /**
+   * A page of one user's topics.
+   *
+   * ```ts
+   * const { items } = await store.topics.list({ userId: ada.id, orderBy: "updatedAt" });
+   * ```
+   */
   list(options: ListTopicsOptions): Promise<ListResult<Topic>>;
 }
 
