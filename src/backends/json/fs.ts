@@ -22,7 +22,12 @@ export interface FsLayer {
   /** Sets a file's permission bits by descriptor. */
   fchmod(fd: number, mode: number): Promise<void>;
   /** The file's size in bytes and last modification time (ms since the epoch). */
-  fstat(fd: number): Promise<{ size: number; mtimeMs: number }>;
+  fstat(fd: number): Promise<{
+    /** The file's size in bytes. */
+    size: number;
+    /** The last modification time, in ms since the epoch. */
+    mtimeMs: number;
+  }>;
   /** Renames atomically, replacing `to` if it exists (how a file is committed). */
   rename(from: string, to: string): Promise<void>;
   /** Deletes a file. */
