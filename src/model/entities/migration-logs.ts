@@ -28,7 +28,7 @@ const createSchema = z.strictObject({
   operation: name,
   /** The collection the step works on, or null for the whole run. */
   collection: text().nullable().optional(),
-  /** When the step started (an ISO instant). */
+  /** When the step started (an ISO instant or a Date). */
   startedAt: timestamp.optional(),
   /** The life-cycle status. */
   status: fields.status.optional(),

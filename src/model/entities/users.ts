@@ -20,7 +20,7 @@ const fields = {
   timezone: text(64).refine((tz) => isTimeZone(tz), "must be an IANA time zone such as Europe/Paris"),
   /** False for a deactivated account. */
   active: z.boolean(),
-  /** The last sign-in (an ISO instant), or null. */
+  /** The last sign-in (an ISO instant or a Date), or null. */
   lastLoginAt: timestamp.nullable(),
 };
 
@@ -36,7 +36,7 @@ const createSchema = z.strictObject({
   timezone: fields.timezone.optional(),
   /** False for a deactivated account. */
   active: fields.active.optional(),
-  /** The last sign-in (an ISO instant), or null. */
+  /** The last sign-in (an ISO instant or a Date), or null. */
   lastLoginAt: fields.lastLoginAt.optional(),
 });
 const patchSchema = z.strictObject(fields).partial();
