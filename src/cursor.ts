@@ -14,7 +14,9 @@ import type { OrderBy } from "./backend.js";
 
 /** The decoded position a cursor points after. */
 export interface CursorPosition {
+  /** The last row's value of the sort field. */
   value: string | number;
+  /** The last row's id (the tie-breaker). */
   id: string;
 }
 

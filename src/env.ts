@@ -51,7 +51,10 @@ export interface StoreConfig {
   /** The cutover stage (see `STAGES`). */
   readonly stage: Stage;
   /** The JSON-file store: every stage but `complete`; null when the stage does not use it. */
-  readonly json: { readonly dir: string } | null;
+  readonly json: {
+    /** The store's directory (JOURNAL_STORE_JSON_DIR). */
+    readonly dir: string;
+  } | null;
   /** PostgreSQL: every stage but `off`; null when the stage does not use it. */
   readonly postgres: PostgresConfig | null;
   /** Stages that write both sides (`dual-write` to `rampdown`); null otherwise. */

@@ -59,7 +59,9 @@ export class ValidationError extends JournalStoreError {
 
 /** A row that must exist (an update, a delete, an owner) does not, or is deleted. */
 export class NotFoundError extends JournalStoreError {
+  /** The collection of the missing row. */
   readonly collection: string;
+  /** The id of the missing row. */
   readonly id: string;
 
   constructor(collection: string, id: string, options?: { cause?: unknown }) {
@@ -78,8 +80,11 @@ export type ConflictReason = "version" | "duplicate-key" | "duplicate-id";
  * naming it), or the id is taken (`"duplicate-id"`). Nothing was written.
  */
 export class ConflictError extends JournalStoreError {
+  /** The collection written. */
   readonly collection: string;
+  /** The id of the row written. */
   readonly id: string;
+  /** What collided: `version`, `duplicate-key` or `duplicate-id`. */
   readonly reason: ConflictReason;
   /** The unique key that collided, for `duplicate-key`. */
   readonly key: string | undefined;

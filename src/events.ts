@@ -14,7 +14,9 @@ export type DivergenceSource = "shadow-read" | "replication";
  * names the paths). For replication: the secondary refused the primary's row (`reason`).
  */
 export interface DivergenceEvent {
+  /** Whether a shadow read or replication saw it. */
   source: DivergenceSource;
+  /** The collection of the row or query. */
   collection: CollectionName;
   /** The row, or null when a query as a whole differs (see `query`). */
   id: string | null;
@@ -30,6 +32,7 @@ export interface DivergenceEvent {
   reason?: string;
   /** Backend names of the two sides. */
   primary: string;
+  /** The secondary's backend name. */
   secondary: string;
 }
 
@@ -37,9 +40,11 @@ export interface DivergenceEvent {
 export interface SecondaryErrorEvent {
   /** `replicate` (a write's rows), `reconcile` (a change-feed pass) or `purge`. */
   operation: "replicate" | "reconcile" | "purge";
+  /** The collection written, or null for a pass over every collection. */
   collection: CollectionName | null;
   /** Rows affected (empty for a pass). */
   ids: string[];
+  /** What went wrong (passwords in URLs redacted). */
   error: Error;
   /** Whether the backend retries on its own (from the change feed, with backoff). */
   willRetry: boolean;
@@ -59,16 +64,23 @@ export interface RepairedEvent {
 
 /** One operation on one side took longer than `slowOperationMs`. */
 export interface SlowOperationEvent {
+  /** Which side was slow. */
   side: Side;
+  /** The slow side's backend name. */
   backend: string;
+  /** The backend method, e.g. `query` or `commit`. */
   operation: string;
+  /** How long it took, in milliseconds. */
   durationMs: number;
+  /** The configured `slowOperationMs` it exceeded. */
   thresholdMs: number;
 }
 
 /** The stage changed (at run time, or on open when the recorded stage differed). */
 export interface StageChangedEvent {
+  /** The stage before the change. */
   from: Stage;
+  /** The stage after the change. */
   to: Stage;
   /** True when the move reconciled the sides first (the primary changed). */
   reconciled: boolean;
@@ -78,9 +90,14 @@ export interface StageChangedEvent {
 
 /** The typed events of `dualWriteBackend`, for eventemitter3. */
 export interface DualWriteEvents {
+  /** The sides disagree (a shadow read, or a row the secondary refused). */
   divergence: (event: DivergenceEvent) => void;
+  /** A secondary write or reconcile pass failed. */
   "secondary-error": (event: SecondaryErrorEvent) => void;
+  /** A reconcile pass repaired the secondary. */
   repaired: (event: RepairedEvent) => void;
+  /** An operation took longer than `slowOperationMs`. */
   "slow-operation": (event: SlowOperationEvent) => void;
+  /** The stage changed. */
   "stage-changed": (event: StageChangedEvent) => void;
 }

@@ -35,7 +35,7 @@ export type * from "./legacy/index.js";
 
 export { memoryBackend } from "./backends/memory.js";
 export { dualWriteBackend, DualWriteBackend, DUAL_WRITE_DEFAULTS, GATED_STAGES } from "./dual-write/index.js";
-export type { DualWriteOptions, DualWriteStats, OperationStats, ShadowWindowStats, PassResult, SecondaryWrites, SecondaryFailure, ShadowCompare } from "./dual-write/index.js";
+export type { DualWriteOptions, DualWriteStats, OperationStats, ShadowWindowStats, PassResult, RefusedRow, SecondaryWrites, SecondaryFailure, ShadowCompare } from "./dual-write/index.js";
 export type * from "./events.js";
 export { backfill, compare, repair, SYNC_DEFAULTS } from "./sync/index.js";
 export type {
@@ -56,10 +56,11 @@ export type { Clock, Timestamp, CalendarDate } from "./model/time.js";
 export type { IdGenerator } from "./model/ids.js";
 export { uuidv7, uuidv5, isId } from "./model/ids.js";
 export { COLLECTIONS, COLLECTION_NAMES } from "./model/collections.js";
-export type { CollectionSpec, FieldSpec, FieldKind, OwnerSpec, UniqueKeySpec } from "./model/collections.js";
+export type { CollectionSpec, DerivedFieldSpec, FieldSpec, FieldKind, OwnerSpec, UniqueKeySpec } from "./model/collections.js";
 export { LIMITS, DEFAULTS } from "./model/limits.js";
 export { diffRows, rowsEqual } from "./diff.js";
 export { encodeCursor, decodeCursor } from "./cursor.js";
+export type { CursorPosition } from "./cursor.js";
 export {
   JournalStoreError,
   ValidationError,

@@ -257,6 +257,7 @@ export class DualWriteBackend extends EventEmitter<DualWriteEvents> implements B
 
   // ---- reads -----------------------------------------------------------------------------
 
+  /** Reads the row from the primary; in a shadow stage, compares a sample with the secondary in the background. */
   async get<C extends CollectionName>(collection: C, id: string, options?: GetOptions): Promise<Stored<RowTypes[C]> | null> {
     if (!this.serving) await this.ready;
     this.assertOpen();
@@ -277,6 +278,7 @@ export class DualWriteBackend extends EventEmitter<DualWriteEvents> implements B
     return rows;
   }
 
+  /** Queries the primary; in a shadow stage, compares a sample of queries with the secondary in the background. */
   async query<C extends CollectionName>(collection: C, spec: QuerySpec): Promise<Page<RowTypes[C]>> {
     if (!this.serving) await this.ready;
     this.assertOpen();
@@ -287,6 +289,7 @@ export class DualWriteBackend extends EventEmitter<DualWriteEvents> implements B
     return page;
   }
 
+  /** Counts on the primary; in a shadow stage, compares a sample of counts with the secondary in the background. */
   async count(collection: CollectionName, where?: readonly Filter[]): Promise<number> {
     if (!this.serving) await this.ready;
     this.assertOpen();

@@ -44,8 +44,11 @@ export class ConfirmedRows {
 
 /** A row the target refused with a conflict: left for repair, reported as a divergence. */
 export interface RefusedRow {
+  /** The collection of the row. */
   collection: CollectionName;
+  /** The source's row as it was sent. */
   row: Stored;
+  /** The target's refusal: a version or unique-key conflict. */
   outcome: Extract<ReplicationOutcome, { outcome: "conflict" }>;
 }
 
@@ -63,6 +66,7 @@ export interface PassResult {
   read: number;
   /** Rows waiting for an owner the target does not hold yet (retried by the next pass). */
   waiting: number;
+  /** Rows the target refused with a conflict (left for repair). */
   refused: RefusedRow[];
 }
 

@@ -7,4 +7,4 @@ export { DUAL_WRITE_DEFAULTS } from "./options.js";
 export type { DualWriteOptions, SecondaryWrites, SecondaryFailure, ShadowCompare } from "./options.js";
 export type { DualWriteStats, OperationStats, ShadowWindowStats } from "./stats.js";
 export { GATED_STAGES } from "./cutover-gate.js";
-export type { PassResult } from "./feed.js";
+export type { PassResult, RefusedRow } from "./feed.js";

@@ -45,8 +45,9 @@ export interface DualWriteOptions {
   batchSize?: number;
   /** How often the background pass advances the durable watermark, in ms. */
   reconcileIntervalMs?: number;
-  /** First and largest retry delay after a failed secondary write, in ms (doubling). */
+  /** The first retry delay after a failed secondary write, in ms; it doubles per failure. */
   retryBaseMs?: number;
+  /** The largest retry delay after failed secondary writes, in ms (the doubling stops here). */
   retryMaxMs?: number;
   /** How many recent shadow comparisons `stats().shadow.window` keeps, and the cutover gate judges. */
   shadowWindow?: number;
@@ -58,18 +59,31 @@ export interface DualWriteOptions {
 
 /** The defaults of {@link DualWriteOptions}, in one place. */
 export const DUAL_WRITE_DEFAULTS = {
+  /** A write returns after both sides. */
   secondaryWrites: "sync",
+  /** No shadow reads. */
   shadowSample: 0,
+  /** A failed secondary write is an event and is retried; the caller's write succeeds. */
   onSecondaryFailure: "continue",
+  /** `slow-operation` above 50 ms. */
   slowOperationMs: 50,
+  /** Shadow reads abandoned after 2 s. */
   shadowTimeoutMs: 2_000,
+  /** Secondary writes count as failed after 10 s. */
   secondaryTimeoutMs: 10_000,
+  /** Rows per change-feed page and secondary batch. */
   batchSize: 500,
+  /** The background pass runs every second. */
   reconcileIntervalMs: 1_000,
+  /** The first retry after 100 ms. */
   retryBaseMs: 100,
+  /** Retries at most every 30 s. */
   retryMaxMs: 30_000,
+  /** The last 1000 shadow comparisons are judged. */
   shadowWindow: 1_000,
+  /** The cutover gate wants 99.9 % consistent shadow reads... */
   cutoverShadowThreshold: 0.999,
+  /** ...over at least 100 comparisons. */
   cutoverMinShadowReads: 100,
 } as const;
 

@@ -10,21 +10,29 @@ const WINDOW = 4096;
 
 /** Figures of one operation on one side. */
 export interface OperationStats {
+  /** Calls so far. */
   count: number;
+  /** Calls that failed. */
   errors: number;
+  /** Median latency of the recent calls, in ms. */
   p50Ms: number;
+  /** 95th-percentile latency of the recent calls, in ms. */
   p95Ms: number;
+  /** 99th-percentile latency of the recent calls, in ms. */
   p99Ms: number;
 }
 
 /** What `stats()` returns. */
 export interface DualWriteStats {
+  /** The current stage. */
   stage: string;
   /** Per side (`from`, `to`), per operation (`get`, `insert`, `replicate`, `shadow-get`, ...). */
   sides: Record<Side, Record<string, OperationStats>>;
+  /** Shadow-read figures since the backend opened. */
   shadow: {
     /** Shadow reads compared (abandoned ones excluded). */
     compared: number;
+    /** Shadow reads whose rows agreed. */
     consistent: number;
     /** consistent / compared (1 when nothing was compared). */
     consistencyRate: number;
@@ -47,6 +55,7 @@ export interface ShadowWindowStats {
   size: number;
   /** Comparisons in the window now (fewer than `size` until it fills). */
   compared: number;
+  /** Comparisons in the window whose rows agreed. */
   consistent: number;
   /** consistent / compared (1 when the window is empty: read `compared` first). */
   consistencyRate: number;

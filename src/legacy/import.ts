@@ -14,7 +14,18 @@ import { emptyFileReport, totalsOf, type LegacyFileReport, type LegacyImportRepo
 import { type ConvertedRecord, type FilePlan, type ResolvedRef, finishRow, planFile, recordToRow } from "./to-row.js";
 
 /** The user an import's rows belong to: an existing user's id, or the fields of one to create. */
-export type LegacyUser = string | { id?: string; email?: string; displayName?: string; timezone?: string };
+export type LegacyUser =
+  | string
+  | {
+      /** The user's id (default: derived, fixed, so a re-run finds the same user). */
+      id?: string;
+      /** The user's email (default: a placeholder address). */
+      email?: string;
+      /** The user's display name (default: `Journal owner`). */
+      displayName?: string;
+      /** The user's IANA time zone (default: the import's `timezone`). */
+      timezone?: string;
+    };
 
 /** Options of {@link importLegacy}. */
 export interface ImportLegacyOptions {

@@ -34,8 +34,11 @@ export interface LegacyContext {
  * is kept). `same` is an optional fast answer to `toLegacy(stored) deep-equals value`.
  */
 export interface LegacyConversion {
+  /** The row value for a file value, or {@link LEGACY_INVALID} when it cannot be read. */
   toStore(value: unknown, ctx: LegacyContext): unknown;
+  /** The file value for a row value (what `exportLegacy` writes). */
   toLegacy(stored: unknown, ctx: LegacyContext): unknown;
+  /** A fast answer to `toLegacy(stored)` deep-equals `value` (optional). */
   same?(value: unknown, stored: unknown, ctx: LegacyContext): boolean;
 }
 
@@ -54,8 +57,22 @@ export const LEGACY_INVALID: unique symbol = Symbol("journal-store:invalid");
  * `to: "id"` is the record's own id; `createdAt`/`updatedAt` are the row's timestamps.
  */
 export type LegacyFieldRule =
-  | { to: string; as?: LegacyConversionName | LegacyConversion; ref?: undefined }
-  | { to: string; ref: string; as?: undefined };
+  | {
+      /** The row field the value goes to. */
+      to: string;
+      /** The conversion: a built-in name or your own. */
+      as?: LegacyConversionName | LegacyConversion;
+      /** Not a reference. */
+      ref?: undefined;
+    }
+  | {
+      /** The row field the referenced row's id goes to. */
+      to: string;
+      /** The legacy file whose record key the value names. */
+      ref: string;
+      /** No conversion: a reference is resolved to the row id. */
+      as?: undefined;
+    };
 
 /** The built-in conversions, by name. */
 export type LegacyConversionName = "timestamp" | "moodLabel" | "sentiment" | "derived";
@@ -75,6 +92,7 @@ export interface LegacyHooks {
 export interface LegacyFileMapping {
   /** The file name inside the directory: letters, digits, `.`, `_`, `-` only. */
   file: string;
+  /** The collection the file's records go to. */
   collection: LegacyCollection;
   /** Naive timestamps of this file are wall times in the import's `timezone` (else UTC). */
   localTime?: boolean;
@@ -84,11 +102,13 @@ export interface LegacyFileMapping {
   fields: Readonly<Record<string, LegacyFieldRule>>;
   /** Values `exportLegacy` writes for source fields no rule maps, on rows that did not come from the app. */
   exportDefaults?: Readonly<JsonObject>;
+  /** Code for what the field rules cannot say. */
   hooks?: LegacyHooks;
 }
 
 /** An app's layout: its files, owners before what they own (topics before entries, sessions before messages). */
 export interface LegacyMapping {
+  /** The files, owners first. */
   files: readonly LegacyFileMapping[];
 }
 

@@ -7,13 +7,17 @@ import type { LegacyCollection } from "./mapping.js";
 
 /** A record that was read but not imported, and why. */
 export interface LegacySkippedRecord {
+  /** The record's own key as the file holds it. */
   key: string;
+  /** Why it was skipped, in words (never the record's content). */
   reason: string;
 }
 
 /** A reference to a record that does not exist: imported as null, the original kept. */
 export interface LegacyDanglingReference {
+  /** The referring record's key. */
   key: string;
+  /** The field holding the reference. */
   field: string;
   /** The id the record named. */
   value: string;
@@ -21,7 +25,9 @@ export interface LegacyDanglingReference {
 
 /** One file's part of the report. */
 export interface LegacyFileReport {
+  /** The file's name in the directory. */
   file: string;
+  /** The collection its records go to. */
   collection: LegacyCollection;
   /** False when the directory has no such file (nothing to import from it). */
   present: boolean;
@@ -44,18 +50,35 @@ export interface LegacyFileReport {
   /** Records whose key is not a UUID (or is empty): their row id is a UUIDv5 of file and key. */
   derivedIds: number;
   /** Naive timestamps that a clock change made ambiguous (read as the earlier instant) or skipped (read past the gap). */
-  clockChanges: { ambiguous: number; skipped: number };
+  clockChanges: {
+    /** Timestamps in a repeated hour (clocks set back), read as the earlier instant. */
+    ambiguous: number;
+    /** Timestamps in a skipped hour (clocks set forward), read past the gap. */
+    skipped: number;
+  };
 }
 
 /** The whole import. */
 export interface LegacyImportReport {
   /** The user every imported row belongs to, and whether this run created it. */
   userId: string;
+  /** True when this run created the user (false: it existed). */
   userCreated: boolean;
   /** The zone naive local timestamps were read in. */
   timezone: string;
+  /** One report per legacy file, in import order. */
   files: LegacyFileReport[];
-  totals: { read: number; imported: number; unchanged: number; skipped: number };
+  /** The per-file counts added up. */
+  totals: {
+    /** Records found. */
+    read: number;
+    /** Records whose row was written. */
+    imported: number;
+    /** Records already stored, equal or newer. */
+    unchanged: number;
+    /** Records read but not imported. */
+    skipped: number;
+  };
 }
 
 /** An empty report for one file. */
@@ -91,5 +114,15 @@ export function totalsOf(files: readonly LegacyFileReport[]): LegacyImportReport
 
 /** What `exportLegacy` wrote, per file. */
 export interface LegacyExportReport {
-  files: { file: string; collection: LegacyCollection; records: number; bytes: number }[];
+  /** One entry per file written. */
+  files: {
+    /** The file's name in the directory. */
+    file: string;
+    /** The collection it holds. */
+    collection: LegacyCollection;
+    /** Records written. */
+    records: number;
+    /** The file's size in bytes. */
+    bytes: number;
+  }[];
 }

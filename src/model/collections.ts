@@ -24,13 +24,17 @@ export type FieldKind =
 
 /** One field of a collection. */
 export interface FieldSpec {
+  /** What the field holds. */
   kind: FieldKind;
+  /** True when the field may be null. */
   nullable?: boolean;
 }
 
 /** A row field that must name a live row of another collection. */
 export interface OwnerSpec {
+  /** The row field holding the owner's id. */
   field: string;
+  /** The owner's collection. */
   collection: CollectionName;
   /**
    * The field may be null (no owner). Deleting the owner then detaches its live rows (the field
@@ -43,6 +47,7 @@ export interface OwnerSpec {
 export interface UniqueKeySpec {
   /** Stable key name, reported in conflicts (e.g. `emailKey`). */
   name: string;
+  /** The fields of the key, in order. */
   fields: readonly string[];
 }
 
@@ -52,6 +57,7 @@ export interface UniqueKeySpec {
  * recompute it on read. It is never sortable, indexed, unique or an owner.
  */
 export interface DerivedFieldSpec {
+  /** The derived field's name. */
   field: string;
   /** The derivation; undefined when the row's inputs are not what it expects. */
   compute: (row: Readonly<Record<string, unknown>>) => unknown;
@@ -65,9 +71,13 @@ const searchTextField: DerivedFieldSpec = {
 
 /** Everything the contract says about one collection. */
 export interface CollectionSpec<C extends CollectionName = CollectionName> {
+  /** The collection's name. */
   name: C;
+  /** Every field of the row, with its kind. */
   fields: Readonly<Record<keyof RowTypes[C] & string, FieldSpec>>;
+  /** The fields that name owning rows (integrity checks and cascading deletes). */
   owners: readonly OwnerSpec[];
+  /** The unique keys among live rows. */
   uniqueKeys: readonly UniqueKeySpec[];
   /** Fields a query may order by: non-null times, numbers, dates (always tie-broken by id). */
   sortable: readonly (keyof RowTypes[C] & string)[];

@@ -15,8 +15,11 @@ import type { Timestamp } from "./time.js";
  * away. Here, below both, because sync writes them and the dual-write cutover gate reads them.
  */
 export const SYNC_RUN_IDS = {
+  /** The run id of backfill runs. */
   backfill: "journal-store:backfill",
+  /** The run id of compare runs. */
   compare: "journal-store:compare",
+  /** The run id of repair runs. */
   repair: "journal-store:repair",
 } as const;
 

@@ -6,13 +6,40 @@ import { createRow, deleteRow, getLive, patchRow, toEntity, type DeleteOptions, 
 
 /** The four operations every repository offers, typed by its entity model. */
 export interface BasicRepository<C extends CollectionName, I extends z.ZodType, P extends z.ZodType> {
-  /** Validates the input and stores a new row (version 1). */
+  /**
+   * Validates the input and stores a new row (version 1).
+   *
+   * ```ts
+   * const entry = await store.entries.create({ userId: ada.id, content: "Slept well, long walk." });
+   * entry.version; // 1
+   * ```
+   */
   create(input: z.input<I>): Promise<Entity<RowTypes[C]>>;
-  /** The live row with `id`, or null when it is absent or deleted. */
+  /**
+   * The live row with `id`, or null when it is absent or deleted.
+   *
+   * ```ts
+   * const entry = await store.entries.get(id);
+   * if (entry === null) console.log("absent or deleted");
+   * ```
+   */
   get(id: string): Promise<Entity<RowTypes[C]> | null>;
-  /** Applies a validated patch as a compare-and-swap (see `UpdateOptions.expectedVersion`). */
+  /**
+   * Applies a validated patch as a compare-and-swap (see `UpdateOptions.expectedVersion`).
+   *
+   * ```ts
+   * const next = await store.entries.update(entry.id, { mood: 7 }, { expectedVersion: entry.version });
+   * next.version; // entry.version + 1
+   * ```
+   */
   update(id: string, patch: z.input<P>, options?: UpdateOptions): Promise<Entity<RowTypes[C]>>;
-  /** Writes the row's tombstone and those of everything it owns, in one transaction. */
+  /**
+   * Writes the row's tombstone and those of everything it owns, in one transaction.
+   *
+   * ```ts
+   * await store.topics.delete(work.id); // its entries stay, detached (topicId: null)
+   * ```
+   */
   delete(id: string, options?: DeleteOptions): Promise<void>;
 }
 

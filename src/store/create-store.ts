@@ -26,13 +26,21 @@ export interface StoreOptions {
 
 /** The repositories, available on the store and inside a transaction. */
 export interface Repositories {
+  /** Accounts, unique by email among live users. */
   users: UsersRepository;
+  /** Topics entries are grouped under. */
   topics: TopicsRepository;
+  /** Journal entries, with filters and text search. */
   entries: EntriesRepository;
+  /** AI chat sessions. */
   sessions: SessionsRepository;
+  /** Messages of chat sessions, appended in sequence. */
   messages: MessagesRepository;
+  /** The psychology content library. */
   content: ContentRepository;
+  /** Per-user analytics (day, week, month). */
   analytics: AnalyticsRepository;
+  /** The sync tools' own run log. */
   migrationLogs: MigrationLogsRepository;
 }
 

@@ -22,6 +22,7 @@ export type Entity<R> = Omit<R, "changeSeq">;
 
 /** One page of a list or search. */
 export interface ListResult<T> {
+  /** The rows of this page, in the requested order. */
   items: T[];
   /** Pass back as `cursor` for the next page; null on the last page. */
   nextCursor: string | null;
@@ -169,7 +170,9 @@ export async function deleteRow(
 
 /** Zod fields of the paging options, for list option schemas. */
 export const pageFields = {
+  /** Rows per page: 1 to 500, default 50. */
   limit: z.number().optional(),
+  /** The `nextCursor` of the previous page; absent or null for the first page. */
   cursor: z.string().nullable().optional(),
 };
 

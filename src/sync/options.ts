@@ -9,7 +9,9 @@ import type { CollectionName } from "../model/rows.js";
 
 /** Progress of one collection, reported after every batch. */
 export interface SyncProgress {
+  /** The operation reporting. */
   operation: "backfill" | "compare" | "repair";
+  /** The collection being worked on. */
   collection: CollectionName;
   /** Rows read from the source so far in this collection. */
   read: number;
@@ -27,6 +29,7 @@ export interface SyncOptions {
   collections?: readonly CollectionName[];
   /** Stops cleanly after the current batch. */
   signal?: AbortSignal;
+  /** Called after every batch with the collection's progress (e.g. to draw a progress bar). */
   onProgress?: (progress: SyncProgress) => void;
   /** Rows per page read and per batch written (default 1000). */
   batchSize?: number;
@@ -36,6 +39,7 @@ export interface SyncOptions {
 
 /** Defaults of {@link SyncOptions}. */
 export const SYNC_DEFAULTS = {
+  /** Rows per page read and per batch written. */
   batchSize: 1000,
   /** Backfill puts the target in bulk-load mode for its run (measured in `npm run bench:sync`). */
   bulkLoad: true,

@@ -19,13 +19,17 @@ export interface RepairOptions extends SyncOptions {
 
 /** A divergence repair could not fix, and why. */
 export interface Unresolved {
+  /** The collection of the row. */
   collection: CollectionName;
+  /** The row's id. */
   id: string;
+  /** Why it stays different, in words (e.g. the target holds a newer version: run with `force`). */
   reason: string;
 }
 
 /** What {@link repair} returns. */
 export interface RepairReport extends RunReport {
+  /** Always `repair`. */
   operation: "repair";
   /** The compare run that found the divergences (null when they were given). */
   before: CompareReport | null;

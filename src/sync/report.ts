@@ -11,13 +11,17 @@ export type RunStatus = "completed" | "aborted" | "failed";
 
 /** One row on which the two sides disagree. */
 export interface RowDivergence {
+  /** The collection of the row. */
   collection: CollectionName;
+  /** The row's id. */
   id: string;
   /** `missing`: only the source has it; `extra`: only the target; `different`: both, unequal. */
   kind: "missing" | "extra" | "different";
   /** Field paths that differ (`id` for missing and extra rows). */
   fields: string[];
+  /** The source's version of the row, or null where absent. */
   sourceVersion: number | null;
+  /** The target's version of the row, or null where absent. */
   targetVersion: number | null;
 }
 
@@ -25,9 +29,13 @@ export interface RowDivergence {
 export interface RunReport {
   /** The migrationLogs row recording this run on the target (null for a dry run). */
   runId: string | null;
+  /** How the run ended. */
   status: RunStatus;
+  /** When the run started (ISO instant). */
   startedAt: string;
+  /** When the run ended (ISO instant). */
   finishedAt: string;
+  /** How long the run took, in milliseconds. */
   durationMs: number;
   /** The error that stopped a failed run (no values, no secrets). */
   error: string | null;

@@ -44,8 +44,11 @@ export function sequentialIds(prefix = "01900000"): () => string {
 
 /** One test's world: the backend under test, a store over it, and the clock it uses. */
 export interface Harness {
+  /** The backend under test (rebound by `reopen`). */
   backend: Backend;
+  /** A store over `backend` (rebound by `reopen`). */
   store: Store;
+  /** The test clock the store and backend use (each read advances it by 1 ms). */
   clock: TestClock;
   /** Closes and reopens the storage (durable targets only); rebinds `backend` and `store`. */
   reopen(): Promise<void>;

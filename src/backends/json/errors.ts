@@ -23,7 +23,9 @@ export class CorruptStoreError extends JournalStoreError {
 
 /** Who holds a JSON-file store's writer lock, as recorded in the lock. */
 export interface LockHolder {
+  /** The holding process's id. */
   pid: number;
+  /** The holding machine's host name (a pid means something only there). */
   hostname: string;
   /** When the holder took the lock (ISO timestamp). */
   since: string;

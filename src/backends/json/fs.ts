@@ -7,21 +7,38 @@ import * as nodeFs from "node:fs";
  * node's (`code` set), unchanged.
  */
 export interface FsLayer {
+  /** Opens a file (`open(2)` flags and mode); resolves with the descriptor. */
   open(path: string, flags: number, mode: number): Promise<number>;
+  /** Closes a descriptor. */
   close(fd: number): Promise<void>;
   /** Reads up to `length` bytes at `position`; resolves with the count read (0 at end of file). */
   read(fd: number, buffer: Uint8Array, offset: number, length: number, position: number): Promise<number>;
   /** Writes at `position` (null: the file position); may write fewer bytes than asked. */
   write(fd: number, buffer: Uint8Array, offset: number, length: number, position: number | null): Promise<number>;
+  /** Flushes the file's data and metadata to the disk. */
   fsync(fd: number): Promise<void>;
+  /** Flushes the file's data to the disk (metadata only as needed to read it back). */
   fdatasync(fd: number): Promise<void>;
+  /** Sets a file's permission bits by descriptor. */
   fchmod(fd: number, mode: number): Promise<void>;
-  fstat(fd: number): Promise<{ size: number; mtimeMs: number }>;
+  /** The file's size in bytes and last modification time (ms since the epoch). */
+  fstat(fd: number): Promise<{
+    /** The file's size in bytes. */
+    size: number;
+    /** The last modification time, in ms since the epoch. */
+    mtimeMs: number;
+  }>;
+  /** Renames atomically, replacing `to` if it exists (how a file is committed). */
   rename(from: string, to: string): Promise<void>;
+  /** Deletes a file. */
   unlink(path: string): Promise<void>;
+  /** Creates a directory with the given permission bits. */
   mkdir(path: string, mode: number): Promise<void>;
+  /** Deletes an empty directory. */
   rmdir(path: string): Promise<void>;
+  /** Sets a path's permission bits. */
   chmod(path: string, mode: number): Promise<void>;
+  /** The names in a directory. */
   readdir(path: string): Promise<string[]>;
 }
 

@@ -36,11 +36,17 @@ export interface JsonFileBackendOptions {
 
 /** The defaults of {@link JsonFileBackendOptions}, in one place. */
 export const JSON_DEFAULTS = {
+  /** Opens for writing. */
   readOnly: false,
+  /** Compacts in the background once the log outgrows the snapshot. */
   autoCompact: true,
+  /** Log bytes below which auto-compaction never starts: 64 MiB. */
   compactLogBytes: 64 * 1024 * 1024,
+  /** Log segments are preallocated to 4 MiB. */
   segmentBytes: 4 * 1024 * 1024,
+  /** The largest serialised row: 8 MiB. */
   maxRowBytes: 8 * 1024 * 1024,
+  /** The largest serialised transaction: 64 MiB. */
   maxTransactionBytes: 64 * 1024 * 1024,
 } as const;
 

@@ -19,6 +19,7 @@ import { type ReplicaOptions, type ReplicaStats, ReplicaRouter } from "./replica
 
 /** A Drizzle PostgreSQL database (node-postgres or PGlite): the backend uses its `$client`. */
 export interface DrizzleDatabaseLike {
+  /** The driver client Drizzle wraps (a node-postgres pool or client, or a PGlite instance). */
   $client: unknown;
 }
 

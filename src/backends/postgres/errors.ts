@@ -14,8 +14,11 @@ import { INFO, type TableInfo } from "./mapping.js";
 export class PostgresErrorCause extends Error {
   /** SQLSTATE, e.g. `23505`; or a Node error code such as `ECONNREFUSED`. */
   readonly code: string | undefined;
+  /** The constraint the statement violated, if PostgreSQL named one. */
   readonly constraint: string | undefined;
+  /** The table involved, if PostgreSQL named one. */
   readonly table: string | undefined;
+  /** The column involved, if PostgreSQL named one. */
   readonly column: string | undefined;
 
   constructor(code: string | undefined, names: { constraint?: string; table?: string; column?: string }) {

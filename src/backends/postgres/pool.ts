@@ -37,10 +37,15 @@ export interface PoolSettings {
  * only; `createStoreFromEnv` maps `DB_POOL_SIZE` and `DB_STATEMENT_TIMEOUT_MS` onto them.
  */
 export const POOL_DEFAULTS = {
+  /** 20 connections per pool. */
   poolSize: 20,
+  /** Statements are cancelled after 30 s. */
   statementTimeoutMs: 30_000,
+  /** `application_name` as `pg_stat_activity` shows it. */
   applicationName: "journal-store",
+  /** Named prepared statements on (turn off behind a transaction-mode pooler). */
   preparedStatements: true,
+  /** Direct connections, not a transaction-mode pooler. */
   transactionPooling: false,
 } as const;
 

@@ -27,7 +27,12 @@ export interface ReplicaOptions {
 }
 
 /** The defaults of {@link ReplicaOptions}: the one place they are written. */
-export const REPLICA_DEFAULTS = { replicaMaxLagMs: 10_000, replicaCheckMs: 1_000 } as const;
+export const REPLICA_DEFAULTS = {
+  /** A replica lagging more than 10 s behind is passed over. */
+  replicaMaxLagMs: 10_000,
+  /** Replicas are checked every second. */
+  replicaCheckMs: 1_000,
+} as const;
 
 /** Where reads went, per target, and why some did not go to a replica. */
 export interface ReplicaStats {
@@ -40,7 +45,14 @@ export interface ReplicaStats {
   /** Per replica label: reads that waited for it to replay the process's last write and went elsewhere. */
   behind: Record<string, number>;
   /** The replicas as last checked. */
-  replicas: { label: string; healthy: boolean; lagMs: number }[];
+  replicas: {
+    /** The replica's label, `host:port/database` (never a password). */
+    label: string;
+    /** Whether the last check reached it and found it usable. */
+    healthy: boolean;
+    /** Its replay lag at the last check, in milliseconds. */
+    lagMs: number;
+  }[];
 }
 
 /** A WAL position `X/Y` as a number. */

@@ -17,15 +17,24 @@ import { getLive, listRows, successor, pageFields, toEntity, type Entity, type L
 export type UserAnalytics = Entity<UserAnalyticsRow>;
 
 const listSchema = z.strictObject({
+  /** The user whose rows are listed. */
   userId: id,
+  /** Only rows of this period length. */
   period: z.enum(["day", "week", "month"]).optional(),
+  /** The first `periodStart` to include (`YYYY-MM-DD`). */
   from: calendarDate.optional(),
+  /** The last `periodStart` to include (`YYYY-MM-DD`). */
   to: calendarDate.optional(),
+  /** Newest first (`desc`, default) or oldest first. */
   order: z.enum(["asc", "desc"]).optional(),
   ...pageFields,
 });
 
-/** Options of `analytics.list`: one user's rows, by period start (newest first), optionally bounded. */
+/**
+ * Options of `analytics.list`: one user's rows, by period start (newest first), optionally bounded.
+ *
+ * @useDeclaredType
+ */
 export type ListAnalyticsOptions = z.input<typeof listSchema>;
 
 /** Rows read per page while collecting a user's entries. */
@@ -37,11 +46,35 @@ export interface AnalyticsRepository {
    * Recomputes the user's day, week and month rows from their live entries, in one transaction:
    * changed rows are updated in place (same id, derived from user, period and start), new ones
    * inserted, rows of periods that no longer have entries deleted. Returns the live rows.
+   *
+   * ```ts
+   * const rows = await store.analytics.refresh(ada.id); // day, week and month rows
+   * ```
    */
   refresh(userId: string): Promise<UserAnalytics[]>;
+  /**
+   * The live analytics row with `id`, or null.
+   *
+   * ```ts
+   * const row = await store.analytics.get(id);
+   * ```
+   */
   get(id: string): Promise<UserAnalytics | null>;
-  /** The row of one period, by its natural key. */
+  /**
+   * The row of one period, by its natural key.
+   *
+   * ```ts
+   * const week = await store.analytics.getFor(ada.id, "week", "2024-03-04");
+   * ```
+   */
   getFor(userId: string, period: AnalyticsPeriod, periodStart: string): Promise<UserAnalytics | null>;
+  /**
+   * A page of one user's rows, newest period first by default.
+   *
+   * ```ts
+   * const { items } = await store.analytics.list({ userId: ada.id, period: "month", from: "2024-01-01" });
+   * ```
+   */
   list(options: ListAnalyticsOptions): Promise<ListResult<UserAnalytics>>;
 }
 

@@ -15,27 +15,55 @@ export type PsychologyContent = Entity<PsychologyContentRow>;
 const evidenceLevel = z.enum(["strong", "moderate", "emerging", "expert-opinion"]);
 
 const listSchema = z.strictObject({
+  /** Only content of this category. */
   category: text().optional(),
+  /** Only content with any of these tags. */
   tags: z.array(text(100)).optional(),
+  /** Only content with this evidence level. */
   evidenceLevel: evidenceLevel.optional(),
+  /** Newest first (`desc`, default) or oldest first. */
   order: z.enum(["asc", "desc"]).optional(),
   ...pageFields,
 });
 
 const searchSchema = z.strictObject({
+  /** The words to find; each must occur in the title or content. */
   text: longText.refine((t) => searchTerms(t).length > 0, "must contain at least one word"),
+  /** Only content of this category. */
   category: text().optional(),
   ...pageFields,
 });
 
-/** Options of `content.list`: by category, any of the tags, evidence level; newest first. */
+/**
+ * Options of `content.list`: by category, any of the tags, evidence level; newest first.
+ *
+ * @useDeclaredType
+ */
 export type ListContentOptions = z.input<typeof listSchema>;
-/** Options of `content.search`: the same text-search rules as entries. */
+/**
+ * Options of `content.search`: the same text-search rules as entries.
+ *
+ * @useDeclaredType
+ */
 export type SearchContentOptions = z.input<typeof searchSchema>;
 
 /** The psychology content repository. */
 export interface ContentRepository extends BasicRepository<"psychologyContent", typeof contentModel.createSchema, typeof contentModel.patchSchema> {
+  /**
+   * A page of the library, newest first, filtered as the options say.
+   *
+   * ```ts
+   * const { items } = await store.content.list({ category: "sleep", evidenceLevel: "strong" });
+   * ```
+   */
   list(options?: ListContentOptions): Promise<ListResult<PsychologyContent>>;
+  /**
+   * A page of content whose title or content contains every word of `text`.
+   *
+   * ```ts
+   * const { items } = await store.content.search({ text: "breathing exercise", category: "anxiety" });
+   * ```
+   */
   search(options: SearchContentOptions): Promise<ListResult<PsychologyContent>>;
 }
 

@@ -13,13 +13,18 @@ import { buildRow, listRows, pageFields, successor, toEntity, type Entity, type 
 export type Message = Entity<MessageRow>;
 
 const listSchema = z.strictObject({
+  /** The session whose messages are listed. */
   sessionId: id,
   /** Sequence order: oldest first (default) or newest first. */
   order: z.enum(["asc", "desc"]).optional(),
   ...pageFields,
 });
 
-/** Options of `messages.list`: one session's messages in sequence order, with a cursor. */
+/**
+ * Options of `messages.list`: one session's messages in sequence order, with a cursor.
+ *
+ * @useDeclaredType
+ */
 export type ListMessagesOptions = z.input<typeof listSchema>;
 
 /** The messages repository. */
@@ -29,10 +34,29 @@ export interface MessagesRepository
    * Appends a message to a live session: assigns the next sequence number and, in the same
    * transaction, updates the session's `messageCount` and `lastMessageAt`. Concurrent appends
    * on one session get unique, consecutive numbers.
+   *
+   * ```ts
+   * const session = await store.sessions.create({ userId: ada.id, title: "Evening check-in" });
+   * const hello = await store.messages.append({ sessionId: session.id, role: "user", content: "Hello" });
+   * hello.sequence; // 1
+   * ```
    */
   append(input: AppendMessageInput): Promise<Message>;
-  /** Same as {@link MessagesRepository.append}. */
+  /**
+   * Same as {@link MessagesRepository.append}.
+   *
+   * ```ts
+   * await store.messages.create({ sessionId: session.id, role: "assistant", content: "Hi! How was today?" });
+   * ```
+   */
   create(input: AppendMessageInput): Promise<Message>;
+  /**
+   * A page of one session's messages in sequence order.
+   *
+   * ```ts
+   * const { items } = await store.messages.list({ sessionId: session.id, limit: 100 });
+   * ```
+   */
   list(options: ListMessagesOptions): Promise<ListResult<Message>>;
 }
 

@@ -12,17 +12,30 @@ import { listRows, pageFields, type Entity, type ListResult } from "../crud.js";
 export type MigrationLog = Entity<MigrationLogRow>;
 
 const listSchema = z.strictObject({
+  /** Only rows of this run. */
   runId: text().optional(),
+  /** Only rows of this operation (`backfill`, `compare`, `repair`, ...). */
   operation: text().optional(),
   ...pageFields,
 });
 
-/** Options of `migrationLogs.list`: newest run first. */
+/**
+ * Options of `migrationLogs.list`: newest run first.
+ *
+ * @useDeclaredType
+ */
 export type ListMigrationLogsOptions = z.input<typeof listSchema>;
 
 /** The migration logs repository: operational records local to each store, never replicated. */
 export interface MigrationLogsRepository
   extends Omit<BasicRepository<"migrationLogs", typeof migrationLogModel.createSchema, typeof migrationLogModel.patchSchema>, "delete"> {
+  /**
+   * A page of log rows, newest run first, optionally for one run or operation.
+   *
+   * ```ts
+   * const { items } = await store.migrationLogs.list({ runId: report.runId });
+   * ```
+   */
   list(options?: ListMigrationLogsOptions): Promise<ListResult<MigrationLog>>;
 }
 

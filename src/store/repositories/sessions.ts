@@ -12,19 +12,33 @@ import { listRows, pageFields, type Entity, type ListResult } from "../crud.js";
 export type ChatSession = Entity<ChatSessionRow>;
 
 const listSchema = z.strictObject({
+  /** The owning user: only this user's sessions are listed. */
   userId: id,
+  /** Only sessions with this status. */
   status: sessionModel.patchSchema.shape.status.unwrap().optional(),
   /** Order by creation (default) or by last change, which moves with every appended message. */
   orderBy: z.enum(["createdAt", "updatedAt"]).optional(),
+  /** Newest first (`desc`, default) or oldest first. */
   order: z.enum(["asc", "desc"]).optional(),
   ...pageFields,
 });
 
-/** Options of `sessions.list`: one user's sessions, newest first by default. */
+/**
+ * Options of `sessions.list`: one user's sessions, newest first by default.
+ *
+ * @useDeclaredType
+ */
 export type ListSessionsOptions = z.input<typeof listSchema>;
 
 /** The chat sessions repository. Deleting a session deletes its messages. */
 export interface SessionsRepository extends BasicRepository<"chatSessions", typeof sessionModel.createSchema, typeof sessionModel.patchSchema> {
+  /**
+   * A page of one user's sessions.
+   *
+   * ```ts
+   * const { items } = await store.sessions.list({ userId: ada.id, status: "active", orderBy: "updatedAt" });
+   * ```
+   */
   list(options: ListSessionsOptions): Promise<ListResult<ChatSession>>;
 }
 

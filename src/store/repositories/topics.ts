@@ -12,13 +12,20 @@ import { listRows, pageFields, type Entity, type ListResult } from "../crud.js";
 export type Topic = Entity<TopicRow>;
 
 const listSchema = z.strictObject({
+  /** The owning user: only this user's topics are listed. */
   userId: id,
+  /** Order by `createdAt` (default) or `updatedAt`. */
   orderBy: z.enum(["createdAt", "updatedAt"]).optional(),
+  /** Newest first (`desc`, default) or oldest first. */
   order: z.enum(["asc", "desc"]).optional(),
   ...pageFields,
 });
 
-/** Options of `topics.list`: one user's topics, newest first by default. */
+/**
+ * Options of `topics.list`: one user's topics, newest first by default.
+ *
+ * @useDeclaredType
+ */
 export type ListTopicsOptions = z.input<typeof listSchema>;
 
 /**
@@ -32,6 +39,13 @@ export type ListTopicsOptions = z.input<typeof listSchema>;
  * ```
  */
 export interface TopicsRepository extends BasicRepository<"topics", typeof topicModel.createSchema, typeof topicModel.patchSchema> {
+  /**
+   * A page of one user's topics.
+   *
+   * ```ts
+   * const { items } = await store.topics.list({ userId: ada.id, orderBy: "updatedAt" });
+   * ```
+   */
   list(options: ListTopicsOptions): Promise<ListResult<Topic>>;
 }
 

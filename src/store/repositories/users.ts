@@ -39,15 +39,70 @@ export interface ListUsersOptions extends PageOptions {
 
 /** The users repository: unique case-insensitive email, password hash hidden by default. */
 export interface UsersRepository {
+  /**
+   * Validates the input and stores a new user; a live user with the same email (case-insensitively) is a conflict.
+   *
+   * ```ts
+   * const ada = await store.users.create({ email: "ada@example.com", displayName: "Ada" });
+   * ```
+   */
   create(input: CreateUserInput): Promise<User>;
+  /**
+   * The live user with `id` without the password hash, or null when absent or deleted.
+   *
+   * ```ts
+   * const user = await store.users.get(ada.id);
+   * ```
+   */
   get(id: string, options?: { withPasswordHash?: false }): Promise<User | null>;
+  /**
+   * The live user with `id`, including the password hash (for login checks), or null.
+   *
+   * ```ts
+   * const withHash = await store.users.get(ada.id, { withPasswordHash: true });
+   * withHash?.passwordHash;
+   * ```
+   */
   get(id: string, options: { withPasswordHash: true }): Promise<UserWithPasswordHash | null>;
-  /** Finds a live user by email, case-insensitively (NFC, JavaScript lower-casing). */
+  /**
+   * Finds a live user by email, case-insensitively (NFC, JavaScript lower-casing).
+   *
+   * ```ts
+   * const user = await store.users.getByEmail("Ada@Example.com");
+   * ```
+   */
   getByEmail(email: string, options?: { withPasswordHash?: false }): Promise<User | null>;
+  /**
+   * Finds a live user by email, case-insensitively, including the password hash (for login checks).
+   *
+   * ```ts
+   * const user = await store.users.getByEmail("ada@example.com", { withPasswordHash: true });
+   * ```
+   */
   getByEmail(email: string, options: { withPasswordHash: true }): Promise<UserWithPasswordHash | null>;
+  /**
+   * Applies a validated patch as a compare-and-swap (see `UpdateOptions.expectedVersion`).
+   *
+   * ```ts
+   * const renamed = await store.users.update(ada.id, { displayName: "Ada L." }, { expectedVersion: ada.version });
+   * ```
+   */
   update(id: string, patch: UserPatch, options?: UpdateOptions): Promise<User>;
-  /** Deletes the user and, in the same transaction, everything the user owns. */
+  /**
+   * Deletes the user and, in the same transaction, everything the user owns.
+   *
+   * ```ts
+   * await store.users.delete(ada.id); // entries, topics, sessions, messages and analytics go too
+   * ```
+   */
   delete(id: string, options?: DeleteOptions): Promise<void>;
+  /**
+   * A page of live users, newest first by default; pass `nextCursor` back as `cursor` for the next.
+   *
+   * ```ts
+   * const { items, nextCursor } = await store.users.list({ active: true, limit: 20 });
+   * ```
+   */
   list(options?: ListUsersOptions): Promise<ListResult<User>>;
 }
 
