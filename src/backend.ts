@@ -17,27 +17,73 @@ export type Stored<R extends AnyRow = AnyRow> = R & {
 /** A filter on one field; a query ANDs its filters. Queries see live rows only. */
 export type Filter =
   /** field = value. */
-  | { field: string; op: "eq"; value: string | number | boolean }
+  | {
+      /** The field filtered on (a field of the collection spec). */
+      field: string;
+      /** The operator. */
+      op: "eq";
+      /** The value the field must equal. */
+      value: string | number | boolean;
+    }
   /** field is one of values. */
-  | { field: string; op: "in"; values: readonly (string | number)[] }
+  | {
+      /** The field filtered on. */
+      field: string;
+      /** The operator. */
+      op: "in";
+      /** The values the field may take. */
+      values: readonly (string | number)[];
+    }
   /** Range on a number, timestamp or date field; null never matches. */
-  | { field: string; op: "gt" | "gte" | "lt" | "lte"; value: string | number }
+  | {
+      /** The field filtered on. */
+      field: string;
+      /** The comparison. */
+      op: "gt" | "gte" | "lt" | "lte";
+      /** The bound. */
+      value: string | number;
+    }
   /** Array field shares at least one value with `values`. */
-  | { field: string; op: "overlaps"; values: readonly string[] }
+  | {
+      /** The array field filtered on. */
+      field: string;
+      /** The operator. */
+      op: "overlaps";
+      /** Any of these. */
+      values: readonly string[];
+    }
   /** Array field holds every one of `values`. */
-  | { field: string; op: "contains"; values: readonly string[] }
+  | {
+      /** The array field filtered on. */
+      field: string;
+      /** The operator. */
+      op: "contains";
+      /** All of these. */
+      values: readonly string[];
+    }
   /** Every term (already folded by the facade) occurs as a substring of the text field. */
-  | { field: string; op: "search"; terms: readonly string[] };
+  | {
+      /** The text field searched. */
+      field: string;
+      /** The operator. */
+      op: "search";
+      /** The folded terms, each of which must occur. */
+      terms: readonly string[];
+    };
 
 /** Sort order: one sortable field (see the collection spec), always tie-broken by id. */
 export interface OrderBy {
+  /** A sortable field of the collection, or `id`. */
   field: string;
+  /** Ascending or descending; the id tie-break goes the same way. */
   direction: "asc" | "desc";
 }
 
 /** A keyset-paged query. */
 export interface QuerySpec {
+  /** Filters, ANDed (none: every live row). */
   where?: readonly Filter[];
+  /** The order of the rows and of the cursor. */
   orderBy: OrderBy;
   /** Rows per page (the facade bounds it). */
   limit: number;
@@ -47,6 +93,7 @@ export interface QuerySpec {
 
 /** One page of a query. */
 export interface Page<R extends AnyRow = AnyRow> {
+  /** The page's rows, in the query's order. */
   rows: Stored<R>[];
   /** Cursor of the next page, or null when this is the last. */
   nextCursor: string | null;
@@ -55,9 +102,23 @@ export interface Page<R extends AnyRow = AnyRow> {
 /** How to walk a collection with {@link Backend.scan}, tombstones included. */
 export type ScanOptions =
   /** In id order, after `afterId` (exclusive). */
-  | { afterId?: string | null; limit: number; changedSince?: undefined }
+  | {
+      /** Start after this id (exclusive); null or absent: from the first. */
+      afterId?: string | null;
+      /** Rows at most. */
+      limit: number;
+      /** Not with `afterId`. */
+      changedSince?: undefined;
+    }
   /** In changeSeq order, rows whose changeSeq is greater than `changedSince`. */
-  | { changedSince: number; limit: number; afterId?: undefined };
+  | {
+      /** Rows changed after this change sequence (exclusive). */
+      changedSince: number;
+      /** Rows at most. */
+      limit: number;
+      /** Not with `changedSince`. */
+      afterId?: undefined;
+    };
 
 /** Where {@link Backend.digest} looks: ids after `afterId` (exclusive) up to `untilId` (inclusive), cut at `splitAt`. */
 export interface DigestRange {
@@ -74,25 +135,69 @@ export interface DigestRange {
 
 /** The count and hash of the rows (tombstones included) of one part of a {@link DigestRange} (see `digest.ts`). */
 export interface RangeDigest {
+  /** Rows in the part, tombstones included. */
   count: number;
   /** 16 lowercase hex digits: the sum modulo 2^64 of the rows' 64-bit hashes ("0000000000000000" when empty). */
   hash: string;
-  /** The smallest and largest id in the part (null when it is empty), so a caller can cut it further. */
+  /** The smallest id in the part (null when it is empty), so a caller can cut it further. */
   firstId: string | null;
+  /** The largest id in the part (null when it is empty). */
   lastId: string | null;
 }
 
 /** Per-row result of {@link BackendWriter.applyReplicated}. */
 export type ReplicationOutcome =
   /** Newer than stored (or absent): written. */
-  | { id: string; outcome: "applied" }
+  | {
+      /** The row's id. */
+      id: string;
+      /** What happened. */
+      outcome: "applied";
+    }
   /** The stored version is newer, or equal with equal content: nothing written. */
-  | { id: string; outcome: "stale"; storedVersion: number }
-  /** Equal version with different content, or a unique key held by another live row. */
-  | { id: string; outcome: "conflict"; reason: "version"; storedVersion: number }
-  | { id: string; outcome: "conflict"; reason: "unique-key"; key: string; holderId: string }
+  | {
+      /** The row's id. */
+      id: string;
+      /** What happened. */
+      outcome: "stale";
+      /** The version stored. */
+      storedVersion: number;
+    }
+  /** Equal version with different content: nothing written. */
+  | {
+      /** The row's id. */
+      id: string;
+      /** What happened. */
+      outcome: "conflict";
+      /** Why. */
+      reason: "version";
+      /** The version stored. */
+      storedVersion: number;
+    }
+  /** A unique key held by another live row: nothing written. */
+  | {
+      /** The row's id. */
+      id: string;
+      /** What happened. */
+      outcome: "conflict";
+      /** Why. */
+      reason: "unique-key";
+      /** The unique key's name (e.g. `emailKey`). */
+      key: string;
+      /** The live row holding it. */
+      holderId: string;
+    }
   /** The owner has not arrived (or is deleted, for a live row): retry later, never drop. */
-  | { id: string; outcome: "missing-owner"; ownerCollection: CollectionName; ownerId: string };
+  | {
+      /** The row's id. */
+      id: string;
+      /** What happened. */
+      outcome: "missing-owner";
+      /** The owner's collection. */
+      ownerCollection: CollectionName;
+      /** The owner's id. */
+      ownerId: string;
+    };
 
 /** Options of {@link BackendReader.get}. */
 export interface GetOptions {
@@ -105,10 +210,13 @@ export interface GetOptions {
 
 /** Reads. `get` and `getMany` return tombstones too; `query` and `count` see live rows only. */
 export interface BackendReader {
+  /** One row by id, tombstones included; null when absent. */
   get<C extends CollectionName>(collection: C, id: string, options?: GetOptions): Promise<Stored<RowTypes[C]> | null>;
   /** One result per id, in the order given (null where absent). */
   getMany<C extends CollectionName>(collection: C, ids: readonly string[]): Promise<(Stored<RowTypes[C]> | null)[]>;
+  /** One page of live rows matching `spec`. */
   query<C extends CollectionName>(collection: C, spec: QuerySpec): Promise<Page<RowTypes[C]>>;
+  /** How many live rows match `where`. */
   count(collection: CollectionName, where?: readonly Filter[]): Promise<number>;
 }
 

@@ -30,6 +30,7 @@ export interface BackfillOptions extends SyncOptions {
 
 /** Counts of one collection. */
 export interface BackfillCounts {
+  /** Rows read from the source. */
   read: number;
   /** Written to the target (absent or older there). */
   applied: number;
@@ -42,14 +43,34 @@ export interface BackfillCounts {
 }
 
 /** Where a backfill got to: per collection, the last id copied and whether it finished. */
-export type BackfillCheckpoint = Partial<Record<CollectionName, { afterId: string | null; done: boolean }>>;
+export type BackfillCheckpoint = Partial<
+  Record<
+    CollectionName,
+    {
+      /** The last id copied (null: none yet). */
+      afterId: string | null;
+      /** Whether the collection is finished. */
+      done: boolean;
+    }
+  >
+>;
 
 /** What {@link backfill} returns. */
 export interface BackfillReport extends RunReport {
+  /** Which operation this report is of. */
   operation: "backfill";
+  /** Counts per collection. */
   collections: Partial<Record<CollectionName, BackfillCounts>>;
   /** Rows the target refused, with the reason (left for compare and repair). */
-  refused: { collection: CollectionName; id: string; reason: string }[];
+  refused: {
+    /** The row's collection. */
+    collection: CollectionName;
+    /** The row's id. */
+    id: string;
+    /** `version` or `unique-key:<key>`. */
+    reason: string;
+  }[];
+  /** Where the run got to (what `resume` continues from). */
   checkpoint: BackfillCheckpoint;
   /** Rows read per second over the whole run. */
   rowsPerSecond: number;

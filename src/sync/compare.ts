@@ -11,6 +11,7 @@ import { RunLog } from "./run-log.js";
 
 /** Something that can drain replication in flight: the dual-write backend. */
 export interface Settles {
+  /** Resolves once every pending secondary write has landed and the sides are reconciled. */
   flush(): Promise<void>;
 }
 
@@ -40,17 +41,21 @@ export interface CompareOptions extends SyncOptions {
 
 /** Counts of one collection. */
 export interface CompareCounts {
-  /** Rows (tombstones included) on each side. */
+  /** Rows (tombstones included) on the source. */
   source: number;
+  /** Rows (tombstones included) on the target. */
   target: number;
+  /** Rows that differ. */
   divergences: number;
 }
 
 /** What {@link compare} returns. */
 export interface CompareReport extends RunReport {
+  /** Which operation this report is of. */
   operation: "compare";
   /** The strategy that ran. */
   strategy: CompareStrategy;
+  /** Counts per collection. */
   collections: Partial<Record<CollectionName, CompareCounts>>;
   /** Every row that differs, with field paths (never values), in collection then id order. */
   divergences: RowDivergence[];

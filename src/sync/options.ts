@@ -50,9 +50,13 @@ export const SYNC_DEFAULTS = {
    * few dozen rows cost to fetch); `concurrency` unequal ranges are fetched at the same time.
    */
   checksum: {
+    /** At most this many parts per cut of an unequal range. */
     fanout: 4096,
+    /** Rows per part a cut aims for. */
     leafRows: 16,
+    /** An unequal part of up to this many rows is fetched instead of cut again. */
     fetchRows: 64,
+    /** Unequal ranges fetched at the same time. */
     concurrency: 4,
   },
   /** `runId` of the migrationLogs rows each operation writes, so the latest is one query away. */
