@@ -95,8 +95,18 @@ const terminate = (app: string) =>
  */
 async function terminateInFlight(app: string): Promise<void> {
   await withClient(url(), async (c) => {
-    await c.query("BEGIN");
-    await c.query(`LOCK TABLE "journal_store"."users", "journal_store"."journal_entries", "journal_store"."messages", "journal_store"."chat_sessions" IN EXCLUSIVE MODE`);
+    // LOCK TABLE takes the tables one at a time, so it can deadlock with a write in flight that
+    // holds one of them and wants another (PostgreSQL then aborts one side): take them again.
+    for (let attempt = 1; ; attempt++) {
+      await c.query("BEGIN");
+      try {
+        await c.query(`LOCK TABLE "journal_store"."users", "journal_store"."journal_entries", "journal_store"."messages", "journal_store"."chat_sessions" IN EXCLUSIVE MODE`);
+        break;
+      } catch (error) {
+        await c.query("ROLLBACK");
+        if ((error as { code?: string }).code !== "40P01" || attempt >= 20) throw error;
+      }
+    }
     try {
       await eventually("a secondary write waiting on the lock", async () => {
         const r = await c.query(`SELECT 1 FROM pg_stat_activity WHERE application_name = $1 AND wait_event_type = 'Lock'`, [app]);
