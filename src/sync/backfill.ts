@@ -1,11 +1,10 @@
 import { beginBulkLoad, withoutChangeSeq, type BulkLoad, type ReplicationOutcome } from "../backend.js";
 import type { JsonObject } from "../model/json.js";
 import type { AnyRow, CollectionName } from "../model/rows.js";
-import { toTimestamp } from "../model/time.js";
 import { ValidationError } from "../errors.js";
 import { SYNC_DEFAULTS, type SyncOptions } from "./options.js";
 import { pages, syncCollections } from "./pager.js";
-import { errorText, type RunReport } from "./report.js";
+import { errorText, perSecond, timings, type RunReport } from "./report.js";
 import { latestRun, RunLog } from "./run-log.js";
 
 /** Options of {@link backfill}. */
@@ -169,7 +168,7 @@ export async function backfill(options: BackfillOptions): Promise<BackfillReport
     error = `${error ? `${error}; ` : ""}ending the bulk load on the target failed: ${errorText(e)}`;
   }
   const finished = now();
-  const durationMs = Math.max(0, finished.getTime() - started.getTime());
+  const timing = timings(started, finished);
   const totals = Object.values(counts);
   await log
     ?.finish(status, {
@@ -183,13 +182,11 @@ export async function backfill(options: BackfillOptions): Promise<BackfillReport
     operation: "backfill",
     runId: log?.id ?? null,
     status,
-    startedAt: toTimestamp(started),
-    finishedAt: toTimestamp(finished),
-    durationMs,
+    ...timing,
     error,
     collections: counts,
     refused,
     checkpoint,
-    rowsPerSecond: durationMs > 0 ? Math.round((read / durationMs) * 1000) : read,
+    rowsPerSecond: perSecond(read, timing.durationMs),
   };
 }

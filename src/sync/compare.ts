@@ -6,7 +6,7 @@ import { SYNC_DEFAULTS, type SyncOptions } from "./options.js";
 import { bisectCollection } from "./bisect.js";
 import { type MergeCounts, divergence, mergeRows, rangeRows } from "./merge.js";
 import { syncCollections } from "./pager.js";
-import { errorText, type RowDivergence, type RunReport } from "./report.js";
+import { errorText, perSecond, timings, type RowDivergence, type RunReport } from "./report.js";
 import { RunLog } from "./run-log.js";
 
 /** Something that can drain replication in flight: the dual-write backend. */
@@ -134,7 +134,7 @@ export async function compare(options: CompareOptions): Promise<CompareReport> {
     error = errorText(e);
   }
   const finished = now();
-  const durationMs = Math.max(0, finished.getTime() - started.getTime());
+  const timing = timings(started, finished);
   let runId: string | null = null;
   if (options.record !== false && status !== "failed") {
     for (const [collection, c] of Object.entries(counts) as [CollectionName, CompareCounts][]) {
@@ -148,13 +148,11 @@ export async function compare(options: CompareOptions): Promise<CompareReport> {
     strategy,
     runId,
     status,
-    startedAt: toTimestamp(started),
-    finishedAt: toTimestamp(finished),
-    durationMs,
+    ...timing,
     error,
     collections: counts,
     divergences,
-    rowsPerSecond: durationMs > 0 ? Math.round((read / durationMs) * 1000) : read,
+    rowsPerSecond: perSecond(read, timing.durationMs),
     rowsFetched: fetched,
   };
 }

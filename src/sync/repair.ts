@@ -4,7 +4,7 @@ import type { AnyRow, CollectionName } from "../model/rows.js";
 import { toTimestamp } from "../model/time.js";
 import { compare, recheck, type CompareReport, type Settles } from "./compare.js";
 import { SYNC_DEFAULTS, type SyncOptions } from "./options.js";
-import { errorText, type RowDivergence, type RunReport } from "./report.js";
+import { errorText, timings, type RowDivergence, type RunReport } from "./report.js";
 import { RunLog } from "./run-log.js";
 
 /** Options of {@link repair}. */
@@ -126,9 +126,7 @@ export async function repair(options: RepairOptions): Promise<RepairReport> {
     operation: "repair",
     runId: log.id,
     status,
-    startedAt: toTimestamp(started),
-    finishedAt: toTimestamp(finished),
-    durationMs: Math.max(0, finished.getTime() - started.getTime()),
+    ...timings(started, finished),
     error,
     before,
     repaired,

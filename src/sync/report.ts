@@ -1,4 +1,5 @@
 import type { CollectionName } from "../model/rows.js";
+import { toTimestamp } from "../model/time.js";
 
 /**
  * What sync operations return: counts per collection, the rows that differ (ids and field paths,
@@ -44,4 +45,18 @@ export interface RunReport {
 /** A message safe to store and print: an error's message, never its cause's details. */
 export function errorText(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
+}
+
+/** The timing fields of a run report, from its start and end. */
+export function timings(started: Date, finished: Date): Pick<RunReport, "startedAt" | "finishedAt" | "durationMs"> {
+  return {
+    startedAt: toTimestamp(started),
+    finishedAt: toTimestamp(finished),
+    durationMs: Math.max(0, finished.getTime() - started.getTime()),
+  };
+}
+
+/** `rows` per second over `durationMs` (all of them when the run took no measurable time). */
+export function perSecond(rows: number, durationMs: number): number {
+  return durationMs > 0 ? Math.round((rows / durationMs) * 1000) : rows;
 }

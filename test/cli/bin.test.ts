@@ -7,22 +7,17 @@ import { jsonFileBackend } from "../../src/backends/json/index.js";
 import { migrate, postgresBackend } from "../../src/backends/postgres/index.js";
 import { SYNC_RUN_IDS } from "../../src/model/operational.js";
 import { TABLES, TRUNCATE_ALL, useTestDatabase } from "../support/postgres.js";
-import { buildBin, fillJsonStore, root, rowCounts, spawnBin, type CliResult } from "./helpers.js";
+import { buildBin, fillJsonStore, root, rowCounts, spawnBin, type CliResult, withPassword } from "./helpers.js";
 
 // journal-store-backfill as a real child process, through the bin the package build produces,
 // against a real JSON directory and a real PostgreSQL database.
 const url = useTestDatabase(async (u) => void (await migrate(u)));
-/**
- * The password the test URLs carry: the test server's own when it checks passwords (embedded
- * PostgreSQL), else a made-up one (a local server that trusts takes any password).
- */
+/** The password the test URLs carry (see withPassword). */
 let SECRET = "pw-B1n-s3cret";
 const secretUrl = () => {
-  const u = new URL(url());
-  if (u.password) SECRET = decodeURIComponent(u.password);
-  u.username = "postgres";
-  u.password = SECRET;
-  return u.toString();
+  const w = withPassword(url(), SECRET);
+  SECRET = w.password;
+  return w.url;
 };
 let bin: string;
 let dir: string;

@@ -93,3 +93,15 @@ export async function rowCounts(backend: Backend): Promise<Record<string, number
   }
   return out;
 }
+
+/**
+ * The test database's URL with a password in it, and that password: the test server's own when
+ * it checks passwords (embedded PostgreSQL), else `madeUp` (a local server that trusts takes any).
+ */
+export function withPassword(url: string, madeUp: string): { url: string; password: string } {
+  const u = new URL(url);
+  const password = u.password ? decodeURIComponent(u.password) : madeUp;
+  u.username = "postgres";
+  u.password = password;
+  return { url: u.toString(), password };
+}

@@ -8,22 +8,16 @@ import { createStore } from "../../src/store/create-store.js";
 import { TRUNCATE_ALL } from "../support/postgres.js";
 import { withClient } from "../support/pg-client.js";
 import { useTestDatabase } from "../support/postgres.js";
-import { fillJsonStore, root, runCli, type CliResult } from "./helpers.js";
+import { fillJsonStore, root, runCli, type CliResult, withPassword } from "./helpers.js";
 
 // run(argv, io) in-process against a real JSON directory and a real PostgreSQL database.
 const url = useTestDatabase(async (u) => void (await migrate(u)));
-/**
- * The password the test URLs carry: the test server's own when it checks passwords (embedded
- * PostgreSQL), else a made-up one (a local server that trusts takes any password).
- */
+/** The password the test URLs carry (see withPassword). */
 let SECRET = "pw-Sup3r-s3cret";
-/** The test database's URL with a password in it (the local server trusts, so any password works). */
 const secretUrl = () => {
-  const u = new URL(url());
-  if (u.password) SECRET = decodeURIComponent(u.password);
-  u.username = "postgres";
-  u.password = SECRET;
-  return u.toString();
+  const w = withPassword(url(), SECRET);
+  SECRET = w.password;
+  return w.url;
 };
 let dir: string;
 let outputs: string[];
