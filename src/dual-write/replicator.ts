@@ -7,6 +7,7 @@ import type { ResolvedDualWriteOptions } from "./options.js";
 import { writeWatermark } from "./records.js";
 import type { StatsRecorder } from "./stats.js";
 import { withTimeout } from "./timeout.js";
+import { copyData } from "../model/json.js";
 
 /**
  * Replication from the primary to the secondary. A write's committed rows are sent at once
@@ -72,7 +73,7 @@ export class Replicator {
     this.pending += changes.length;
     if (this.deps.options.secondaryWrites === "async") {
       // The caller gets the rows back before they are sent: send copies it cannot mutate.
-      const copies = changes.map((c) => ({ collection: c.collection, row: structuredClone(c.row) }));
+      const copies = changes.map((c) => ({ collection: c.collection, row: copyData(c.row) }));
       this.chain = this.chain.then(() => this.send(copies, false));
       return Promise.resolve();
     }
@@ -147,6 +148,7 @@ export class Replicator {
         timeoutMs: this.deps.options.secondaryTimeoutMs,
         since,
         batchSize: this.deps.options.batchSize,
+        bulkLoadAbove: this.deps.options.bulkLoadAbove,
         confirmed: this.confirmed,
       });
     } catch (error) {

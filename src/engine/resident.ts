@@ -1,6 +1,7 @@
 import type { Stored } from "../backend.js";
 import { specOf } from "../model/collections.js";
-import type { CollectionName } from "../model/rows.js";
+import { copyData } from "../model/json.js";
+import type { AnyRow, CollectionName } from "../model/rows.js";
 
 /**
  * Rows as the engine holds them ("resident" rows). A derived field (the spec's `derived`:
@@ -18,14 +19,20 @@ const UNASSIGNED = /\p{Cn}/u;
 
 type Fields = Record<string, unknown>;
 
-/** `row` without the derived fields that equal their derivation (the same object when none do). */
-export function toResident(collection: CollectionName, row: Stored): Stored {
-  const r = row as unknown as Fields;
+/** The derived fields of `row` that equal their derivation (null when none do): the ones left out. */
+function elidable(collection: CollectionName, r: Fields): string[] | null {
   let elided: string[] | null = null;
   for (const d of specOf(collection).derived) {
     const value = r[d.field];
     if (typeof value === "string" && !UNASSIGNED.test(value) && value === d.compute(r)) (elided ??= []).push(d.field);
   }
+  return elided;
+}
+
+/** `row` without the derived fields that equal their derivation (the same object when none do). */
+export function toResident(collection: CollectionName, row: Stored): Stored {
+  const r = row as unknown as Fields;
+  const elided = elidable(collection, r);
   if (!elided) return row;
   const out: Fields = {};
   for (const key of Object.keys(r)) {
@@ -34,6 +41,24 @@ export function toResident(collection: CollectionName, row: Stored): Stored {
     if (key === "__proto__") Object.defineProperty(out, key, { value: r[key], enumerable: true, writable: true, configurable: true });
     else out[key] = r[key];
   }
+  return out as unknown as Stored;
+}
+
+/**
+ * A private deep copy of `row` (as written, its `changeSeq` ignored) in resident form, stamped
+ * with `changeSeq`: what a write stores. One copy, made after the derived fields are dropped.
+ */
+export function residentCopy(collection: CollectionName, row: AnyRow, changeSeq: number): Stored {
+  const r = row as unknown as Fields;
+  const elided = elidable(collection, r);
+  const out: Fields = {};
+  for (const key of Object.keys(r)) {
+    if (key === "changeSeq" || elided?.includes(key)) continue;
+    const v = copyData(r[key]);
+    if (key === "__proto__") Object.defineProperty(out, key, { value: v, enumerable: true, writable: true, configurable: true });
+    else out[key] = v;
+  }
+  out.changeSeq = changeSeq;
   return out as unknown as Stored;
 }
 
@@ -52,7 +77,7 @@ export function withDerived(collection: CollectionName, row: Stored): Stored {
 
 /** A deep copy of a resident `row` with its derived fields restored: what readers get. */
 export function copyOut(collection: CollectionName, row: Stored): Stored {
-  return restore(collection, structuredClone(row));
+  return restore(collection, copyData(row));
 }
 
 /** Computes into `copy` (a copy of a resident row) the derived fields it lacks. */

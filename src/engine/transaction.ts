@@ -11,17 +11,18 @@ import type {
 import { BackendError, ConflictError, NotFoundError } from "../errors.js";
 import { COLLECTION_NAMES, checkCollection, childrenOf } from "../model/collections.js";
 import { checkId } from "../model/ids.js";
+import { copyData } from "../model/json.js";
 import type { AnyRow, CollectionName, RowTypes } from "../model/rows.js";
 import type { CommitSet } from "./commit.js";
 import { checkQuery } from "./guards.js";
 import { assertWritable, missingOwner, replicationDecision, uniqueClash } from "./integrity.js";
-import { copyOut, toResident } from "./resident.js";
+import { copyOut, residentCopy } from "./resident.js";
 import type { Layer, View } from "./view.js";
 
-/** A deep copy of `row` as given (derived fields and all) with `changeSeq` set. */
+/** A deep copy of `row` as given (derived fields and all) with `changeSeq` set: what a write returns. */
 function stamped(row: AnyRow, changeSeq: number): Stored {
   const { changeSeq: _ignored, ...plain } = row as Stored;
-  const copy = structuredClone(plain) as Stored;
+  const copy = copyData(plain) as Stored;
   copy.changeSeq = changeSeq;
   return copy;
 }
@@ -144,7 +145,7 @@ export class EngineTransaction implements BackendTransaction {
 
   /** The row as stored: a private copy with the next changeSeq, in resident form. */
   private stamp(collection: CollectionName, row: AnyRow): Stored {
-    return toResident(collection, stamped(row, this.engine.nextSeq()));
+    return residentCopy(collection, row, this.engine.nextSeq());
   }
 
   private write(collection: CollectionName, row: Stored): void {

@@ -1,6 +1,7 @@
 import { ValidationError } from "../errors.js";
 import type { AnyRow, CollectionName, RowTypes } from "./rows.js";
 import { searchTextOf } from "./text.js";
+import { copyData } from "./json.js";
 
 /**
  * What a backend needs to know about each collection, beyond row shapes: field kinds (for
@@ -354,5 +355,5 @@ export function childrenOf(collection: CollectionName): { collection: Collection
 /** The tombstone of `row`: same id, owner ids and createdAt; version + 1; personal content cleared. */
 export function tombstoneOf<R extends AnyRow>(collection: CollectionName, row: R, updatedAt: string): R {
   const cleared = specOf(collection).cleared as Partial<R>;
-  return { ...row, ...structuredClone(cleared), version: row.version + 1, updatedAt, deleted: true };
+  return { ...row, ...copyData(cleared), version: row.version + 1, updatedAt, deleted: true };
 }

@@ -7,6 +7,8 @@ const UNSTORABLE_TEXT = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\
 
 /** Why a string cannot be stored, or null when it can. PostgreSQL holds neither NUL nor lone surrogates. */
 export function unstorableText(value: string): string | null {
+  // The common case, natively: well-formed UTF-16 (ES2024, in every Node.js this package supports) without NUL.
+  if ((value as unknown as { isWellFormed(): boolean }).isWellFormed() && !value.includes("\u0000")) return null;
   const match = UNSTORABLE_TEXT.exec(value);
   if (!match) return null;
   return match[0] === "\u0000" ? "contains a NUL character" : "contains a lone surrogate";

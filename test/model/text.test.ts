@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { foldText, wordCountOf } from "../../src/model/text.js";
+import { foldText, searchTextOf, wordCountOf } from "../../src/model/text.js";
 
 const reference = (text: string) => text.normalize("NFC").toLowerCase();
 
@@ -43,5 +43,21 @@ describe("wordCountOf", () => {
     expect(wordCountOf(" \t\n ")).toBe(0);
     expect(wordCountOf("  one   two\n\nthree ")).toBe(3);
     expect(wordCountOf("— -- ... !")).toBe(4);
+  });
+});
+
+describe("searchTextOf", () => {
+  it("folds title and content; a remembered result never answers for other text", () => {
+    expect(searchTextOf("Title", "Body")).toBe("title\nbody");
+    expect(searchTextOf("Title", "Body")).toBe("title\nbody");
+    expect(searchTextOf("Title", "Other")).toBe("title\nother");
+    expect(searchTextOf("Other", "Other")).toBe("other\nother");
+    expect(searchTextOf("Title", "Body")).toBe("title\nbody");
+  });
+});
+
+describe("wordCountOf on lone surrogates", () => {
+  it("counts a lone surrogate as part of a word, as Python counts a lone surrogate code point", () => {
+    expect(wordCountOf("\ud800 x \udc00y")).toBe(3);
   });
 });

@@ -11,6 +11,7 @@ import { INFO, type TableInfo } from "./mapping.js";
 import { countQuery, pageQuery } from "./query.js";
 import { type BulkSettings, applyReplicatedOn } from "./replicate.js";
 import { diagnosisSql, encodeRow, statementsOf } from "./statements.js";
+import { copyData } from "../../model/json.js";
 
 /**
  * Reads and writes of the contract on one PostgreSQL queryable: the pool for single operations,
@@ -60,7 +61,7 @@ export class PgOperations implements BackendTransaction {
       const byId = new Map(rows.map((r) => [r.id, r]));
       return ids.map((id) => {
         const row = byId.get(id);
-        return row ? structuredClone(row) : null;
+        return row ? copyData(row) : null;
       });
     });
   }
