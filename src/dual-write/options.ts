@@ -43,6 +43,11 @@ export interface DualWriteOptions {
   secondaryTimeoutMs?: number;
   /** Rows per change-feed page and per secondary batch in a reconcile pass. */
   batchSize?: number;
+  /**
+   * A reconcile pass more than this many changes behind the primary runs as a bulk load on the
+   * secondary (`Backend.beginBulkLoad`; on PostgreSQL, GIN `fastupdate` on for the pass). 0: never.
+   */
+  bulkLoadAbove?: number;
   /** How often the background pass advances the durable watermark, in ms. */
   reconcileIntervalMs?: number;
   /** The first retry delay after a failed secondary write, in ms; it doubles per failure. */
@@ -73,6 +78,8 @@ export const DUAL_WRITE_DEFAULTS = {
   secondaryTimeoutMs: 10_000,
   /** Rows per change-feed page and secondary batch. */
   batchSize: 500,
+  /** Passes more than 10,000 changes behind run as a bulk load on the secondary. */
+  bulkLoadAbove: 10_000,
   /** The background pass runs every second. */
   reconcileIntervalMs: 1_000,
   /** The first retry after 100 ms. */

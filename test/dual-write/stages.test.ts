@@ -172,5 +172,7 @@ describe("stage moves", () => {
     to = await pgSide.open();
     expect(() => dualWriteBackend({ from, to, stage: "shadow", shadowSample: 2, secondaryWrites: "later" as never })).toThrow(/shadowSample.*secondaryWrites|secondaryWrites.*shadowSample/);
     expect(() => dualWriteBackend({ from, to: from, stage: "shadow" })).toThrow(/to: must be another backend/);
+    expect(() => dualWriteBackend({ from, to, stage: "shadow", bulkLoadAbove: -1 })).toThrow(/bulkLoadAbove: must be a whole number, 0 or more/);
+    expect(() => dualWriteBackend({ from, to, stage: "shadow", bulkLoadAbove: 1.5 })).toThrow(/bulkLoadAbove/);
   });
 });
