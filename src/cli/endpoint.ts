@@ -6,7 +6,8 @@ import { redactUrl } from "./redact.js";
 /**
  * Where the CLI reads from and writes to: `--from` and `--to`, each a PostgreSQL URL
  * (`postgres://` or `postgresql://`) or `json:DIR` (a JSON-file store). Defaults come from the
- * environment the CLI was given: `--from` from JOURNAL_STORE_JSON_DIR, `--to` from DATABASE_URL.
+ * environment the CLI was given: `--from` from JOURNAL_STORE_JSON_DIR, `--to` from DATABASE_URL
+ * (export's `--from` from DATABASE_URL too).
  */
 
 /** A store named on the command line. `display` is safe to print (password redacted). */
@@ -42,7 +43,15 @@ export function fromEndpoint(flag: string | undefined, env: Readonly<Record<stri
 
 /** `--to` as given, else DATABASE_URL, else null. */
 export function toEndpoint(flag: string | undefined, env: Readonly<Record<string, string | undefined>>, cwd: string): Endpoint | null {
-  if (flag !== undefined) return parseEndpoint(flag, "--to", cwd);
+  return databaseEndpoint(flag, "--to", env, cwd);
+}
+
+/**
+ * The store given to `setting` (a flag), else DATABASE_URL, else null: `--to` of sync and
+ * import, `--from` of export (which reads the store the app runs on).
+ */
+export function databaseEndpoint(flag: string | undefined, setting: string, env: Readonly<Record<string, string | undefined>>, cwd: string): Endpoint | null {
+  if (flag !== undefined) return parseEndpoint(flag, setting, cwd);
   return env.DATABASE_URL ? parseEndpoint(env.DATABASE_URL, "DATABASE_URL", cwd) : null;
 }
 

@@ -18,12 +18,21 @@ export const CLI_APPLICATION_NAME = "journal-store-backfill";
 /** How a command uses a store. */
 export type Access = "read" | "write";
 
-/** Opens `endpoint` for `access`, or throws a typed error naming its flag or variable. */
-export async function openEndpoint(endpoint: Endpoint, access: Access): Promise<Backend> {
-  return endpoint.kind === "json" ? openJson(endpoint, access) : openPostgres(endpoint);
+/** How a command words a refusal to open a store. */
+export interface OpenOptions {
+  /**
+   * What to do instead when a running app holds the JSON directory's lock (the command's own
+   * advice; every refusal first says who holds it and that only that app may write there).
+   */
+  whenLocked?: string;
 }
 
-async function openJson(endpoint: Extract<Endpoint, { kind: "json" }>, access: Access): Promise<Backend> {
+/** Opens `endpoint` for `access`, or throws a typed error naming its flag or variable. */
+export async function openEndpoint(endpoint: Endpoint, access: Access, options: OpenOptions = {}): Promise<Backend> {
+  return endpoint.kind === "json" ? openJson(endpoint, access, options) : openPostgres(endpoint);
+}
+
+async function openJson(endpoint: Extract<Endpoint, { kind: "json" }>, access: Access, options: OpenOptions): Promise<Backend> {
   const info = await stat(endpoint.dir).catch(() => null);
   if (access === "read" && !info) throw new UsageError(endpoint.setting, `${endpoint.dir} does not exist`);
   if (info && !info.isDirectory()) throw new UsageError(endpoint.setting, `${endpoint.dir} is not a directory`);
@@ -37,9 +46,7 @@ async function openJson(endpoint: Extract<Endpoint, { kind: "json" }>, access: A
       throw new UsageError(
         endpoint.setting,
         `${endpoint.display} is locked by ${who}: a running app writes this JSON store, and only it may. ` +
-          `Writing into it goes through that app: its dual-write backend replicates from the change feed (reconcile()) ` +
-          `and repair({ source, target: <the app's dual-write backend> }) runs inside it. ` +
-          `Stop the app to write here with this command; comparing needs no lock (--mode compare).`,
+          (options.whenLocked ?? "Stop the app to write here with this command."),
         { cause: e },
       );
     }

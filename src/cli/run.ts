@@ -1,4 +1,5 @@
 import { JournalStoreError, UsageError } from "../errors.js";
+import type { Command } from "./command.js";
 import { COMMANDS, DEFAULT_COMMAND } from "./commands/index.js";
 import { EXIT, type CliIo, type ExitCode } from "./io.js";
 import { passwordsOf, redacting, redactor } from "./redact.js";
@@ -31,14 +32,14 @@ export async function run(argv: readonly string[], io: CliIo): Promise<ExitCode>
     }
     if (first === undefined ? false : first === "--help" || first === "-h" || first === "help") {
       const topic = first === "help" && rest[0] ? COMMANDS[rest[0]] : undefined;
-      safe.stdout.write((topic ?? DEFAULT_COMMAND).help);
+      safe.stdout.write(helpOf(topic ?? DEFAULT_COMMAND));
       return EXIT.consistent;
     }
     const command = first !== undefined && !first.startsWith("-") ? COMMANDS[first] : DEFAULT_COMMAND;
     if (!command) throw new UsageError("", `unknown command "${first}" (commands: ${Object.keys(COMMANDS).join(", ")}; see --help)`);
     const args = command === DEFAULT_COMMAND ? argv : rest;
     if (args.includes("--help") || args.includes("-h")) {
-      safe.stdout.write(command.help);
+      safe.stdout.write(helpOf(command));
       return EXIT.consistent;
     }
     return await command.run(args, safe);
@@ -46,6 +47,13 @@ export async function run(argv: readonly string[], io: CliIo): Promise<ExitCode>
     safe.stderr.write(`${PROGRAM}: ${describe(e)}\n`);
     return e instanceof UsageError ? EXIT.usage : EXIT.failure;
   }
+}
+
+/** A command's help; the default command's also lists the other commands, by their summaries. */
+function helpOf(command: Command): string {
+  if (command !== DEFAULT_COMMAND) return command.help;
+  const list = Object.values(COMMANDS).map((c) => `  ${c.name.padEnd(20)} ${c.summary}\n`);
+  return `${command.help}\nOther commands (${PROGRAM} COMMAND --help for each):\n${list.join("")}  ${"help, --help".padEnd(20)} this text;  --version  the package version\n`;
 }
 
 /** An error in one line, without the package prefix (the program name leads instead). */

@@ -6,6 +6,9 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { jsonFileBackend } from "../../src/backends/json/index.js";
 import { migrate, postgresBackend } from "../../src/backends/postgres/index.js";
 import { SYNC_RUN_IDS } from "../../src/model/operational.js";
+import { APP_FILES } from "../../src/cli/legacy-flags.js";
+import { generateAppData } from "../legacy/app-data.js";
+import { expectExportedAsRead } from "../legacy/helpers.js";
 import { TABLES, TRUNCATE_ALL, useTestDatabase } from "../support/postgres.js";
 import { buildBin, fillJsonStore, root, rowCounts, spawnBin, type CliResult, withPassword } from "./helpers.js";
 
@@ -113,6 +116,29 @@ describe("the built bin", () => {
     const target = postgresBackend({ connectionString: url(), poolSize: 1 });
     expect(await rowCounts(target)).toEqual(await rowCounts(json));
     await Promise.all([json.close(), target.close()]);
+  });
+});
+
+describe("import and export through the built bin", () => {
+  it("the app's directory into PostgreSQL and back out, field by field; a report file without the password", async () => {
+    const data = await generateAppData(join(dir, "app"), 31);
+    const report = join(dir, "import-report.json");
+    const r = await cli(["import", "--from", data.dir, "--timezone", "Europe/Paris", "--migrate", "--report", report], { DATABASE_URL: secretUrl() });
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stdout).toMatch(/^import \S+ -> postgres:\/\/postgres:\*\*\*@/);
+    expect(r.stdout).toMatch(/^entries\.json +journalEntries +60 +60 +0 +0 +\d+$/m);
+    expect(r.stdout).toContain(`  not imported messages.json ${data.orphanMessages[0]}: session_id names no record of sessions.json\n`);
+    expect(r.stdout).toMatch(/result: 1 of 111 records not imported\n$/);
+    const text = await readFile(report, "utf8");
+    expect(text).not.toContain(SECRET);
+    expect(JSON.parse(text)).toMatchObject({ command: "import", exitCode: 1, report: { totals: { read: 111, imported: 110, skipped: 1 } } });
+    expect(await targetRows()).toBe(1 + 110); // the owner and every imported record
+
+    const out = join(dir, "out");
+    const e = await cli(["export", "--to", out, "--timezone", "Europe/Paris"], { DATABASE_URL: secretUrl() });
+    expect(e.code, e.stderr).toBe(0);
+    expect(e.stdout).toMatch(/result: 4 files written\n$/);
+    expect(await expectExportedAsRead(data.dir, out, APP_FILES, { "messages.json": data.orphanMessages })).toBe(110);
   });
 });
 

@@ -60,8 +60,7 @@ describe("usage", () => {
   const bad: [string[], Record<string, string>, RegExp][] = [
     [["--bogus"], {}, /--bogus: Unknown option '--bogus'/],
     [["--mode"], {}, /--mode: Option '--mode <value>' argument missing/],
-    [["stray"], {}, /unknown command "stray"/],
-    [["import"], {}, /unknown command "import" \(commands: status/],
+    [["stray"], {}, /unknown command "stray" \(commands: status, import, export; see --help\)/],
     [["--json=yes"], {}, /--json: Option '--json' does not take an argument/],
     [["--mode", "everything"], {}, /--mode: must be one of backfill, compare, repair, all/],
     [["--batch-size", "0"], {}, /--batch-size: must be a whole number of 1 or more/],

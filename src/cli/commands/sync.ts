@@ -1,5 +1,3 @@
-import { writeFile } from "node:fs/promises";
-import { resolve } from "node:path";
 import type { Backend } from "../../backend.js";
 import { UsageError, ValidationError } from "../../errors.js";
 import type { CollectionName } from "../../model/rows.js";
@@ -13,6 +11,7 @@ import type { Command } from "../command.js";
 import { endpoints, type Endpoint } from "../endpoint.js";
 import { EXIT, type ExitCode } from "../io.js";
 import { migrateEndpoint, openEndpoint } from "../open.js";
+import { emitOutcome, reportFileOf } from "../output.js";
 import { createProgress } from "../progress.js";
 import { redactUrl } from "../redact.js";
 import { table } from "../table.js";
@@ -92,10 +91,6 @@ Output:
 Exit codes: 0 consistent, 1 divergences remain, 2 usage or configuration error,
 3 runtime failure or interrupted (Ctrl-C stops after the current batch and prints
 the command that resumes).
-
-Other commands:
-  status               stage history, latest runs and their divergences
-  help, --help         this text;  --version  the package version
 `,
 
   async run(argv, io) {
@@ -109,8 +104,7 @@ Other commands:
     if (flags.resume && mode !== "backfill" && mode !== "all") throw new UsageError("--resume", "applies to --mode backfill or all");
     if (since && mode !== "backfill" && mode !== "all") throw new UsageError("--since", "applies to --mode backfill or all");
     const { from, to } = endpoints({ from: flags.from as string | undefined, to: flags.to as string | undefined }, io.env, cwd);
-    const reportFile = flags.report === undefined ? undefined : resolve(cwd, flags.report as string);
-    if (reportFile !== undefined && (flags.report as string).trim() === "") throw new UsageError("--report", "needs a file name");
+    const reportFile = reportFileOf(flags.report as string | undefined, cwd);
 
     if (flags.migrate && !dryRun) {
       const applied = await migrateEndpoint(to);
@@ -122,7 +116,7 @@ Other commands:
     const progress = createProgress(io.stderr, io.progressIntervalMs ?? 2000);
     const outcome: SyncOutcome = { mode, dryRun, from: from.display, to: to.display, exitCode: EXIT.consistent, verdict: "consistent", backfill: null, compare: null, repair: null, recheck: null };
     try {
-      target = await openEndpoint(to, writes ? "write" : compareAccess(to, dryRun));
+      target = await openEndpoint(to, writes ? "write" : compareAccess(to, dryRun), { whenLocked: WHEN_LOCKED });
       // A read-only JSON target cannot hold run records: compare without recording there.
       const record = !dryRun && !(to.kind === "json" && !writes && (target as { readOnly?: boolean }).readOnly === true);
       const common = { source, target, batchSize, onProgress: progress.update, ...(collections ? { collections } : {}), ...(io.signal ? { signal: io.signal } : {}) };
@@ -142,8 +136,7 @@ Other commands:
       await Promise.allSettled([source.close(), target?.close()]);
     }
     judge(outcome);
-    if (flags.json) io.stdout.write(`${JSON.stringify(outcome, null, 2)}\n`);
-    else io.stdout.write(summary(outcome));
+    await emitOutcome(io, outcome, { json: flags.json === true, reportFile, summary: () => summary(outcome) });
     if (outcome.verdict === "interrupted") {
       const again = mode === "backfill" || mode === "all" ? [...argv.filter((a) => a !== "--resume"), "--resume"] : [...argv];
       io.stderr.write(`interrupted after the current batch; to continue, run:\n  journal-store-backfill ${again.map(shellQuote).join(" ")}\n`);
@@ -151,10 +144,15 @@ Other commands:
     for (const r of [outcome.backfill, outcome.compare, outcome.repair, outcome.recheck]) {
       if (r?.status === "failed") io.stderr.write(`${r.operation} failed: ${r.error ?? "unknown error"}\n`);
     }
-    if (reportFile) await writeFile(reportFile, (io.redact ?? String)(`${JSON.stringify(outcome, null, 2)}\n`), { mode: 0o600 });
     return outcome.exitCode;
   },
 };
+
+/** What to do instead when a running app holds a JSON target's lock. */
+const WHEN_LOCKED =
+  "Writing into it goes through that app: its dual-write backend replicates from the change feed (reconcile()) " +
+  "and repair({ source, target: <the app's dual-write backend> }) runs inside it. " +
+  "Stop the app to write here with this command; comparing needs no lock (--mode compare).";
 
 /** How compare opens the target: a JSON target is read without a lock (a live app may hold it). */
 function compareAccess(to: Endpoint, dryRun: boolean): "read" | "write" {
