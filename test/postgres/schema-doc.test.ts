@@ -215,6 +215,14 @@ describe("docs/schema.md against a freshly migrated database", () => {
     expect(differences(doc, db)).toEqual([]);
   });
 
+  it("is right that the schemas hold no triggers (the page says so)", async () => {
+    expect(page).toContain("no views,\ntriggers or column defaults");
+    const triggers = await withClient(url(), (c) =>
+      c.query(`SELECT tgname FROM pg_trigger t JOIN pg_class cl ON cl.oid = t.tgrelid WHERE NOT t.tgisinternal AND cl.relnamespace::regnamespace::text = ANY($1)`, [SCHEMAS]),
+    );
+    expect(triggers.rows).toEqual([]);
+  });
+
   it("names, for every column of a collection's table, the model field that column holds", () => {
     const problems: string[] = [];
     for (const collection of Object.keys(COLLECTION_TABLES) as CollectionName[]) {
