@@ -1,6 +1,7 @@
 /**
  * `npm run demo`: a tour of @journal/store on the JSON-file backend (today's storage), then the
- * whole cutover to an embedded PostgreSQL (examples/cutover.ts). Every call in the tour works the
+ * whole cutover to an embedded PostgreSQL (examples/cutover.ts), starting from the app's own
+ * files (examples/legacy-app.ts) imported with `importLegacy`. Every call in the tour works the
  * same on the in-memory and PostgreSQL backends. `npm run demo -- --json` prints only the
  * cutover's summary, as JSON.
  */
@@ -77,14 +78,16 @@ console.log("user deleted; entries left:", (await store.entries.list({ userId: a
 await store.close();
 await rm(dir, { recursive: true, force: true });
 
-console.log("\n== the cutover: JSON files -> PostgreSQL, with the app running");
+console.log("\n== the cutover: the app's own files -> JSON store -> PostgreSQL, with the app running");
 const summary = await runCutover((line) => console.log(line));
 if (asJson) globalThis.console.log(JSON.stringify(summary, null, 2));
 else {
-  console.log("\nIn plain words: every row moved while the app kept writing; compare found the sides equal;");
+  console.log("\nIn plain words: the app's own files came in without losing a record; every row moved to");
+  console.log("PostgreSQL while the app kept writing; compare found the sides equal;");
   console.log("a difference planted on PostgreSQL was caught by a shadow read and repaired; the cutover gate held");
   console.log("PostgreSQL back until the shadow reads agreed; now it serves");
   console.log("reads while the JSON files are still written, so rolling back is one stage move away.\n");
+  console.table(Object.fromEntries(summary.legacyImport.map((f) => [f.file, { read: f.read, imported: f.imported, "not imported": f.notImported }])));
   console.table({
     "rows moved": summary.rowsMoved,
     "backfill rows/s": summary.backfillRowsPerSecond,
@@ -92,8 +95,8 @@ else {
     "divergences found": summary.divergencesFound,
     "divergences repaired": summary.divergencesRepaired,
     "shadow consistency": summary.shadowConsistency,
-    "write p50 json / postgres (ms)": `${(summary.p50Ms as { json: number }).json.toFixed(2)} / ${(summary.p50Ms as { postgres: number }).postgres.toFixed(2)}`,
-    "write p99 json / postgres (ms)": `${(summary.p99Ms as { json: number }).json.toFixed(2)} / ${(summary.p99Ms as { postgres: number }).postgres.toFixed(2)}`,
+    "write p50 json / postgres (ms)": `${summary.p50Ms.json.toFixed(2)} / ${summary.p50Ms.postgres.toFixed(2)}`,
+    "write p99 json / postgres (ms)": `${summary.p99Ms.json.toFixed(2)} / ${summary.p99Ms.postgres.toFixed(2)}`,
     "seconds": summary.seconds,
   });
 }
