@@ -43,6 +43,11 @@ export interface ImportLegacyOptions {
   batchSize?: number;
   /** The time source for a user this import creates (default: the system clock). */
   clock?: Clock;
+  /**
+   * Stops the import after the batch being written when aborted: the report says `interrupted`
+   * and counts what is in the store. Nothing is left half-written; a re-run finishes the import.
+   */
+  signal?: AbortSignal;
 }
 
 /** The user created when none is given; its id is fixed, so a re-run finds it. */
@@ -116,7 +121,10 @@ export async function importLegacy(options: ImportLegacyOptions): Promise<Legacy
   const sessionIndex = mapping.files.findIndex((f) => f.collection === "chatSessions");
   const messageIndex = mapping.files.findIndex((f) => f.collection === "messages");
 
+  const signal = options.signal;
+  const finish = (interrupted: boolean): LegacyImportReport => ({ userId, userCreated: created, timezone: zone, files: reports, totals: totalsOf(reports), interrupted });
   for (let i = 0; i < mapping.files.length; i++) {
+    if (signal?.aborted) return finish(true);
     const plan = plans[i]!;
     const report = reports[i]!;
     const content = contents[i];
@@ -181,6 +189,10 @@ export async function importLegacy(options: ImportLegacyOptions): Promise<Legacy
       if (streams && converted.length >= batchSize) {
         await writer.push(converted);
         converted = [];
+        if (signal?.aborted) {
+          await writer.done();
+          return finish(true);
+        }
       }
     }
     if (i === sessionIndex && messageIndex > i) {
@@ -198,10 +210,11 @@ export async function importLegacy(options: ImportLegacyOptions): Promise<Legacy
     await writeAll(writer, converted, batchSize);
   }
   for (const [index, rows] of held) {
+    if (signal?.aborted) return finish(true);
     countMessages(rows, []);
     await writeAll(new BatchWriter(backend, plans[index]!, reports[index]!, keyOf, accepted), rows, batchSize);
   }
-  return { userId, userCreated: created, timezone: zone, files: reports, totals: totalsOf(reports) };
+  return finish(false);
 }
 
 /** The key of an array element: its `id` when that is a non-empty string or a number, else its position. */

@@ -68,6 +68,12 @@ export interface LegacyImportReport {
   timezone: string;
   /** One report per legacy file, in import order. */
   files: LegacyFileReport[];
+  /**
+   * True when the import's `signal` stopped it before the end: what the report counts is in the
+   * store, the rest is not (a re-run with the same options finishes it; rows already in are
+   * reported `unchanged`).
+   */
+  interrupted: boolean;
   /** The per-file counts added up. */
   totals: {
     /** Records found. */

@@ -59,6 +59,24 @@ afterEach(async () => {
 });
 
 describe("import", () => {
+  it("interrupted (its signal aborted): exit 3, says how to finish; the same command again finishes it", async () => {
+    const data = await generateAppData(join(dir, "app"), 22, SMALL);
+    const store = join(dir, "store");
+    const argv = ["import", "--from", data.dir, "--to", `json:${store}`, "--timezone", ZONE];
+    const controller = new AbortController();
+    controller.abort();
+    const stopped = await runCli(argv, {}, controller.signal);
+    outputs.push(stopped.stdout, stopped.stderr);
+    expect(stopped.code, stopped.stderr).toBe(3);
+    expect(stopped.stdout).toMatch(/result: interrupted after 0 of \d+ records; run the same command again to finish/);
+    const again = await cli(argv);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stdout).toMatch(/result: every record imported \(\d+ read\)/);
+    const backend = jsonFileBackend({ dir: store, readOnly: true });
+    expect(await backend.count("journalEntries")).toBe(SMALL.entries);
+    await backend.close();
+  });
+
   it("into a JSON store: exit 0, the summary per file, the rows are there; a re-run writes nothing", async () => {
     const data = await generateAppData(join(dir, "app"), 21, SMALL);
     expect(data.orphanMessages).toEqual([]);

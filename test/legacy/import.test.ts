@@ -209,6 +209,43 @@ describe("importLegacy / exportLegacy", () => {
     expect(await Promise.all(COLLECTION_NAMES.map((c) => allRows(backend, c)))).toEqual(before);
   });
 
+  it("stops after the batch being written when its signal aborts, and a re-run finishes with the same rows", async () => {
+    const data = await generateAppData(join(scratch, "app"), 6);
+    const full = memoryBackend();
+    const whole = await importLegacy({ dir: data.dir, into: full, timezone: ZONE, clock: fixedClock });
+
+    const backend = memoryBackend();
+    const controller = new AbortController();
+    let entryBatches = 0;
+    // Aborts while the second batch of entries is being written: that batch completes, nothing after it starts.
+    const aborting = new Proxy(backend, {
+      get(target, prop, receiver) {
+        if (prop === "applyReplicated") {
+          return (collection: string, rows: never[]) => {
+            if (collection === "journalEntries" && ++entryBatches === 2) controller.abort();
+            return target.applyReplicated(collection as never, rows);
+          };
+        }
+        const value = Reflect.get(target, prop, receiver) as unknown;
+        return typeof value === "function" ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+      },
+    });
+    const first = await importLegacy({ dir: data.dir, into: aborting, timezone: ZONE, batchSize: 10, signal: controller.signal, clock: fixedClock });
+    expect(first.interrupted).toBe(true);
+    expect(entryBatches).toBe(2);
+    const entries = first.files.find((f) => f.file === "entries.json")!;
+    expect(entries.imported).toBe(20);
+    expect(await backend.count("journalEntries")).toBe(20);
+    expect(first.files.find((f) => f.file === "messages.json")!.imported).toBe(0);
+    expect(await backend.count("messages")).toBe(0);
+
+    const second = await importLegacy({ dir: data.dir, into: backend, timezone: ZONE, clock: fixedClock });
+    expect(second.interrupted).toBe(false);
+    expect(second.totals.imported + second.totals.unchanged).toBe(whole.totals.imported);
+    expect(second.totals.unchanged).toBe(first.totals.imported);
+    for (const c of COLLECTION_NAMES) expect(await allRows(backend, c), c).toEqual(await allRows(full, c));
+  });
+
   it("a truncated or corrupt file is an error naming the file and position, and nothing is imported", async () => {
     const data = await generateAppData(join(scratch, "app"), 5);
     const text = await readFile(join(data.dir, "entries.json"), "utf8");

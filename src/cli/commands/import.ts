@@ -31,7 +31,7 @@ export interface ImportOutcome {
   from: string;
   /** The store written (password redacted); null in a dry run without a store named. */
   to: string | null;
-  /** 0: every record imported (or already there); 1: some were not (see `report.files[].skipped`). */
+  /** 0: every record imported (or already there); 1: some were not (see `report.files[].skipped`); 3: interrupted (`report.interrupted`). */
   exitCode: ExitCode;
   /** importLegacy's report: per file what was read, imported, unchanged and skipped, and where each field went. */
   report: LegacyImportReport;
@@ -80,7 +80,8 @@ Output:
 
 Exit codes: 0 every record imported (or already there), 1 some records not imported (listed),
 2 usage or configuration error, 3 runtime failure (a corrupt file is named with its line and
-column, and nothing is imported).
+column, and nothing is imported) or interrupted (Ctrl-C stops after the batch being written;
+the same command again finishes the import).
 `,
 
   async run(argv, io) {
@@ -106,13 +107,20 @@ column, and nothing is imported).
     let report: LegacyImportReport;
     try {
       // A dry run's store is empty: the user given stands in as a new one of that id.
-      report = await importLegacy({ dir, into: target, timezone, ...(user === undefined ? {} : { user: dryRun ? { id: user } : user }) });
+      report = await importLegacy({
+        dir,
+        into: target,
+        timezone,
+        ...(user === undefined ? {} : { user: dryRun ? { id: user } : user }),
+        ...(io.signal ? { signal: io.signal } : {}),
+      });
     } catch (e) {
       throw asUsage(e, { user: "--user", timezone: "--timezone", dir: "--from" });
     } finally {
       await target.close();
     }
-    const outcome: ImportOutcome = { command: "import", dryRun, from: dir, to: to?.display ?? null, exitCode: report.totals.skipped > 0 ? EXIT.divergences : EXIT.consistent, report };
+    const exitCode = report.interrupted ? EXIT.failure : report.totals.skipped > 0 ? EXIT.divergences : EXIT.consistent;
+    const outcome: ImportOutcome = { command: "import", dryRun, from: dir, to: to?.display ?? null, exitCode, report };
     await emitOutcome(io, outcome, { json: flags.json === true, reportFile, summary: () => summary(outcome) });
     return outcome.exitCode;
   },
@@ -135,6 +143,10 @@ function summary(o: ImportOutcome): string {
   for (const f of report.files) for (const s of f.skipped) lines.push(`  not imported ${f.file} ${s.key}: ${s.reason}\n`);
   const { read, skipped } = report.totals;
   const dry = o.dryRun ? " (dry run)" : "";
-  lines.push(skipped > 0 ? `result: ${skipped} of ${read} records not imported${dry}\n` : `result: every record imported${dry} (${read} read)\n`);
+  if (report.interrupted) {
+    lines.push(`result: interrupted after ${report.totals.imported + report.totals.unchanged} of ${read} records; run the same command again to finish (what is in is kept, and reported unchanged)\n`);
+  } else {
+    lines.push(skipped > 0 ? `result: ${skipped} of ${read} records not imported${dry}\n` : `result: every record imported${dry} (${read} read)\n`);
+  }
   return lines.join("");
 }
