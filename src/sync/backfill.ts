@@ -5,7 +5,7 @@ import { ValidationError } from "../errors.js";
 import { SYNC_DEFAULTS, type SyncOptions } from "./options.js";
 import { pages, syncCollections } from "./pager.js";
 import { errorText, perSecond, timings, type RunReport } from "./report.js";
-import { latestRun, RunLog } from "./run-log.js";
+import { closeAbandoned, latestRun, RunLog, runningRuns } from "./run-log.js";
 
 /** Options of {@link backfill}. */
 export interface BackfillOptions extends SyncOptions {
@@ -127,6 +127,8 @@ export async function backfill(options: BackfillOptions): Promise<BackfillReport
   };
 
   try {
+    // Runs that never closed their record (their process was killed) are closed when one resumes.
+    if (log && options.resume) for (const row of await runningRuns(target, runId)) if (row.id !== log.id) await closeAbandoned(target, row, log.id, now);
     if (!options.dryRun && (options.bulkLoad ?? SYNC_DEFAULTS.bulkLoad)) {
       load = await beginBulkLoad(target, collections).catch((e: unknown) => {
         throw new Error(`starting the bulk load on the target failed (bulkLoad: false skips it): ${errorText(e)}`);

@@ -1,4 +1,5 @@
 import type { Backend } from "../backend.js";
+import { ConflictError } from "../errors.js";
 import { uuidv7 } from "../model/ids.js";
 import { nextOperationalRow, operationalRow, type OperationalInput } from "../model/operational.js";
 import type { MigrationLogRow } from "../model/rows.js";
@@ -42,6 +43,45 @@ export class RunLog {
     const stored = status === "aborted" ? { status: "failed" as const, error: patch.error ?? "aborted; run again with resume to continue" } : { status };
     await this.update({ ...patch, ...stored, finishedAt: toTimestamp(at), durationMs: Math.max(0, at.getTime() - Date.parse(this.row.startedAt)) });
   }
+}
+
+/**
+ * Closes the record of a run that stopped without closing it (its process was killed): status
+ * `failed`, with an error saying so and naming the run that took over. Found when a new run
+ * resumes (every record of its kind still marked running is closed then: one run at a time
+ * writes into a store). Throws when the record changed since it was read: that run is alive.
+ */
+export async function closeAbandoned(store: Backend, row: MigrationLogRow, takenOverBy: string, now: () => Date): Promise<void> {
+  const at = now();
+  const next = nextOperationalRow(
+    row,
+    {
+      status: "failed",
+      error: `interrupted: the run stopped without closing its record (its process was killed?); resumed by run ${takenOverBy}`,
+      finishedAt: row.updatedAt,
+      durationMs: Math.max(0, Date.parse(row.updatedAt) - Date.parse(row.startedAt)),
+    },
+    toTimestamp(at),
+  );
+  try {
+    await store.update("migrationLogs", next, row.version);
+  } catch (e) {
+    if (e instanceof ConflictError) throw new Error(`run ${row.id} is still recording progress: another run of it is going on against this store; let it finish or stop it first`);
+    throw e;
+  }
+}
+
+/** Records of `runId` on `store` still marked running (at most 100, newest first). */
+export async function runningRuns(store: Backend, runId: string): Promise<MigrationLogRow[]> {
+  const page = await store.query("migrationLogs", {
+    where: [
+      { field: "runId", op: "eq", value: runId },
+      { field: "status", op: "eq", value: "running" },
+    ],
+    orderBy: { field: "startedAt", direction: "desc" },
+    limit: 100,
+  });
+  return page.rows as MigrationLogRow[];
 }
 
 /** The latest run record of `runId` on `store`, or null. */

@@ -173,6 +173,10 @@ describe("interruptions", () => {
     for (const table of TABLES) {
       expect(await sql(`SELECT id FROM journal_store.${table} GROUP BY id HAVING count(*) > 1`), table).toEqual([]);
     }
+    // Every killed run's record was closed by the run that resumed after it; none says running.
+    const runs = await sql<{ status: string; error: string | null }>(`SELECT status, error FROM journal_store.migration_logs WHERE operation = 'backfill'`);
+    expect(runs.filter((r) => r.status === "running")).toEqual([]);
+    expect(runs.filter((r) => r.error?.startsWith("interrupted: the run stopped without closing its record")).length).toBeGreaterThanOrEqual(5);
     const target = postgresBackend({ connectionString: url(), poolSize: 1 });
     expect(await rowCounts(target)).toEqual(await rowCountsOfDir(dir));
     await target.close();

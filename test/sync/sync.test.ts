@@ -4,6 +4,8 @@ import { migrate } from "../../src/backends/postgres/index.js";
 import { REPLICATED_COLLECTIONS } from "../../src/model/collections.js";
 import { createStore } from "../../src/store/create-store.js";
 import { backfill, compare, repair } from "../../src/sync/index.js";
+import { SYNC_DEFAULTS } from "../../src/sync/options.js";
+import { RunLog, runningRuns } from "../../src/sync/run-log.js";
 import { generateDataset } from "../support/dataset.js";
 import { expectSidesEqual, jsonSide, postgresSide } from "../support/dual.js";
 import { useTestDatabase } from "../support/postgres.js";
@@ -87,6 +89,20 @@ describe("backfill and compare", () => {
     // Resumed after the checkpoint: nothing read twice in the first collection.
     expect(rest.collections.users!.read + partial.collections.users!.read).toBe((await j.scan("users", { limit: 1000 })).length);
     expect((await compare({ source: j, target: p })).divergences).toEqual([]);
+  });
+
+  it("a resumed run closes the records that killed runs left marked running", async () => {
+    await generateDataset(createStore({ backend: j }), { users: 2, entriesPerUser: 5 });
+    // What a process killed mid-run leaves behind: its record, still running, with a checkpoint.
+    const killed = await RunLog.start(p, { runId: SYNC_DEFAULTS.runIds.backfill, operation: "backfill", checkpoint: { users: { afterId: null, done: true } } }, () => new Date(Date.now() - 60_000));
+    const rest = await backfill({ source: j, target: p, resume: true });
+    expect(rest.status).toBe("completed");
+    const logs = createStore({ backend: p }).migrationLogs;
+    expect(await logs.get(killed.id)).toMatchObject({ status: "failed", error: expect.stringContaining(`interrupted: the run stopped without closing its record (its process was killed?); resumed by run ${rest.runId}`) });
+    expect(await logs.get(rest.runId!)).toMatchObject({ status: "completed" });
+    expect(await runningRuns(p, SYNC_DEFAULTS.runIds.backfill)).toEqual([]);
+    // It resumed from the killed run's checkpoint: users were done there.
+    expect(rest.collections.users?.read ?? 0).toBe(0);
   });
 
   it("a dry run reads and counts but writes nothing", async () => {
