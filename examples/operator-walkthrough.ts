@@ -55,6 +55,14 @@ function q(value: string): string {
 /** Stops the run with a message (exit code 2): the setup the walkthrough needs is missing. */
 class SetupError extends Error {}
 
+// Ctrl-C reaches the commands and the app too (they stop on their own); the run then stops at
+// its next step and still drops its database and removes its directory.
+let interrupted = false;
+process.on("SIGINT", () => void (interrupted = true));
+function stopIfInterrupted(): void {
+  if (interrupted) throw new Error("interrupted");
+}
+
 // ---------------------------------------------------------------------------------------------
 // The PostgreSQL server, and the run's own database on it.
 
@@ -133,6 +141,7 @@ function relay(stream: Readable, prefix: string): Promise<string> {
 
 /** Runs `command` in the operator's shell, printed first; it must exit with `expected`. */
 async function sh(command: string, expected: number, comment?: string): Promise<string> {
+  stopIfInterrupted();
   say(`$ ${command}${comment ? `   # ${comment}` : ""}`);
   const child = spawn("sh", ["-c", command], { cwd: work, env: shell, stdio: ["ignore", "pipe", "pipe"] });
   const [stdout, , code] = await Promise.all([
@@ -157,6 +166,7 @@ interface RunningApp {
 let app = null as RunningApp | null;
 
 async function startApp(stage: string): Promise<void> {
+  stopIfInterrupted();
   say(`$ PORT=0 journal-app &   # (re)start the app`);
   const child = spawn(join(work, "bin", "journal-app"), [], { cwd: work, env: { ...shell, PORT: "0" }, stdio: ["ignore", "pipe", "pipe"] });
   const exited = new Promise<number | null>((resolve) => child.once("close", (code) => resolve(code)));
@@ -191,6 +201,7 @@ async function restartApp(stage: string): Promise<void> {
 }
 
 async function call(method: string, path: string, body?: unknown): Promise<any> {
+  stopIfInterrupted();
   if (!app) throw new Error("the app is not running");
   const res = await fetch(app.base + path, { method, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
   const json = await res.json();
@@ -413,7 +424,7 @@ try {
   await walkthrough(database.url);
 } catch (error) {
   failed = true;
-  process.exitCode = error instanceof SetupError ? 2 : 1;
+  process.exitCode = interrupted ? 130 : error instanceof SetupError ? 2 : 1;
   process.stderr.write(`operator-walkthrough: ${error instanceof Error ? error.message : String(error)}\n`);
 } finally {
   if (app) app.child.kill("SIGTERM");
