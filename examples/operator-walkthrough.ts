@@ -117,12 +117,14 @@ const shell: Record<string, string | undefined> = Object.fromEntries(
 );
 let work = "";
 
+/** `export NAME=value ...` in the operator's shell, printed (DATABASE_URL with its password redacted). */
 function exportVars(vars: Record<string, string>, comment?: string): void {
   const shown = Object.entries(vars).map(([name, value]) => `${name}=${q(name === "DATABASE_URL" ? redactUrl(value) : value)}`);
   say(`$ export ${shown.join(" ")}${comment ? `   # ${comment}` : ""}`);
   Object.assign(shell, vars);
 }
 
+/** `unset NAME ...` in the operator's shell, printed. */
 function unsetVars(...names: string[]): void {
   say(`$ unset ${names.join(" ")}`);
   for (const name of names) delete shell[name];
