@@ -410,10 +410,17 @@ export class DualWriteBackend extends EventEmitter<DualWriteEvents> implements B
       const secondaryRows = await withTimeout(this.timed(secondarySide, `shadow-${operation}`, () => read(this.secondary)), this.options.shadowTimeoutMs, "a shadow read");
       let differences = compareRows(this.options, collection, primaryRows, secondaryRows, query);
       if (differences.length > 0) {
-        // Recheck once replication in flight has drained: a row written a moment ago is not a divergence.
-        await withTimeout(this.settled(), this.options.shadowTimeoutMs, "a shadow read");
-        const [p, s] = await Promise.all([read(this.primary), read(this.secondary)]);
-        differences = compareRows(this.options, collection, p, s, query);
+        // Recheck once the replication started so far has landed: a row written a moment ago is
+        // not a divergence. The app may write the row again meanwhile, so a recheck that still
+        // differs waits for that write's replication too, a few times, within the shadow timeout.
+        const recheck = async () => {
+          for (let attempt = 0; attempt < SHADOW_RECHECKS && differences.length > 0; attempt++) {
+            await this.settled();
+            const [p, s] = await Promise.all([read(this.primary), read(this.secondary)]);
+            differences = compareRows(this.options, collection, p, s, query);
+          }
+        };
+        await withTimeout(recheck(), this.options.shadowTimeoutMs, "a shadow read");
       }
       this.recorder.shadowResult(differences.length === 0);
       for (const d of differences) this.report(d);
@@ -439,13 +446,11 @@ export class DualWriteBackend extends EventEmitter<DualWriteEvents> implements B
     }
   }
 
-  /** Resolves once no secondary write of this process is pending. */
+  /** Resolves once every secondary write this process started before the call has been attempted. */
   private async settled(): Promise<void> {
-    const r = this.replicator;
-    if (!r) return;
-    await r.idle();
-    while (r.pending > 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    await this.replicator?.settled();
   }
+
 
   private report(d: Difference): void {
     this.emit("divergence", { source: "shadow-read", ...d, primary: this.primary.name, secondary: this.secondary.name });
@@ -477,6 +482,9 @@ export class DualWriteBackend extends EventEmitter<DualWriteEvents> implements B
     return new Date();
   }
 }
+
+/** How many times a differing shadow read is read again after replication in flight landed. */
+const SHADOW_RECHECKS = 5;
 
 /** Rows of any collection, as the shadow comparison takes them. */
 function rowsOf(rows: readonly unknown[]): readonly (Stored | null)[] {

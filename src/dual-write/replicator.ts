@@ -1,4 +1,5 @@
 import { withoutChangeSeq, type Backend, type Stored } from "../backend.js";
+import { BackendError } from "../errors.js";
 import type { DualWriteEvents } from "../events.js";
 import type { AnyRow, CollectionName } from "../model/rows.js";
 import type { Side } from "../model/stages.js";
@@ -44,6 +45,15 @@ export class Replicator {
   waiting = 0;
   private readonly confirmed = new ConfirmedRows();
   private chain: Promise<void> = Promise.resolve();
+  /** `async` mode: committed changes not yet sent, in commit order. */
+  private readonly queue: Change[] = [];
+  private draining = false;
+  /** `async` mode: changes queued and changes sent (attempted) so far, and who waits for a count. */
+  private queuedCount = 0;
+  private sentCount = 0;
+  private readonly waiters: { until: number; resolve: () => void }[] = [];
+  /** `sync` mode: secondary writes under way. */
+  private readonly inFlight = new Set<Promise<void>>();
   private running: Promise<PassResult> | null = null;
   private needsPass = false;
   private failures = 0;
@@ -67,17 +77,70 @@ export class Replicator {
     return this.primarySide === "from" ? "to" : "from";
   }
 
-  /** Sends a committed write's rows: awaited in `sync` mode, queued in commit order in `async`. */
+  /**
+   * Sends a committed write's rows: awaited in `sync` mode, queued in commit order in `async`.
+   * Queued rows go out together, up to `batchSize` per send, so a secondary slower than the
+   * writes catches up in batches instead of falling further behind one write at a time.
+   */
   replicate(changes: Change[]): Promise<void> {
     if (changes.length === 0) return Promise.resolve();
     this.pending += changes.length;
     if (this.deps.options.secondaryWrites === "async") {
       // The caller gets the rows back before they are sent: send copies it cannot mutate.
-      const copies = changes.map((c) => ({ collection: c.collection, row: copyData(c.row) }));
-      this.chain = this.chain.then(() => this.send(copies, false));
+      for (const c of changes) this.queue.push({ collection: c.collection, row: copyData(c.row) });
+      this.queuedCount += changes.length;
+      if (!this.draining) {
+        this.draining = true;
+        this.chain = this.chain.then(() => this.drain());
+      }
       return Promise.resolve();
     }
-    return this.send(changes, this.deps.options.onSecondaryFailure === "fail");
+    const sending = this.send(changes, this.deps.options.onSecondaryFailure === "fail");
+    this.inFlight.add(sending);
+    void sending.then(
+      () => this.inFlight.delete(sending),
+      () => this.inFlight.delete(sending),
+    );
+    return sending;
+  }
+
+  /**
+   * Resolves once every secondary write started before the call has been attempted: the queued
+   * ones (`async`) and the ones under way (`sync`); later writes are not waited for.
+   */
+  async settled(): Promise<void> {
+    const underWay = [...this.inFlight];
+    await this.idle();
+    await Promise.allSettled(underWay);
+  }
+
+  /** Sends the queue in commit order, batch by batch, until it is empty. */
+  private async drain(): Promise<void> {
+    try {
+      while (this.queue.length > 0) {
+        const batch = this.queue.splice(0, this.deps.options.batchSize);
+        try {
+          await this.send(batch, false);
+        } finally {
+          this.sentCount += batch.length;
+          this.wake();
+        }
+      }
+    } finally {
+      this.draining = false;
+      this.wake();
+    }
+  }
+
+  /** Resolves the waiters whose changes have all been sent. */
+  private wake(): void {
+    for (let i = this.waiters.length - 1; i >= 0; i--) {
+      const w = this.waiters[i]!;
+      if (this.sentCount >= w.until || (!this.draining && this.queue.length === 0)) {
+        this.waiters.splice(i, 1);
+        w.resolve();
+      }
+    }
   }
 
   private async send(changes: Change[], rethrow: boolean): Promise<void> {
@@ -116,9 +179,14 @@ export class Replicator {
     }
   }
 
-  /** Resolves once every queued (`async`) secondary write has been attempted. */
+  /**
+   * Resolves once every `async` secondary write queued before the call has been attempted (not
+   * the ones queued after it: under steady writes the queue is never empty).
+   */
   idle(): Promise<void> {
-    return this.chain;
+    const until = this.queuedCount;
+    if (this.sentCount >= until || (!this.draining && this.queue.length === 0)) return Promise.resolve();
+    return new Promise((resolve) => this.waiters.push({ until, resolve }));
   }
 
   /**
@@ -193,19 +261,32 @@ export class Replicator {
   }
 
   /**
-   * Waits for queued writes, then passes until the secondary holds every change up to the
-   * primary's horizon (rows refused with a conflict are reported and left for repair). Throws
-   * when the secondary cannot be written, or when rows still wait for owners after `attempts`.
+   * Passes until the secondary holds every change the primary committed before the call (up to
+   * its horizon; rows refused with a conflict are reported and left for repair). Throws when
+   * the secondary cannot be written, or when rows still wait for owners after `attempts`.
    */
   async flush(attempts = 5): Promise<void> {
+    // The sends queued before this call go first (a stage move or a purge holds new writes, and
+    // must not have an older send land after it); then a pass from the watermark up to the
+    // primary's horizon covers every change committed before the call, whatever is in flight.
+    // Writes that keep arriving meanwhile are not waited for (under steady traffic they never stop).
     await this.idle();
     for (let i = 0; i < attempts; i++) {
-      const result = await this.pass();
-      if (result.waiting === 0 && this.pending === 0) return;
+      let result: PassResult;
+      try {
+        result = await this.pass();
+      } catch (error) {
+        // A pass the backend failed (a connection the server dropped, say) is tried again, a few times.
+        if (!(error instanceof BackendError) || i === attempts - 1) throw error;
+        await new Promise((resolve) => setTimeout(resolve, Math.min(this.deps.options.retryBaseMs * 2 ** i, 1_000)));
+        continue;
+      }
+      if (result.waiting === 0) return;
       await this.idle();
     }
-    throw new Error(`${this.waiting} rows still wait for their owner on ${this.secondary.name}`);
+    throw new Error(`${this.waiting} row(s) still wait for their owner on ${this.secondary.name} after ${attempts} passes (the owner is missing on the primary too, or was refused)`);
   }
+
 
   /**
    * How many primary changes the secondary is not known to hold: rows changed after the
@@ -238,6 +319,7 @@ export class Replicator {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     await this.running?.catch(() => undefined);
+    await this.idle(); // sends queued before the stop still go out (writes are held by then)
   }
 
   private schedule(delayMs: number): void {
