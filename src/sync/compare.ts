@@ -2,7 +2,8 @@ import type { Backend, Stored } from "../backend.js";
 import { ValidationError } from "../errors.js";
 import type { CollectionName } from "../model/rows.js";
 import { toTimestamp } from "../model/time.js";
-import { SYNC_DEFAULTS, type SyncOptions } from "./options.js";
+import { cutoffOf, setApartNewerOnTarget } from "./newer-on-target.js";
+import { SYNC_DEFAULTS, type SourceView, type SyncOptions } from "./options.js";
 import { bisectCollection } from "./bisect.js";
 import { type MergeCounts, divergence, mergeRows, rangeRows } from "./merge.js";
 import { syncCollections } from "./pager.js";
@@ -23,7 +24,7 @@ export type CompareStrategy =
   | "rows";
 
 /** Options of {@link compare}. */
-export interface CompareOptions extends SyncOptions {
+export interface CompareOptions extends SyncOptions, SourceView {
   /**
    * Before reporting, drain replication in flight with `settle.flush()` and recheck the differing
    * ids once, so rows a live app is writing right now are not reported. Pass the dual-write backend.
@@ -47,6 +48,11 @@ export interface CompareCounts {
   target: number;
   /** Rows that differ. */
   divergences: number;
+  /**
+   * Rows that differ only because the target changed them after the source was read (with
+   * `sourceReadAt`; 0 without): not divergences, not in the report's list.
+   */
+  newerOnTarget: number;
 }
 
 /** What {@link compare} returns. */
@@ -87,6 +93,7 @@ export async function compare(options: CompareOptions): Promise<CompareReport> {
   }
   const now = options.now ?? (() => new Date());
   const collections = syncCollections(options.collections);
+  const cutoff = cutoffOf(options.sourceReadAt, "compare");
   const started = now();
   const counts: Partial<Record<CollectionName, CompareCounts>> = {};
   let divergences: RowDivergence[] = [];
@@ -116,7 +123,7 @@ export async function compare(options: CompareOptions): Promise<CompareReport> {
         c = await mergeRows(collection, left, right, divergences, (n) => progress(n));
         fetched += counter.rows;
       }
-      counts[collection] = { source: c.source, target: c.target, divergences: 0 };
+      counts[collection] = { source: c.source, target: c.target, divergences: 0, newerOnTarget: 0 };
       read += c.source + c.target;
       progress(c.source, true);
       if (signal?.aborted) {
@@ -128,6 +135,9 @@ export async function compare(options: CompareOptions): Promise<CompareReport> {
       await options.settle.flush();
       divergences = await recheck(source, target, divergences);
     }
+    const { kept, newer } = await setApartNewerOnTarget(target, divergences, cutoff);
+    divergences = kept;
+    for (const [collection, n] of Object.entries(newer) as [CollectionName, number][]) counts[collection]!.newerOnTarget = n;
     for (const d of divergences) counts[d.collection]!.divergences++;
   } catch (e) {
     status = "failed";
@@ -139,7 +149,7 @@ export async function compare(options: CompareOptions): Promise<CompareReport> {
   if (options.record !== false && status !== "failed") {
     for (const [collection, c] of Object.entries(counts) as [CollectionName, CompareCounts][]) {
       const log = await RunLog.start(target, { runId: SYNC_DEFAULTS.runIds.compare, operation: "compare", collection, startedAt: toTimestamp(started) }, now);
-      await log.finish(status, { counts: { source: c.source, target: c.target }, divergencesFound: c.divergences });
+      await log.finish(status, { counts: { source: c.source, target: c.target, newerOnTarget: c.newerOnTarget }, divergencesFound: c.divergences });
       runId ??= log.id;
     }
   }

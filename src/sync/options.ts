@@ -61,4 +61,23 @@ export const SYNC_DEFAULTS = {
   },
   /** `runId` of the migrationLogs rows each operation writes, so the latest is one query away. */
   runIds: SYNC_RUN_IDS,
+  /**
+   * With `sourceReadAt`: a target row changed less than this many ms before the source was read
+   * counts as written after it too (a row's `updatedAt` is taken just before its commit, and the
+   * app's and the reader's clocks may differ a little).
+   */
+  sourceClockMarginMs: 5_000,
 } as const;
+
+/** The option compare and repair take when the source is a view of data a running app keeps changing. */
+export interface SourceView {
+  /**
+   * When the source's view was taken (ISO instant): a read-only open of the JSON directory of a
+   * running app, or the start of a read of a database the app writes. Rows the target changed
+   * since (less `SYNC_DEFAULTS.sourceClockMarginMs`) were written after the source was read, so
+   * the source cannot judge them: compare counts them as `newerOnTarget` instead of reporting
+   * them, and repair never removes or overwrites them. Without it, every difference is reported
+   * (right for a source that is not written meanwhile, or with `settle`).
+   */
+  sourceReadAt?: string;
+}

@@ -3,12 +3,13 @@ import { REPLICATED_COLLECTIONS, tombstoneOf } from "../model/collections.js";
 import type { AnyRow, CollectionName } from "../model/rows.js";
 import { toTimestamp } from "../model/time.js";
 import { compare, recheck, type CompareReport, type Settles } from "./compare.js";
-import { SYNC_DEFAULTS, type SyncOptions } from "./options.js";
+import { cutoffOf, newerOnTarget, setApartNewerOnTarget } from "./newer-on-target.js";
+import { SYNC_DEFAULTS, type SourceView, type SyncOptions } from "./options.js";
 import { errorText, timings, type RowDivergence, type RunReport } from "./report.js";
 import { RunLog } from "./run-log.js";
 
 /** Options of {@link repair}. */
-export interface RepairOptions extends SyncOptions {
+export interface RepairOptions extends SyncOptions, SourceView {
   /** The divergences to repair (default: a compare run first). */
   divergences?: readonly RowDivergence[];
   /** Overwrite the target even where it holds a newer version or a conflicting one. */
@@ -55,6 +56,7 @@ export interface RepairReport extends RunReport {
 export async function repair(options: RepairOptions): Promise<RepairReport> {
   const { source, target } = options;
   const now = options.now ?? (() => new Date());
+  const cutoff = cutoffOf(options.sourceReadAt, "repair");
   const started = now();
   let before: CompareReport | null = null;
   let divergences = options.divergences;
@@ -81,7 +83,10 @@ export async function repair(options: RepairOptions): Promise<RepairReport> {
         for (const [j, id] of chunk.entries()) {
           const fromSource = s[j] as Stored | null;
           const onTarget = t[j] as Stored | null;
-          if (fromSource) copy.push(withoutChangeSeq<AnyRow>(fromSource));
+          if (newerOnTarget(onTarget, fromSource?.version ?? null, cutoff) && !options.force) {
+            // Written on the target after the source was read: the source cannot judge it.
+            reasons.set(`${collection}:${id}`, "the target changed it after the source was read; left as it is");
+          } else if (fromSource) copy.push(withoutChangeSeq<AnyRow>(fromSource));
           else if (onTarget && !onTarget.deleted) {
             // The source does not hold it at all: remove it on the target, as a tombstone.
             await target.update(collection, tombstoneOf(collection, withoutChangeSeq<AnyRow>(onTarget), at), onTarget.version);
@@ -107,7 +112,7 @@ export async function repair(options: RepairOptions): Promise<RepairReport> {
       }
     }
     await options.settle?.flush();
-    const remaining = await recheck(source, target, divergences);
+    const remaining = (await setApartNewerOnTarget(target, await recheck(source, target, divergences), cutoff)).kept;
     unresolved = remaining.map((d) => ({ collection: d.collection, id: d.id, reason: reasons.get(`${d.collection}:${d.id}`) ?? `still differs at ${d.fields.join(", ")}` }));
     if (!options.divergences) {
       // Record a compare per collection, so the cutover gate sees the state after the repair.

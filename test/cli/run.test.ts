@@ -149,7 +149,9 @@ describe("backfill, compare, repair", () => {
     const [missing] = await sql<{ id: string }>(`SELECT id FROM journal_store.journal_entries WHERE NOT deleted ORDER BY id LIMIT 1`);
     await sql(`DELETE FROM journal_store.journal_entries WHERE id = $1`, [missing!.id]);
     const pg = postgresBackend({ connectionString: url(), poolSize: 1 });
-    const extra = await createStore({ backend: pg }).content.create({ title: "only here", content: "x", category: "c", evidenceLevel: "strong" });
+    // Written a minute ago: a divergence older than the check (one the app wrote on the target
+    // after the CLI read its source would not be judged; see the live-app test).
+    const extra = await createStore({ backend: pg, clock: () => new Date(Date.now() - 60_000) }).content.create({ title: "only here", content: "x", category: "c", evidenceLevel: "strong" });
     await pg.close();
     const [changed] = await sql<{ id: string }>(`SELECT id FROM journal_store.users ORDER BY id LIMIT 1`);
     await sql(`UPDATE journal_store.users SET display_name = 'planted' WHERE id = $1`, [changed!.id]);

@@ -165,6 +165,40 @@ describe("planted divergences", () => {
     expect((await p.get("psychologyContent", extra.id))?.deleted).toBe(true);
   });
 
+  it("with sourceReadAt, rows the target changed after the source was read are counted apart, and repair leaves them", async () => {
+    const old = () => new Date(Date.now() - 60_000);
+    const store = createStore({ backend: j, clock: old });
+    const user = await store.users.create({ email: "a@example.com", displayName: "A" });
+    const kept = await store.entries.create({ userId: user.id, content: "same on both sides" });
+    const updated = await store.entries.create({ userId: user.id, content: "v1" });
+    const sameVersion = await store.entries.create({ userId: user.id, content: "planted below" });
+    await backfill({ source: j, target: p });
+    const readAt = new Date().toISOString(); // the source as it is now
+    const onTarget = createStore({ backend: p });
+    // After the read: a row only on the target, and a newer version of one (as dual write makes them).
+    const fresh = await onTarget.entries.create({ userId: user.id, content: "written after the read" });
+    await onTarget.entries.update(updated.id, { content: "v2, after the read" });
+    // Real divergences: an old extra row, and a same-version change (no write of the app looks like that).
+    const stale = await createStore({ backend: p, clock: old }).entries.create({ userId: user.id, content: "an old extra row" });
+    await sql(`UPDATE journal_store.journal_entries SET title = 'planted' WHERE id = $1`, [sameVersion.id]);
+
+    const found = await compare({ source: j, target: p, collections: ["journalEntries"], sourceReadAt: readAt });
+    expect(found.divergences.map((d) => `${d.kind} ${d.id}`).sort()).toEqual([`extra ${stale.id}`, `different ${sameVersion.id}`].sort());
+    expect(found.collections.journalEntries).toMatchObject({ divergences: 2, newerOnTarget: 2 });
+    // Without it, all four are reported.
+    expect((await compare({ source: j, target: p, collections: ["journalEntries"], record: false })).divergences).toHaveLength(4);
+
+    // Repair given every divergence (as an older compare would list them) still leaves the two newer rows alone.
+    const all = (await compare({ source: j, target: p, collections: ["journalEntries"], record: false })).divergences;
+    const fixed = await repair({ source: j, target: p, divergences: all, sourceReadAt: readAt, force: false });
+    expect((await p.get("journalEntries", fresh.id))?.deleted).toBe(false);
+    expect((await p.get("journalEntries", updated.id))?.content).toBe("v2, after the read");
+    expect((await p.get("journalEntries", stale.id))?.deleted).toBe(true);
+    expect(fixed.unresolved.map((u) => u.id)).toEqual([sameVersion.id]); // same version: needs force
+    expect(kept.id).toBeDefined();
+    await expect(compare({ source: j, target: p, sourceReadAt: "yesterday" })).rejects.toThrow(/sourceReadAt: must be an ISO timestamp/);
+  });
+
   it("repair never overwrites a row the app updated after compare", async () => {
     const store = createStore({ backend: j });
     const user = await store.users.create({ email: "a@example.com", displayName: "A" });

@@ -111,6 +111,10 @@ the command that resumes).
       if (applied.length) io.stderr.write(`migrations applied to ${to.display}: ${applied.join(", ")}\n`);
     }
     const writes = !dryRun && mode !== "compare";
+    // The source is read as it is now (a running app's JSON directory as of this open; a database
+    // the app writes, from here on): what the app writes on the target after this, the source
+    // cannot judge, so compare does not report it and repair leaves it alone.
+    const sourceReadAt = new Date().toISOString();
     const source = await openEndpoint(from, "read");
     let target: Backend | undefined;
     const progress = createProgress(io.stderr, io.progressIntervalMs ?? 2000);
@@ -124,11 +128,11 @@ the command that resumes).
         outcome.backfill = await backfill({ ...common, resume: flags.resume === true, dryRun, ...(since ? { since } : {}) });
       }
       if (mode !== "backfill" && settled(outcome.backfill)) {
-        outcome.compare = await compare({ ...common, record });
+        outcome.compare = await compare({ ...common, record, sourceReadAt });
         const found = outcome.compare.divergences.length;
         if ((mode === "repair" || mode === "all") && !dryRun && outcome.compare.status === "completed" && found > 0) {
-          outcome.repair = await repair({ ...common, divergences: outcome.compare.divergences, force: flags.force === true });
-          if (outcome.repair.status === "completed") outcome.recheck = await compare({ ...common, record });
+          outcome.repair = await repair({ ...common, divergences: outcome.compare.divergences, force: flags.force === true, sourceReadAt });
+          if (outcome.repair.status === "completed") outcome.recheck = await compare({ ...common, record, sourceReadAt });
         }
       }
     } finally {
@@ -208,6 +212,8 @@ function summary(o: SyncOutcome): string {
     ];
   });
   const lines = [`${o.dryRun ? "dry run: " : ""}${o.mode} ${o.from} -> ${o.to}\n`, table(["collection", "read", "applied", "stale", "refused", "source", "target", "found", "remaining"], rows)];
+  const newer = Object.values(last?.collections ?? {}).reduce((n, c) => n + c.newerOnTarget, 0);
+  if (newer > 0) lines.push(`${newer} row(s) changed on the target after the source was read (the app is writing): not judged here; a later compare checks them\n`);
   if (o.backfill) lines.push(`backfill: ${o.backfill.status}, ${o.backfill.rowsPerSecond} rows/s${o.backfill.refused.length ? `, ${o.backfill.refused.length} refused` : ""}\n`);
   if (o.repair) lines.push(`repair: ${o.repair.status}, ${o.repair.repaired} repaired, ${o.repair.unresolved.length} unresolved\n`);
   for (const u of o.repair?.unresolved.slice(0, 20) ?? []) lines.push(`  unresolved ${u.collection} ${u.id}: ${u.reason}\n`);
