@@ -58,6 +58,15 @@ export const SYNC_DEFAULTS = {
     fetchRows: 64,
     /** Unequal ranges fetched at the same time. */
     concurrency: 4,
+    /**
+     * When a cut leaves at least this many unequal parts of up to `fetchRows` rows, they are not
+     * fetched one by one: one more digest on each side cuts them into parts of about one row,
+     * and the rows of the unequal ones are read by id (many scattered differences, e.g. 1% of
+     * rows; a fetch is a round trip per side and brings every row of the part).
+     */
+    pinpointLeaves: 16,
+    /** Parts per row of a leaf when pinpointing (measured: 1 beat 2, fewer groups to aggregate). */
+    pinpointParts: 1,
   },
   /** `runId` of the migrationLogs rows each operation writes, so the latest is one query away. */
   runIds: SYNC_RUN_IDS,
