@@ -13,9 +13,10 @@ import type { RowDivergence } from "./report.js";
  * from both sides, consecutive ones as one range, and merge them row by row (`merge.ts`). Equal
  * ranges are never fetched. Divergences come out in id order, as the row-by-row path reports them.
  *
- * When one cut leaves many small unequal parts (`pinpointLeaves`: differences scattered over the
- * range, e.g. 1% of rows spread evenly, which leaves nearly every part of ~`leafRows` rows unequal
- * and would fetch a large share of the rows, a round trip per part), they are pinpointed instead:
+ * When one cut leaves many small unequal parts (differences scattered over the range, e.g. 1% of
+ * rows spread evenly, which leaves about a fifth of the parts of ~`leafRows` rows unequal: fetching
+ * them reads a quarter of the rows, a round trip per part), so many that fetching them would cost
+ * at least `pinpointShare` of digesting their span again, they are pinpointed instead:
  * one more digest statement on each side cuts all of them into parts of about one row, and only the
  * rows of the unequal ones are read, by id (`getMany`). Unlike data-diff, which downloads every
  * unequal segment below its bisection threshold (16k rows), the last level is settled by digests
@@ -30,8 +31,13 @@ export interface BisectOptions {
   fetchRows: number;
   /** Unequal ranges fetched (or cut further) at the same time. */
   concurrency: number;
-  /** From this many leaves (unequal parts of up to `fetchRows` rows) in one cut, pinpoint them. */
-  pinpointLeaves: number;
+  /**
+   * Pinpoint the leaves (unequal parts of up to `fetchRows` rows) of one cut when fetching them
+   * would cost at least this share of digesting the rows from the first leaf to the last again.
+   */
+  pinpointShare: number;
+  /** What one fetch round trip costs, in rows fetched (for `pinpointShare`). */
+  roundTripRows: number;
   /** Parts per row of a leaf when pinpointing. */
   pinpointParts: number;
   batchSize: number;
@@ -188,7 +194,13 @@ export async function bisectCollection(
     }
     const leaves = parts.filter((p) => p?.leaf) as { range: Range; s: RangeDigest; t: RangeDigest }[];
     const tasks: ((into: RowDivergence[]) => Promise<void>)[] = [];
-    if (leaves.length >= options.pinpointLeaves) {
+    // Fetching the leaves costs their rows and a round trip each; pinpointing them costs one more
+    // digest of every row between the first leaf and the last (then about the differing rows).
+    const first = parts.findIndex((p) => p?.leaf);
+    let span = 0;
+    for (let i = first, last = parts.findLastIndex((p) => p?.leaf); first >= 0 && i <= last; i++) span += Math.max(sp[i]!.count, tp[i]!.count);
+    const fetchCost = leaves.reduce((n, l) => n + Math.max(l.s.count, l.t.count) + options.roundTripRows, 0);
+    if (leaves.length > 1 && fetchCost >= options.pinpointShare * span) {
       // Many leaves: pinpointed together; the larger parts are walked as usual.
       tasks.push((o) => pinpoint({ afterId: leaves[0]!.range.afterId, untilId: leaves[leaves.length - 1]!.range.untilId }, leaves, o));
       for (const p of parts) if (p && !p.leaf) tasks.push((o) => walk(p.range, p.s, p.t, o));
