@@ -51,7 +51,7 @@ export interface BisectResult {
   /** Rows on each side (the whole-collection digests' counts). */
   source: number;
   target: number;
-  /** Rows `scan` returned, both sides together. */
+  /** Rows read (`scan` of fetched ranges, `getMany` of pinpointed ids), both sides together. */
   fetched: number;
 }
 
