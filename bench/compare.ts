@@ -6,12 +6,14 @@
  * - json -> postgres (the cutover: the JSON side digests from `scan`, PostgreSQL in SQL);
  *
  * each with nothing differing, then with 1% of the entries changed on the target. Prints time,
- * rows compared per second (both sides), rows fetched, and the checksum/rows speed-up.
+ * rows compared per second (both sides), rows fetched, the checksum/rows speed-up, and CPU time:
+ * this process's (user + system) and the PostgreSQL backends' serving the two bench databases
+ * (read from /proc, so only when the server runs on this host; `?` otherwise).
  *
  * Needs DATABASE_URL (a user that may CREATE DATABASE); works in databases of its own and drops
  * them at the end (BENCH_KEEP=1 keeps them). BENCH_ENTRIES overrides the entry count.
  */
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Backend } from "../src/backend.js";
@@ -82,12 +84,41 @@ async function plantDifferences(target: Backend, data: ReturnType<typeof dataset
   return changed.length;
 }
 
-async function run(source: Backend, target: Backend, strategy: CompareStrategy): Promise<{ ms: number; report: CompareReport }> {
+/** CPU seconds (user + system) of the server processes serving the bench databases, or NaN. */
+async function serverCpu(): Promise<number> {
+  try {
+    const pids = await withClient(admin!, async (c) => (await c.query("SELECT pid FROM pg_stat_activity WHERE datname = ANY($1)", [databases])).rows.map((r) => r.pid as number));
+    let ticks = 0;
+    for (const pid of pids) {
+      const stat = await readFile(`/proc/${pid}/stat`, "utf8");
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      ticks += Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14 and 15)
+    }
+    return ticks / 100; // USER_HZ
+  } catch {
+    return Number.NaN;
+  }
+}
+
+interface Run {
+  ms: number;
+  report: CompareReport;
+  /** CPU seconds of this process. */
+  cpu: number;
+  /** CPU seconds of the PostgreSQL backends (NaN when unknown). */
+  server: number;
+}
+
+async function run(source: Backend, target: Backend, strategy: CompareStrategy): Promise<Run> {
+  const server0 = await serverCpu();
+  const cpu0 = process.cpuUsage();
   const started = performance.now();
   const report = await compare({ source, target, strategy, collections: COLLECTIONS, record: false });
   const ms = performance.now() - started;
+  const cpu = process.cpuUsage(cpu0);
+  const server = (await serverCpu()) - server0;
   if (report.status !== "completed") throw new Error(`compare ${strategy}: ${report.status} ${report.error}`);
-  return { ms, report };
+  return { ms, report, cpu: (cpu.user + cpu.system) / 1e6, server };
 }
 
 const fmt = (n: number) => Math.round(n).toLocaleString("en-US");
@@ -105,7 +136,7 @@ async function scenario(name: string, source: Backend, target: Backend, data: Re
     if (JSON.stringify(rows.report.divergences) !== JSON.stringify(checksum.report.divergences)) throw new Error(`${name}: the strategies disagree`);
     for (const [label, r] of [["rows", rows], ["checksum", checksum]] as const) {
       lines.push(
-        `| ${name} | ${state} | ${label} | ${(r.ms / 1000).toFixed(2)} s | ${fmt((rowsCompared / r.ms) * 1000)} | ${fmt(r.report.rowsFetched)} | ${r.report.divergences.length} | ${label === "checksum" ? `${(rows.ms / checksum.ms).toFixed(1)}x` : ""} |`,
+        `| ${name} | ${state} | ${label} | ${(r.ms / 1000).toFixed(2)} s | ${r.cpu.toFixed(2)} s / ${Number.isNaN(r.server) ? "?" : `${r.server.toFixed(2)} s`} | ${fmt((rowsCompared / r.ms) * 1000)} | ${fmt(r.report.rowsFetched)} | ${r.report.divergences.length} | ${label === "checksum" ? `${(rows.ms / checksum.ms).toFixed(1)}x` : ""} |`,
       );
     }
   }
@@ -130,8 +161,8 @@ async function main() {
     console.log(`loaded three sides in ${((performance.now() - t) / 1000).toFixed(1)} s\n`);
     for (const db of databases) await withClient(urlOf(db), (c) => c.query("VACUUM ANALYZE"));
     const lines = [
-      "| sides | data | strategy | time | rows compared/s (one side) | rows fetched (both sides) | divergences | checksum vs rows |",
-      "| --- | --- | --- | --- | --- | --- | --- | --- |",
+      "| sides | data | strategy | time | CPU: node / server | rows compared/s (one side) | rows fetched (both sides) | divergences | checksum vs rows |",
+      "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ];
     t = performance.now();
     lines.push(...(await scenario("postgres -> postgres", a, b, data)));

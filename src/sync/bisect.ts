@@ -1,8 +1,8 @@
-import type { Backend, RangeDigest } from "../backend.js";
-import { digestOf } from "../digest.js";
+import type { Backend, DigestRange, RangeDigest } from "../backend.js";
+import { ScannedDigests } from "../digest.js";
 import { bigIntToId, idToBigInt } from "../model/ids.js";
 import type { CollectionName } from "../model/rows.js";
-import { mergeRows, rangeRows } from "./merge.js";
+import { divergence, mergeRows, rangeRows } from "./merge.js";
 import type { RowDivergence } from "./report.js";
 
 /**
@@ -11,8 +11,16 @@ import type { RowDivergence } from "./report.js";
  * `fanout`) between its smallest and largest id, and digest all the parts on both sides in one
  * statement each; cut the unequal parts larger than `fetchRows` again; fetch the others
  * from both sides, consecutive ones as one range, and merge them row by row (`merge.ts`). Equal
- * ranges are never fetched. Ranges are walked in id order, so divergences come out in the order
- * the row-by-row path reports them.
+ * ranges are never fetched. Divergences come out in id order, as the row-by-row path reports them.
+ *
+ * When one cut leaves many small unequal parts (differences scattered over the range, e.g. 1% of
+ * rows spread evenly, which leaves about a fifth of the parts of ~`leafRows` rows unequal: fetching
+ * them reads a quarter of the rows, a round trip per part), so many that fetching them would cost
+ * at least `pinpointShare` of digesting their span again, they are pinpointed instead:
+ * one more digest statement on each side cuts all of them into parts of about one row, and only the
+ * rows of the unequal ones are read, by id (`getMany`). Unlike data-diff, which downloads every
+ * unequal segment below its bisection threshold (16k rows), the last level is settled by digests
+ * of single rows, so what is read is about what differs.
  */
 
 /** How the walk cuts and when it fetches (defaults in `SYNC_DEFAULTS.checksum`). */
@@ -23,6 +31,15 @@ export interface BisectOptions {
   fetchRows: number;
   /** Unequal ranges fetched (or cut further) at the same time. */
   concurrency: number;
+  /**
+   * Pinpoint the leaves (unequal parts of up to `fetchRows` rows) of one cut when fetching them
+   * would cost at least this share of digesting the rows from the first leaf to the last again.
+   */
+  pinpointShare: number;
+  /** What one fetch round trip costs, in rows fetched (for `pinpointShare`). */
+  roundTripRows: number;
+  /** Parts per row of a leaf when pinpointing. */
+  pinpointParts: number;
   batchSize: number;
   signal?: AbortSignal;
   /** Called as ranges are settled, with the source rows settled so far. */
@@ -34,7 +51,7 @@ export interface BisectResult {
   /** Rows on each side (the whole-collection digests' counts). */
   source: number;
   target: number;
-  /** Rows `scan` returned, both sides together. */
+  /** Rows read (`scan` of fetched ranges, `getMany` of pinpointed ids), both sides together. */
   fetched: number;
 }
 
@@ -53,11 +70,18 @@ export async function bisectCollection(
 ): Promise<BisectResult> {
   const fetched = { rows: 0 };
   let settled = 0;
-  // A side without its own digest scans the range: pages no larger than the range (plus one row).
-  const digests = (range: Range & { splitAt?: string[] }, rows?: number) => {
-    const page = rows === undefined ? options.batchSize : Math.min(options.batchSize, rows + 1);
-    return Promise.all([digestOf(source, collection, range, page), digestOf(target, collection, range, page)]);
+  // A side without its own digest is scanned and hashed once; every digest of this walk is then
+  // answered from those hashes (see `ScannedDigests`).
+  const side = (backend: Backend) => {
+    let scanned: Promise<ScannedDigests> | undefined;
+    return (range: DigestRange): Promise<RangeDigest[]> => {
+      if (backend.digest) return backend.digest(collection, range);
+      scanned ??= ScannedDigests.load(backend, collection, options.batchSize);
+      return scanned.then((d) => d.digest(collection, range));
+    };
   };
+  const [sourceDigest, targetDigest] = [side(source), side(target)];
+  const digests = (range: DigestRange) => Promise.all([sourceDigest(range), targetDigest(range)]);
 
   const equal = (s: RangeDigest, t: RangeDigest) => s.count === t.count && s.hash === t.hash;
   const settle = (n: number) => {
@@ -65,44 +89,80 @@ export async function bisectCollection(
     options.onSettled?.(settled);
   };
   /** Fetches a range from both sides (concurrently, page by page) and merges it into `into`. */
-  const fetchAndMerge = async (range: Range, s: number, t: number, into: RowDivergence[]) => {
+  const fetchAndMerge = async (range: Range, s: number, t: number, into: RowDivergence[], settles = true) => {
     const page = { batchSize: options.batchSize, signal: options.signal };
     const left = rangeRows(source, collection, range, { ...page, expected: s }, fetched);
     const right = rangeRows(target, collection, range, { ...page, expected: t }, fetched);
-    settle((await mergeRows(collection, left, right, into)).source);
+    const merged = await mergeRows(collection, left, right, into);
+    if (settles) settle(merged.source);
   };
 
-  const walk = async (range: Range, s: RangeDigest, t: RangeDigest, into: RowDivergence[]): Promise<void> => {
-    if (options.signal?.aborted) return;
-    if (equal(s, t)) return settle(s.count);
-    const rows = Math.max(s.count, t.count);
-    const cuts = rows > options.fetchRows ? cutsBetween(s, t, Math.min(options.fanout, Math.ceil(rows / options.leafRows))) : [];
-    if (cuts.length === 0) return fetchAndMerge(range, s.count, t.count, into);
-    const [sp, tp] = await digests({ ...range, splitAt: cuts }, rows);
-    // Consecutive unequal parts small enough to fetch are fetched as one range (one merge, full
-    // pages); larger unequal parts are cut again. The fetches run `concurrency` at a time, each
-    // into its own list, appended in id order.
-    const tasks: ((into: RowDivergence[]) => Promise<void>)[] = [];
-    let run: { range: Range; s: number; t: number } | null = null;
-    const flush = () => {
-      const r = run;
-      if (r) tasks.push((o) => fetchAndMerge(r.range, r.s, r.t, o));
-      run = null;
+  /**
+   * Reads the given ids on both sides (`getMany`, a chunk of `batchSize` at a time, both sides at
+   * once) and pushes the divergences of those rows onto `into`, in id order.
+   */
+  const fetchIds = async (ids: string[], into: RowDivergence[]) => {
+    ids.sort();
+    for (let i = 0; i < ids.length && !options.signal?.aborted; i += options.batchSize) {
+      const chunk = ids.slice(i, i + options.batchSize);
+      const [s, t] = await Promise.all([source.getMany(collection, chunk), target.getMany(collection, chunk)]);
+      chunk.forEach((_, j) => {
+        const a = s[j] ?? null;
+        const b = t[j] ?? null;
+        if (a) fetched.rows++;
+        if (b) fetched.rows++;
+        if (!a && !b) return;
+        const d = divergence(collection, a, b);
+        if (d.fields.length > 0) into.push(d);
+      });
+    }
+  };
+
+  /**
+   * Many small unequal parts (`leaves`, in id order) inside `range`: rather than a fetch of each
+   * (a round trip per side each, and every row of the part), one more digest on each side cuts
+   * every leaf into parts of about one row. An unequal part of at most two rows on each side
+   * names its rows (its first and last ids), which are read by id; a larger one is fetched.
+   */
+  const pinpoint = async (range: Range, leaves: { range: Range; s: RangeDigest; t: RangeDigest }[], into: RowDivergence[]) => {
+    // The leaves' bounds and cuts inside them; the parts between leaves (equal, or walked on their
+    // own) are left alone: `inLeaf` marks the parts that lie in a leaf.
+    const cuts: string[] = [];
+    const inLeaf: boolean[] = [];
+    const cut = (id: string | null) => {
+      if (id !== null && id !== range.afterId && id !== range.untilId && (cuts.length === 0 || id > cuts[cuts.length - 1]!)) cuts.push(id);
     };
+    for (const leaf of leaves) {
+      cut(leaf.range.afterId);
+      const first = cuts.length;
+      const rows = Math.max(leaf.s.count, leaf.t.count);
+      for (const c of cutsBetween(leaf.s, leaf.t, Math.min(options.fanout, rows * options.pinpointParts))) cut(c);
+      cut(leaf.range.untilId);
+      const last = leaf.range.untilId === range.untilId ? cuts.length : cuts.length - 1;
+      for (let i = first; i <= last; i++) inLeaf[i] = true;
+    }
+    const [sp, tp] = await digests({ ...range, splitAt: cuts });
+    const ids: string[] = [];
+    const tasks: ((into: RowDivergence[]) => Promise<void>)[] = [];
     for (let i = 0; i <= cuts.length; i++) {
-      const part = { afterId: i === 0 ? range.afterId : cuts[i - 1]!, untilId: i === cuts.length ? range.untilId : cuts[i]! };
       const [ps, pt] = [sp[i]!, tp[i]!];
-      if (equal(ps, pt)) {
-        flush();
-        settle(ps.count);
-      } else if (Math.max(ps.count, pt.count) <= options.fetchRows) {
-        run = run ? { range: { afterId: run.range.afterId, untilId: part.untilId }, s: run.s + ps.count, t: run.t + pt.count } : { range: part, s: ps.count, t: pt.count };
+      if (!inLeaf[i] || equal(ps, pt)) continue;
+      if (ps.count <= 2 && pt.count <= 2) {
+        for (const id of new Set([ps.firstId, ps.lastId, pt.firstId, pt.lastId])) if (id !== null) ids.push(id);
       } else {
-        flush();
-        tasks.push((o) => walk(part, ps, pt, o));
+        const part = { afterId: i === 0 ? range.afterId : cuts[i - 1]!, untilId: i === cuts.length ? range.untilId : cuts[i]! };
+        tasks.push((o) => fetchAndMerge(part, ps.count, pt.count, o, false));
       }
     }
-    flush();
+    const found: RowDivergence[] = [];
+    await runTasks([(o) => fetchIds(ids, o), ...tasks], found);
+    found.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    for (const d of found) into.push(d);
+    settle(leaves.reduce((n, l) => n + l.s.count, 0));
+  };
+
+  /** Runs `tasks`, `concurrency` at a time, each into its own list, appended to `into` in order. */
+  const runTasks = async (tasks: ((into: RowDivergence[]) => Promise<void>)[], into: RowDivergence[]) => {
     const lists = tasks.map((): RowDivergence[] => []);
     let next = 0;
     const worker = async () => {
@@ -113,6 +173,62 @@ export async function bisectCollection(
     };
     await Promise.all(Array.from({ length: Math.min(options.concurrency, tasks.length) }, worker));
     for (const list of lists) for (const d of list) into.push(d);
+  };
+
+  const walk = async (range: Range, s: RangeDigest, t: RangeDigest, into: RowDivergence[]): Promise<void> => {
+    if (options.signal?.aborted) return;
+    if (equal(s, t)) return settle(s.count);
+    const rows = Math.max(s.count, t.count);
+    const cuts = rows > options.fetchRows ? cutsBetween(s, t, Math.min(options.fanout, Math.ceil(rows / options.leafRows))) : [];
+    if (cuts.length === 0) return fetchAndMerge(range, s.count, t.count, into);
+    const [sp, tp] = await digests({ ...range, splitAt: cuts });
+    // Unequal parts small enough to fetch are leaves; larger unequal parts are cut again.
+    const parts: ({ leaf: boolean; range: Range; s: RangeDigest; t: RangeDigest } | null)[] = [];
+    for (let i = 0; i <= cuts.length; i++) {
+      const part = { afterId: i === 0 ? range.afterId : cuts[i - 1]!, untilId: i === cuts.length ? range.untilId : cuts[i]! };
+      const [ps, pt] = [sp[i]!, tp[i]!];
+      if (equal(ps, pt)) {
+        settle(ps.count);
+        parts.push(null);
+      } else parts.push({ leaf: Math.max(ps.count, pt.count) <= options.fetchRows, range: part, s: ps, t: pt });
+    }
+    const leaves = parts.filter((p) => p?.leaf) as { range: Range; s: RangeDigest; t: RangeDigest }[];
+    const tasks: ((into: RowDivergence[]) => Promise<void>)[] = [];
+    // Fetching the leaves costs their rows and a round trip each; pinpointing them costs one more
+    // digest of every row between the first leaf and the last (then about the differing rows).
+    const first = parts.findIndex((p) => p?.leaf);
+    let span = 0;
+    for (let i = first, last = parts.findLastIndex((p) => p?.leaf); first >= 0 && i <= last; i++) span += Math.max(sp[i]!.count, tp[i]!.count);
+    const fetchCost = leaves.reduce((n, l) => n + Math.max(l.s.count, l.t.count) + options.roundTripRows, 0);
+    if (leaves.length > 1 && fetchCost >= options.pinpointShare * span) {
+      // Many leaves: pinpointed together; the larger parts are walked as usual.
+      tasks.push((o) => pinpoint({ afterId: leaves[0]!.range.afterId, untilId: leaves[leaves.length - 1]!.range.untilId }, leaves, o));
+      for (const p of parts) if (p && !p.leaf) tasks.push((o) => walk(p.range, p.s, p.t, o));
+      const found: RowDivergence[] = [];
+      await runTasks(tasks, found);
+      found.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+      for (const d of found) into.push(d);
+      return;
+    }
+    // Consecutive leaves are fetched as one range (one merge, full pages); the fetches run
+    // `concurrency` at a time, each into its own list, appended in id order.
+    let run: { range: Range; s: number; t: number } | null = null;
+    const flush = () => {
+      const r = run;
+      if (r) tasks.push((o) => fetchAndMerge(r.range, r.s, r.t, o));
+      run = null;
+    };
+    for (const p of parts) {
+      if (!p) flush();
+      else if (p.leaf) {
+        run = run ? { range: { afterId: run.range.afterId, untilId: p.range.untilId }, s: run.s + p.s.count, t: run.t + p.t.count } : { range: p.range, s: p.s.count, t: p.t.count };
+      } else {
+        flush();
+        tasks.push((o) => walk(p.range, p.s, p.t, o));
+      }
+    }
+    flush();
+    await runTasks(tasks, into);
   };
 
   const [[s], [t]] = await digests({ afterId: null, untilId: null });

@@ -10,6 +10,8 @@ import { REPLICATED_COLLECTIONS } from "../../src/model/collections.js";
 import type { CollectionName, JournalEntryRow } from "../../src/model/rows.js";
 import { createStore } from "../../src/store/create-store.js";
 import { SYNC_DEFAULTS, backfill, compare, type CompareReport } from "../../src/sync/index.js";
+import { bisectCollection } from "../../src/sync/bisect.js";
+import type { RowDivergence } from "../../src/sync/report.js";
 import { TestClock, sequentialIds } from "../../src/testing/index.js";
 import { DIGEST_NUMBERS, seedDigestValues } from "../../src/testing/suites/digest.js";
 import { generateDataset } from "../support/dataset.js";
@@ -195,4 +197,44 @@ describe("bisection fetches only the ranges that differ", () => {
       expect(rows.rowsFetched).toBeGreaterThan(2 * entries.length);
     });
   });
+});
+
+describe("many scattered differences are pinpointed, with the row compare's result", () => {
+  for (const pair of [["postgres", "memory"], ["json", "postgres"]] as [Kind, Kind][]) {
+    it(`1% of rows differing in every way, spread evenly (${pair.join(" -> ")})`, async () => {
+      await withPair(pair, async (source, target) => {
+        await generateDataset(storeOver(source), { users: 4, entriesPerUser: 500 });
+        expect((await backfill({ source, target })).status).toBe("completed");
+        const entries = await source.scan("journalEntries", { limit: 10_000 });
+        expect(entries.length).toBe(2000);
+        // Every 100th entry: a title changed on the target, a tombstone on the target only, a
+        // newer version on the source only, or the same content with only the version bumped.
+        const planted = entries.filter((_, i) => i % 100 === 37);
+        for (const [k, e] of planted.entries()) {
+          if (k % 4 === 0) await replicateNext(target, "journalEntries", { ...e, title: `${e.title}!` });
+          else if (k % 4 === 1) await replicateNext(target, "journalEntries", { ...e, deleted: true });
+          else if (k % 4 === 2) await replicateNext(source, "journalEntries", { ...e, content: `${e.content} (edited)` });
+          else await replicateNext(target, "journalEntries", { ...e });
+        }
+        // Rows on one side only: new entries of the same users, on the source and on the target.
+        const users = (await source.scan("users", { limit: 10 })).filter((u) => !u.deleted);
+        for (let i = 0; i < 6; i++) {
+          const side = i % 2 === 0 ? source : target;
+          await createStore({ backend: side }).entries.create({ userId: users[i % users.length]!.id, content: `only on one side ${i}` });
+        }
+        const { checksum, rows } = await bothWays(source, target);
+        expect(checksum.divergences.length).toBe(planted.length + 6);
+        expect(new Set(checksum.divergences.map((d) => d.kind))).toEqual(new Set(["different", "missing", "extra"]));
+        // Pinpointed: about two rows read per differing row, not whole leaves.
+        expect(checksum.rowsFetched).toBeLessThanOrEqual(2 * checksum.divergences.length + 2 * SYNC_DEFAULTS.checksum.fetchRows);
+        expect(rows.rowsFetched).toBeGreaterThan(2 * entries.length);
+
+        // The same walk with pinpointing off fetches whole leaves, and finds the same rows.
+        const leaves: RowDivergence[] = [];
+        const fetched = await bisectCollection(source, target, "journalEntries", leaves, { ...SYNC_DEFAULTS.checksum, pinpointShare: Infinity, batchSize: 1000 });
+        expect(leaves).toEqual(checksum.divergences.filter((d) => d.collection === "journalEntries"));
+        expect(fetched.fetched).toBeGreaterThan(4 * checksum.rowsFetched);
+      });
+    }, 60_000);
+  }
 });
