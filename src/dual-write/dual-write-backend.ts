@@ -297,9 +297,10 @@ export class DualWriteBackend extends EventEmitter<DualWriteEvents> implements B
       if (this.replicator) {
         await this.replicator.stop();
         await this.replicator.idle();
-        await this.replicator.pass().catch(() => undefined);
       }
+      // Before the last pass, so the pass's watermark covers this write too.
       await this.recordEvidence(true);
+      await this.replicator?.pass().catch(() => undefined);
     } finally {
       release();
       await Promise.allSettled([this.sides.from.close(), this.sides.to.close()]);

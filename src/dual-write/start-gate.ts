@@ -17,10 +17,11 @@ import type { ShadowWindowStats } from "./stats.js";
 
 /**
  * Whether a process starting in `stage`, after `last` was the last stage recorded, is a move the
- * cutover gate judges: into `live` from a stage that is not gated (`off`, `dual-write`, `shadow`),
- * or into `complete` from any other stage. A restart in the stage last recorded is never gated
- * (a crash-restart in `live` comes back up), nor one into `live` from `rampdown` or `complete`
- * (the rollback, ungated at run time too), nor a start on stores with no stage record at all.
+ * cutover gate judges: into `live` from a stage not in `GATED_STAGES` (`off`, `dual-write`,
+ * `shadow`, `rampdown`: `setStage("live")` from any of them is gated too), or into `complete`
+ * from any other stage. A restart in the stage last recorded is never gated (a crash-restart in
+ * `live` comes back up), nor one into `live` after `complete` (the way back, whose compares
+ * cannot hold), nor a start on stores with no stage record at all (a new store).
  */
 export function startIsGated(stage: Stage, last: StageRecord | null): boolean {
   if (!last || !GATED_STAGES.includes(stage) || last.stage === stage) return false;
