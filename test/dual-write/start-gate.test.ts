@@ -194,6 +194,43 @@ describe("a process started in live after shadow", () => {
   });
 });
 
+describe("the durable shadow evidence", () => {
+  it("is recorded from the background pass while the window changes, one row per process updated in place", async () => {
+    await seed(true);
+    // The JSON side is the primary, locked by the backend: its records are read through the very
+    // backend object the dual-write backend composes (not through dual write, which would shadow the reads).
+    const from = await json.open();
+    const backend = dualWriteBackend({ from, to: await pgSide.open(), stage: "shadow", shadowSample: 1, reconcileIntervalMs: 20, shadowEvidenceIntervalMs: 100 });
+    opened.push(backend);
+    await backend.whenReady();
+    const ids = (await from.scan("journalEntries", { limit: 100 })).map((r) => r.id);
+    const until = async (check: () => Promise<boolean>) => {
+      for (let i = 0; i < 300 && !(await check()); i++) await new Promise((r) => setTimeout(r, 10));
+      expect(await check()).toBe(true);
+    };
+    await new Promise((r) => setTimeout(r, 200));
+    expect(await readShadowEvidence(from)).toEqual([]); // nothing compared: nothing written
+    for (const id of ids.slice(0, 5)) await backend.get("journalEntries", id);
+    await until(async () => (await readShadowEvidence(from))[0]?.compared === 5);
+    const [first] = await readShadowEvidence(from);
+    expect(first).toMatchObject({ stage: "shadow", compared: 5, consistent: 5 });
+    const version = (await from.get("migrationLogs", first!.instance))!.version;
+    await new Promise((r) => setTimeout(r, 300));
+    expect((await from.get("migrationLogs", first!.instance))!.version).toBe(version); // unchanged window: no write
+    // 30 reads over about 300 ms, passes every 20 ms: at most one write per 100 ms (about 3, and
+    // the last one), where a write per pass would be about 15.
+    for (let i = 0; i < 30; i++) {
+      await backend.get("journalEntries", ids[i % ids.length]!);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    await until(async () => (await readShadowEvidence(from))[0]?.compared === 35);
+    expect(await readShadowEvidence(from)).toHaveLength(1);
+    const writes = (await from.get("migrationLogs", first!.instance))!.version - version;
+    expect(writes).toBeGreaterThanOrEqual(1);
+    expect(writes).toBeLessThanOrEqual(6);
+  });
+});
+
 describe("a process started in complete", () => {
   it("after rampdown needs what setStage(complete) needs: clean compares, nothing pending, and the shadow evidence of the run before rampdown", async () => {
     await seed(true);
