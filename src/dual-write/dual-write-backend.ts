@@ -41,6 +41,8 @@ export class DualWriteBackend extends EventEmitter<DualWriteEvents> implements B
   private readonly instance = uuidv7();
   /** Shadow comparisons made when the evidence was last recorded, and when (ms since the epoch). */
   private evidenceAt = { compared: 0, ms: 0 };
+  /** Evidence records one after the other (the background pass, `setStage` and `close` may overlap). */
+  private evidenceChain: Promise<void> = Promise.resolve();
 
   constructor(options: DualWriteOptions) {
     super();
@@ -126,6 +128,7 @@ export class DualWriteBackend extends EventEmitter<DualWriteEvents> implements B
     return forcedMove(failed);
   }
 
+  /** The gate's thresholds, from the options. */
   private thresholds() {
     return { shadowThreshold: this.options.cutoverShadowThreshold, minShadowReads: this.options.cutoverMinShadowReads, shadowWindow: this.options.shadowWindow };
   }
@@ -135,7 +138,12 @@ export class DualWriteBackend extends EventEmitter<DualWriteEvents> implements B
    * (`records.ts`), and, unless `now`, only when `shadowEvidenceIntervalMs` has passed since.
    * A failed write is ignored: it only leaves older evidence for a later gate.
    */
-  private async recordEvidence(now: boolean): Promise<void> {
+  private recordEvidence(now: boolean): Promise<void> {
+    this.evidenceChain = this.evidenceChain.then(() => this.writeEvidence(now));
+    return this.evidenceChain;
+  }
+
+  private async writeEvidence(now: boolean): Promise<void> {
     const compared = this.recorder.shadowCompared;
     if (compared === this.evidenceAt.compared) return;
     const ms = Date.now();
