@@ -7,9 +7,26 @@
  *   curl -X POST localhost:3000/users -d '{"email":"ada@example.com","displayName":"Ada"}'
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import { createStoreFromEnv, DualWriteBackend, JournalStoreError, type Store } from "../src/index.js";
+import { createStoreFromEnv, CutoverRefusedError, DualWriteBackend, JournalStoreError, type Store } from "../src/index.js";
 
-const store: Store = await createStoreFromEnv();
+/**
+ * A start in `live` or `complete` right after another stage is the cutover itself, and is gated
+ * (docs/cutover-runbook.md): refused, the app says which condition failed and exits 1, so the
+ * deployment fails and the previous stage can be redeployed.
+ */
+async function openStore(): Promise<Store> {
+  try {
+    return await createStoreFromEnv();
+  } catch (error) {
+    if (!(error instanceof CutoverRefusedError)) throw error;
+    console.error(`not starting in ${error.stage}: the cutover gate refused it`);
+    for (const f of error.failed) console.error(`  ${f.condition}: ${f.message}`);
+    console.error("fix it and restart, or set JOURNAL_STORE_FORCE_CUTOVER=true to override (recorded)");
+    process.exit(1);
+  }
+}
+
+const store: Store = await openStore();
 const stage = store.backend instanceof DualWriteBackend ? store.backend.stage : process.env.JOURNAL_STORE_STAGE || "off";
 
 async function body(req: IncomingMessage): Promise<Record<string, unknown>> {

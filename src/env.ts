@@ -3,6 +3,7 @@ import type { Backend } from "./backend.js";
 import { jsonFileBackend } from "./backends/json/index.js";
 import { DualWriteBackend, dualWriteBackend } from "./dual-write/index.js";
 import type { SecondaryWrites } from "./dual-write/options.js";
+import { gateCompleteStart } from "./dual-write/start-gate.js";
 import { BackendError, ConfigError, type ConfigIssue } from "./errors.js";
 import { STAGE_NAMES, STAGES, type Side, type Stage } from "./model/stages.js";
 import { createStore, type Store, type StoreOptions } from "./store/create-store.js";
@@ -59,6 +60,12 @@ export interface StoreConfig {
   readonly postgres: PostgresConfig | null;
   /** Stages that write both sides (`dual-write` to `rampdown`); null otherwise. */
   readonly dualWrite: DualWriteConfig | null;
+  /**
+   * `JOURNAL_STORE_FORCE_CUTOVER`: start even when the start is a cutover the gate refuses (into
+   * `live` or `complete`); the stage record keeps what was overridden. Undefined when unset:
+   * `DUAL_WRITE_DEFAULTS.forceCutover` (false) applies.
+   */
+  readonly forceCutover?: boolean;
 }
 
 // ---- the schema: one entry per variable, with what it accepts ---------------------------
@@ -87,6 +94,7 @@ const VARIABLES = {
     schema: z.string().regex(/^\d{0,10}\.?\d{1,20}$/).transform(Number).pipe(z.number().min(0).max(1)),
   },
   JOURNAL_STORE_SECONDARY_WRITES: { accepts: "sync or async", schema: choice(["sync", "async"] as const) },
+  JOURNAL_STORE_FORCE_CUTOVER: flag,
 } as const;
 
 type Name = keyof typeof VARIABLES;
@@ -168,6 +176,7 @@ export function configFromEnv(env: EnvSource = process.env): StoreConfig {
       json && postgres
         ? { secondaryWrites: v.JOURNAL_STORE_SECONDARY_WRITES, shadowSample: v.JOURNAL_STORE_SHADOW_SAMPLE, slowOperationMs: v.DB_PERFORMANCE_TARGET_MS }
         : null,
+    ...(v.JOURNAL_STORE_FORCE_CUTOVER !== undefined ? { forceCutover: v.JOURNAL_STORE_FORCE_CUTOVER } : {}),
   };
 }
 
@@ -222,6 +231,12 @@ export function redactUrl(url: string): string {
  * - any other stage: `dualWriteBackend({ from: json, to: postgres, stage, ... })`, which is then
  *   `store.backend` (listen to its events there).
  *
+ * A start that is itself a cutover move (into `live` after `off`, `dual-write` or `shadow`; into
+ * `complete` after any other stage recorded) is gated like `setStage`: it rejects with
+ * `CutoverRefusedError` naming each failed condition unless they hold or
+ * `JOURNAL_STORE_FORCE_CUTOVER` is true. At `complete` the gate reads PostgreSQL and, only for
+ * that first start, the JSON directory read-only when `JOURNAL_STORE_JSON_DIR` is still set.
+ *
  * `pg` is imported (dynamically) only when the stage uses PostgreSQL, so a JSON-only app does not
  * need it installed. Run `migrate()` on the database before a stage that uses it. `options` are
  * the rest of {@link createStore}'s options (`clock`, `ids`, `updateAttempts`).
@@ -234,12 +249,15 @@ export function redactUrl(url: string): string {
  */
 export async function createStoreFromEnv(env: EnvSource = process.env, options: Omit<StoreOptions, "backend"> = {}): Promise<Store> {
   const config = configFromEnv(env);
+  // At complete the JSON store is no side of the backend; the start gate may still read it once.
+  const jsonDir = config.stage === "complete" ? configuredJsonDir(env) : undefined;
   const { backend, stores } = await backendFor(config);
   try {
     // Every configured store must answer at startup (a wrong password or a missing schema is a
     // deployment error); an outage after that is dual write's to ride out.
     for (const store of stores) await store.changeHorizon();
     if (backend instanceof DualWriteBackend) await backend.whenReady();
+    else if (config.stage === "complete") await gateCompleteStart({ to: backend, openFrom: jsonDir ? () => jsonFileBackend({ dir: jsonDir, readOnly: true }) : null, force: config.forceCutover });
   } catch (error) {
     await backend.close().catch(() => undefined);
     throw error;
@@ -263,7 +281,7 @@ async function backendFor(config: StoreConfig): Promise<{ backend: Backend; stor
   let to: Backend | undefined;
   try {
     to = postgres();
-    return { backend: dualWriteBackend({ from, to, stage: config.stage, ...config.dualWrite }), stores: [from, to] };
+    return { backend: dualWriteBackend({ from, to, stage: config.stage, ...config.dualWrite, forceCutover: config.forceCutover }), stores: [from, to] };
   } catch (error) {
     await Promise.allSettled([from.close(), to?.close()]);
     throw error;
@@ -280,4 +298,10 @@ async function postgresFactory(stage: Stage, config: PostgresConfig): Promise<()
   }
   const { connectionString, poolSize, statementTimeoutMs, preparedStatements, transactionPooling } = config;
   return () => mod.postgresBackend({ connectionString, poolSize, statementTimeoutMs, preparedStatements, transactionPooling });
+}
+
+/** `JOURNAL_STORE_JSON_DIR` as {@link configFromEnv} accepted it (trimmed), or undefined when unset or blank. */
+function configuredJsonDir(env: EnvSource): string | undefined {
+  const raw = Object.hasOwn(env, "JOURNAL_STORE_JSON_DIR") ? env.JOURNAL_STORE_JSON_DIR : undefined;
+  return raw?.trim() || undefined;
 }

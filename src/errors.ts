@@ -192,19 +192,28 @@ export interface CutoverCondition {
 
 /**
  * The dual-write backend refused to move to `live` or `complete` because the sides are not known
- * to be equal. `failed` lists every condition that did not hold; nothing changed. Pass
- * `{ force: true }` to override (the override is recorded in the stage record).
+ * to be equal. `failed` lists every condition that did not hold; nothing changed. At run time
+ * (`setStage`), pass `{ force: true }` to override. At start (a process started in `live` or
+ * `complete` after another stage was recorded: `startedAfter` names it), the backend does not
+ * serve; start it with the option `forceCutover: true` (JOURNAL_STORE_FORCE_CUTOVER=true) to
+ * override. Either override is recorded in the stage record.
  */
 export class CutoverRefusedError extends JournalStoreError {
   /** The stage the move was aiming for. */
   readonly stage: string;
   /** Every condition that failed, in check order. */
   readonly failed: readonly CutoverCondition[];
+  /** For a refused start: the last stage recorded before it; null for a refused `setStage`. */
+  readonly startedAfter: string | null;
 
-  constructor(stage: string, failed: readonly CutoverCondition[]) {
-    super("CUTOVER_REFUSED", `cutover to ${stage} refused: ${failed.map((f) => `${f.condition}: ${f.message}`).join("; ")} (fix it, or pass { force: true })`);
+  constructor(stage: string, failed: readonly CutoverCondition[], options: { startedAfter?: string } = {}) {
+    const start = options.startedAfter;
+    const where = start ? ` at start (the last recorded stage is ${start})` : "";
+    const override = start ? "start with forceCutover: true (JOURNAL_STORE_FORCE_CUTOVER=true)" : "pass { force: true }";
+    super("CUTOVER_REFUSED", `cutover to ${stage} refused${where}: ${failed.map((f) => `${f.condition}: ${f.message}`).join("; ")} (fix it, or ${override})`);
     this.stage = stage;
     this.failed = failed;
+    this.startedAfter = start ?? null;
   }
 }
 

@@ -3,6 +3,7 @@ import type { Backend, BackendTransaction, Filter, GetOptions, Page, PurgeResult
 import { BackendError, ClosedError, CutoverRefusedError, ValidationError, type CutoverCondition } from "../errors.js";
 import type { DualWriteEvents } from "../events.js";
 import { REPLICATED_COLLECTIONS, specOf } from "../model/collections.js";
+import { uuidv7 } from "../model/ids.js";
 import type { CollectionName, RowTypes } from "../model/rows.js";
 import { isStage, otherSide, STAGE_NAMES, STAGES, type Side, type Stage } from "../model/stages.js";
 import { capturing } from "./capture.js";
@@ -10,8 +11,9 @@ import { cutoverFailures, GATED_STAGES, latestCompares } from "./cutover-gate.js
 import type { PassResult } from "./feed.js";
 import { Gate } from "./gate.js";
 import { DUAL_WRITE_DEFAULTS, type DualWriteOptions, type ResolvedDualWriteOptions } from "./options.js";
-import { latestStage, readWatermark, recordStage, writeWatermark } from "./records.js";
+import { latestStage, readWatermark, recordStage, writeShadowEvidence, writeWatermark, type StageRecord } from "./records.js";
 import { Replicator, type Change } from "./replicator.js";
+import { forcedMove, pendingAtStart, startFailures, startIsGated } from "./start-gate.js";
 import { compareRows, inSample, queryShape, sampleKeyOfQuery, sampleKeyOfRow, type Difference } from "./shadow.js";
 import { withTimeout } from "./timeout.js";
 import { StatsRecorder, type DualWriteStats } from "./stats.js";
@@ -35,6 +37,12 @@ export class DualWriteBackend extends EventEmitter<DualWriteEvents> implements B
   private closed = false;
   /** Set once `open()` has finished: calls then skip awaiting `ready` (a microtask hop per call). */
   private serving = false;
+  /** This process's id in its shadow-evidence record (`records.ts`). */
+  private readonly instance = uuidv7();
+  /** Shadow comparisons made when the evidence was last recorded, and when (ms since the epoch). */
+  private evidenceAt = { compared: 0, ms: 0 };
+  /** Evidence records one after the other (the background pass, `setStage` and `close` may overlap). */
+  private evidenceChain: Promise<void> = Promise.resolve();
 
   constructor(options: DualWriteOptions) {
     super();
@@ -82,23 +90,71 @@ export class DualWriteBackend extends EventEmitter<DualWriteEvents> implements B
       otherDown = error;
     }
     const last = !own ? other : !other ? own : own.at >= other.at ? own : other;
-    let reconciled = false;
+    const gated = startIsGated(this.current, last);
+    if (gated && otherDown) {
+      throw new BackendError(this.secondary.name, `cannot start in ${this.current} after ${last!.stage}: the cutover gate reads both sides' records, and this side is unreachable`, { cause: otherDown });
+    }
+    let reconciled: Replicator | null = null;
     if (last && last.primary !== routing.primary && STAGES[last.stage].secondaryWritten) {
       // The previous process wrote the other side first: bring its changes over before serving.
       if (otherDown) {
         throw new BackendError(this.secondary.name, `cannot start in ${this.current}: the last recorded primary (${last.primary}, stage ${last.stage}) is unreachable, and its changes must be reconciled first`, { cause: otherDown });
       }
-      const old = this.makeReplicator(last.primary, (await readWatermark(this.sides[last.primary], last.primary)) ?? 0);
-      await old.flush();
-      reconciled = true;
+      reconciled = this.makeReplicator(last.primary, (await readWatermark(this.sides[last.primary], last.primary)) ?? 0);
+      await reconciled.flush();
     }
+    // A start that is the move into live or complete is gated like setStage; a refusal writes nothing more.
+    const forced = gated ? await this.gateStart(last!, reconciled) : undefined;
     if (otherDown) this.emit("secondary-error", { operation: "reconcile", collection: null, ids: [], error: otherDown as Error, willRetry: true, attempt: 1 });
-    if (routing.secondaryWritten) await this.startReplication(reconciled);
+    if (routing.secondaryWritten) await this.startReplication(reconciled !== null);
     if (last?.stage !== this.current || last.primary !== routing.primary) {
-      await this.record(this.current, reconciled && !otherDown);
-      if (last) this.emit("stage-changed", { from: last.stage, to: this.current, reconciled });
+      await this.record(this.current, reconciled !== null && !otherDown, forced);
+      if (last) this.emit("stage-changed", { from: last.stage, to: this.current, reconciled: reconciled !== null, ...(forced ? { forced: true } : {}) });
     }
     this.serving = true;
+  }
+
+  /**
+   * The cutover gate at start (`start-gate.ts`): the latest compares, what replication left
+   * pending (after the start-up reconcile `reconciled`, if one ran), and the shadow evidence the
+   * processes before this one recorded. Throws {@link CutoverRefusedError} unless they hold or
+   * `forceCutover`; returns what a forced start overrode.
+   */
+  private async gateStart(last: StageRecord, reconciled: Replicator | null): Promise<ReturnType<typeof forcedMove> | undefined> {
+    const lag = reconciled ? await reconciled.lag() : await pendingAtStart(last, this.sides, this.options.batchSize);
+    const failed = await startFailures([this.sides.from, this.sides.to], lag, this.thresholds());
+    if (failed.length === 0) return undefined;
+    if (!this.options.forceCutover) throw new CutoverRefusedError(this.current, failed, { startedAfter: last.stage });
+    return forcedMove(failed);
+  }
+
+  /** The gate's thresholds, from the options. */
+  private thresholds() {
+    return { shadowThreshold: this.options.cutoverShadowThreshold, minShadowReads: this.options.cutoverMinShadowReads, shadowWindow: this.options.shadowWindow };
+  }
+
+  /**
+   * Records this process's shadow window on the primary when it changed since the last record
+   * (`records.ts`), and, unless `now`, only when `shadowEvidenceIntervalMs` has passed since.
+   * A failed write is ignored: it only leaves older evidence for a later gate.
+   */
+  private recordEvidence(now: boolean): Promise<void> {
+    this.evidenceChain = this.evidenceChain.then(() => this.writeEvidence(now));
+    return this.evidenceChain;
+  }
+
+  private async writeEvidence(now: boolean): Promise<void> {
+    const compared = this.recorder.shadowCompared;
+    if (compared === this.evidenceAt.compared) return;
+    const ms = Date.now();
+    if (!now && ms - this.evidenceAt.ms < this.options.shadowEvidenceIntervalMs) return;
+    const window = this.recorder.shadowWindow.snapshot();
+    try {
+      await writeShadowEvidence(this.primary, { instance: this.instance, stage: this.current, compared: window.compared, consistent: window.consistent }, this.now());
+      this.evidenceAt = { compared, ms };
+    } catch {
+      // Left for the next chance; a later gate sees the older figures.
+    }
   }
 
   /**
@@ -116,6 +172,7 @@ export class DualWriteBackend extends EventEmitter<DualWriteEvents> implements B
       stats: this.recorder,
       emit: (event, ...args) => void (this.emit as (e: string, ...a: unknown[]) => boolean)(event, ...args),
       now: () => this.now(),
+      afterPass: () => this.recordEvidence(false),
     });
   }
 
@@ -157,6 +214,7 @@ export class DualWriteBackend extends EventEmitter<DualWriteEvents> implements B
           { path: "stage", message: `cannot move from ${this.current} to ${next}: the primary changes only between stages that write both sides` },
         ]);
       }
+      await this.recordEvidence(true);
       let overridden: CutoverCondition[] = [];
       if (GATED_STAGES.includes(next)) {
         overridden = await this.cutoverFailures();
@@ -181,7 +239,7 @@ export class DualWriteBackend extends EventEmitter<DualWriteEvents> implements B
       } else {
         this.current = next;
       }
-      const forced = overridden.length > 0 ? { forced: true as const, overridden: overridden.map((f) => `${f.condition}: ${f.message}`).join("; ") } : undefined;
+      const forced = overridden.length > 0 ? forcedMove(overridden) : undefined;
       await this.record(next, reconciled, forced);
       this.emit("stage-changed", { from: previous, to: next, reconciled, ...(forced ? { forced: true } : {}) });
     } finally {
@@ -201,7 +259,7 @@ export class DualWriteBackend extends EventEmitter<DualWriteEvents> implements B
     const compares = await latestCompares([this.sides.from, this.sides.to]);
     return cutoverFailures(
       { compares, lag, window: this.recorder.shadowWindow.snapshot() },
-      { shadowThreshold: this.options.cutoverShadowThreshold, minShadowReads: this.options.cutoverMinShadowReads },
+      this.thresholds(),
     );
   }
 
@@ -247,8 +305,10 @@ export class DualWriteBackend extends EventEmitter<DualWriteEvents> implements B
       if (this.replicator) {
         await this.replicator.stop();
         await this.replicator.idle();
-        await this.replicator.pass().catch(() => undefined);
       }
+      // Before the last pass, so the pass's watermark covers this write too.
+      await this.recordEvidence(true);
+      await this.replicator?.pass().catch(() => undefined);
     } finally {
       release();
       await Promise.allSettled([this.sides.from.close(), this.sides.to.close()]);
@@ -509,7 +569,8 @@ function resolve(options: DualWriteOptions): ResolvedDualWriteOptions {
   if (!(Number.isInteger(merged.cutoverMinShadowReads) && merged.cutoverMinShadowReads >= 0 && merged.cutoverMinShadowReads <= merged.shadowWindow)) {
     issues.push({ path: "cutoverMinShadowReads", message: "must be a whole number from 0 to shadowWindow" });
   }
-  for (const key of ["slowOperationMs", "shadowTimeoutMs", "secondaryTimeoutMs", "batchSize", "reconcileIntervalMs", "retryBaseMs", "retryMaxMs", "shadowWindow"] as const) {
+  if (typeof merged.forceCutover !== "boolean") issues.push({ path: "forceCutover", message: "must be true or false" });
+  for (const key of ["slowOperationMs", "shadowTimeoutMs", "secondaryTimeoutMs", "batchSize", "reconcileIntervalMs", "retryBaseMs", "retryMaxMs", "shadowWindow", "shadowEvidenceIntervalMs"] as const) {
     const v = merged[key];
     if (!(Number.isInteger(v) && v > 0)) issues.push({ path: key, message: "must be a positive whole number" });
   }

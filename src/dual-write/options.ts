@@ -60,6 +60,18 @@ export interface DualWriteOptions {
   cutoverShadowThreshold?: number;
   /** The cutover gate's least number of shadow comparisons in the window (0: no minimum). */
   cutoverMinShadowReads?: number;
+  /**
+   * How often, at most, a process that shadow-reads records its shadow window on the primary
+   * (from the background pass, only when the window changed; also on `setStage` and `close`), in
+   * ms. A process later started in `live` or `complete` is gated on these records.
+   */
+  shadowEvidenceIntervalMs?: number;
+  /**
+   * Start even when the start is a gated cutover (into `live` or `complete`) and a condition
+   * fails; the stage record keeps what was overridden. The run-time counterpart is
+   * `setStage(next, { force: true })`.
+   */
+  forceCutover?: boolean;
 }
 
 /** The defaults of {@link DualWriteOptions}, in one place. */
@@ -92,6 +104,14 @@ export const DUAL_WRITE_DEFAULTS = {
   cutoverShadowThreshold: 0.999,
   /** ...over at least 100 comparisons. */
   cutoverMinShadowReads: 100,
+  /**
+   * The shadow window is recorded at most every 10 s while it changes: one row per process,
+   * updated in place, so a busy shadow stage costs one small write per 10 s, and a process
+   * killed without `close` loses at most 10 s of evidence.
+   */
+  shadowEvidenceIntervalMs: 10_000,
+  /** A start that is a cutover is gated like `setStage`. */
+  forceCutover: false,
 } as const;
 
 /** Options with every default applied. */

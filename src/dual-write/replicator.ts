@@ -33,6 +33,8 @@ export interface ReplicatorDeps {
   stats: StatsRecorder;
   emit: Emit;
   now: () => Date;
+  /** Called after each background pass that succeeded (its failure is ignored): the backend's periodic chores. */
+  afterPass?: () => Promise<void>;
 }
 
 /** One direction's replication state (primary side -> secondary side). */
@@ -292,19 +294,8 @@ export class Replicator {
    * How many primary changes the secondary is not known to hold: rows changed after the
    * watermark that no write of this process confirmed (a scan of the primary's change feed).
    */
-  async lag(): Promise<number> {
-    let behind = 0;
-    const pageSize = this.deps.options.batchSize;
-    for (const collection of REPLICATED_COLLECTIONS) {
-      let after = this.watermark;
-      for (;;) {
-        const page = await this.primary.scan(collection, { changedSince: after, limit: pageSize });
-        for (const row of page) if (!this.confirmed.covers(collection, row)) behind++;
-        if (page.length < pageSize) break;
-        after = page[page.length - 1]!.changeSeq;
-      }
-    }
-    return behind;
+  lag(): Promise<number> {
+    return changesAfter(this.primary, this.watermark, this.deps.options.batchSize, this.confirmed);
   }
 
   /** Starts the background loop: a pass every `reconcileIntervalMs`, sooner after a failure. */
@@ -339,6 +330,7 @@ export class Replicator {
       await this.idle();
       await this.pass();
       this.failures = 0;
+      await this.deps.afterPass?.().catch(() => undefined);
       this.schedule(this.needsPass ? this.deps.options.retryBaseMs : this.deps.options.reconcileIntervalMs);
     } catch (error) {
       this.failures++;
@@ -357,6 +349,25 @@ export class Replicator {
   private record(operation: string, started: number, failed: boolean): void {
     this.deps.stats.record(this.secondarySide, operation, performance.now() - started, failed);
   }
+}
+
+/**
+ * How many rows `primary` changed after `watermark` (its change feed, `pageSize` rows a page),
+ * less those `confirmed` on the secondary: what a replication from that watermark has yet to
+ * send. Reads the primary only.
+ */
+export async function changesAfter(primary: Backend, watermark: number, pageSize: number, confirmed?: ConfirmedRows): Promise<number> {
+  let behind = 0;
+  for (const collection of REPLICATED_COLLECTIONS) {
+    let after = watermark;
+    for (;;) {
+      const page = await primary.scan(collection, { changedSince: after, limit: pageSize });
+      for (const row of page) if (!confirmed?.covers(collection, row)) behind++;
+      if (page.length < pageSize) break;
+      after = page[page.length - 1]!.changeSeq;
+    }
+  }
+  return behind;
 }
 
 /** Consecutive runs of one collection, each row at its last version, in first-write order. */

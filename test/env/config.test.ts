@@ -121,6 +121,7 @@ describe("every variable, good and bad", () => {
     ["DB_PERFORMANCE_TARGET_MS", [["1", 1], ["50", 50], ["2147483647", 2_147_483_647]], ["0", "-5", "2147483648", "50ms", "0.5"], (c) => c.dualWrite?.slowOperationMs],
     ["JOURNAL_STORE_SHADOW_SAMPLE", [["0", 0], ["1", 1], ["0.05", 0.05], [".5", 0.5], ["1.0", 1]], ["1.01", "-0.1", "2", "5%", "1e-1", "half", "0.5.1"], (c) => c.dualWrite?.shadowSample],
     ["JOURNAL_STORE_SECONDARY_WRITES", [["sync", "sync"], ["async", "async"], ["ASYNC", "async"]], ["both", "asynchronous", "true"], (c) => c.dualWrite?.secondaryWrites],
+    ["JOURNAL_STORE_FORCE_CUTOVER", [["true", true], ["1", true], ["false", false], ["0", false], [" TRUE ", true]], ["yes", "force", "2", "-1"], (c) => c.forceCutover],
   ];
 
   /** A base in which every variable counts: dual-write needs both sides and carries the dual-write settings. */

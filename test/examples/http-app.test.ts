@@ -5,11 +5,16 @@ import { join } from "node:path";
 import { afterAll, expect, it } from "vitest";
 import { jsonFileBackend } from "../../src/backends/json/index.js";
 import { migrate, postgresBackend } from "../../src/backends/postgres/index.js";
+import { STAGE_RUN_ID } from "../../src/dual-write/records.js";
 import { backfill, compare } from "../../src/sync/index.js";
 import { useTestDatabase } from "../support/postgres.js";
 
 // examples/http-app.ts as a real process, restarted in each stage with only its environment
-// changed: every request answered, nothing written in an earlier stage lost.
+// changed: every request answered, nothing written in an earlier stage lost. Between the
+// restarts the test does what the runbook has the operator do: backfill and compare in
+// dual-write, let traffic be shadow-read and compare again in shadow; the restarts into live and
+// complete are then let through by the cutover gate on that evidence, and one into live straight
+// after dual-write is refused.
 const url = useTestDatabase(async (u) => void (await migrate(u)));
 const root = join(import.meta.dirname, "../..");
 let dir: string;
@@ -35,6 +40,39 @@ async function start(env: Record<string, string>): Promise<{ child: ChildProcess
     child.once("exit", (code) => reject(new Error(`app exited with ${code}: ${err}`)));
   });
   return { child, base: `http://127.0.0.1:${port}` };
+}
+
+/** A start the cutover gate refuses: the app exits 1 and says which conditions failed. */
+async function refusedStart(env: Record<string, string>): Promise<string> {
+  const child = spawn(process.execPath, ["--import", "tsx", "examples/http-app.ts"], {
+    cwd: root,
+    env: { PATH: process.env.PATH, PORT: "0", JOURNAL_STORE_JSON_DIR: dir, ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let err = "";
+  child.stderr!.on("data", (d) => (err += d));
+  const outcome = await new Promise<string>((resolve) => {
+    child.once("exit", (code) => resolve(`exit ${code}`));
+    child.stdout!.on("data", (d) => /listening on/.test(String(d)) && resolve("served"));
+  });
+  if (outcome === "served") {
+    const exited = new Promise((resolve) => child.once("exit", resolve));
+    child.kill("SIGTERM");
+    await exited;
+  }
+  expect(outcome).toBe("exit 1");
+  return err;
+}
+
+/** The operator's compare while the app runs: its JSON directory read without the lock. */
+async function operatorCompare(): Promise<void> {
+  const source = jsonFileBackend({ dir, readOnly: true });
+  const target = postgresBackend({ connectionString: url(), poolSize: 2 });
+  try {
+    expect((await compare({ source, target })).divergences).toEqual([]);
+  } finally {
+    await Promise.all([source.close(), target.close()]);
+  }
 }
 
 async function stop(child: ChildProcess): Promise<void> {
@@ -69,13 +107,20 @@ it("runs at every stage from off to complete, changing only its environment, and
     ["off", {}],
     ["dual-write", { ENABLE_DUAL_WRITE: "true", DATABASE_URL: url() }],
     ["shadow", { JOURNAL_STORE_STAGE: "shadow", JOURNAL_STORE_SHADOW_SAMPLE: "1", DATABASE_URL: url() }],
-    ["live", { JOURNAL_STORE_STAGE: "live", DATABASE_URL: url() }],
+    ["live", { JOURNAL_STORE_STAGE: "live", JOURNAL_STORE_SHADOW_SAMPLE: "1", DATABASE_URL: url() }],
     ["rampdown", { JOURNAL_STORE_STAGE: "rampdown", DATABASE_URL: url() }],
     ["complete", { JOURNAL_STORE_STAGE: "complete", DATABASE_URL: url() }],
   ];
   let userId = "";
   let sessionId = "";
   for (const [stage, env] of stages) {
+    if (stage === "shadow") {
+      // Straight from dual-write to live, skipping shadow: the gate refuses the start, naming the
+      // missing shadow reads, and the app exits without serving.
+      const refusal = await refusedStart({ JOURNAL_STORE_STAGE: "live", DATABASE_URL: url() });
+      expect(refusal).toMatch(/not starting in live: the cutover gate refused it\n {2}shadow: only 0 shadow comparison\(s\) in the window, 100 required/);
+      expect(refusal).not.toMatch(/compare:/);
+    }
     const { child, base } = await start(env);
     try {
       expect(await call(base, "GET", "/health")).toEqual({ stage });
@@ -99,14 +144,29 @@ it("runs at every stage from off to complete, changing only its environment, and
         const target = postgresBackend({ connectionString: url(), poolSize: 2 });
         try {
           expect((await backfill({ source, target })).status).toBe("completed");
-          expect((await compare({ source, target })).divergences).toEqual([]);
         } finally {
           await Promise.all([source.close(), target.close()]);
         }
+        await operatorCompare();
+      }
+      if (stage === "shadow") {
+        // Traffic over a while: every read is shadowed (sample 1), more than the gate's 100. Then
+        // the runbook's fresh compare before moving on.
+        for (let i = 0; i < 120; i++) await call(base, "GET", `/entries?userId=${userId}&limit=50`);
+        await operatorCompare();
       }
     } finally {
       await stop(child);
     }
   }
   expect(written).toHaveLength(30);
+  // The restart into complete passed the gate (not forced) and recorded complete, so the next
+  // restart in complete is not gated again.
+  const pgStore = postgresBackend({ connectionString: url(), poolSize: 1 });
+  try {
+    const page = await pgStore.query("migrationLogs", { where: [{ field: "runId", op: "eq", value: STAGE_RUN_ID }], orderBy: { field: "startedAt", direction: "desc" }, limit: 1 });
+    expect(page.rows[0]!.checkpoint).toEqual({ stage: "complete", primary: "to" });
+  } finally {
+    await pgStore.close();
+  }
 }, 240_000);

@@ -1,0 +1,153 @@
+import type { Backend } from "../backend.js";
+import { CutoverRefusedError, type CutoverCondition } from "../errors.js";
+import { STAGES, type Side, type Stage } from "../model/stages.js";
+import { cutoverFailures, GATED_STAGES, latestCompares, type CutoverThresholds } from "./cutover-gate.js";
+import { DUAL_WRITE_DEFAULTS } from "./options.js";
+import { latestStage, readShadowEvidence, readWatermark, recordStage, stageHistory, type ForcedMove, type ShadowEvidence, type StageRecord } from "./records.js";
+import { changesAfter } from "./replicator.js";
+import type { ShadowWindowStats } from "./stats.js";
+
+/**
+ * The cutover gate at start: a process started in `live` or `complete` is judged like a
+ * `setStage` into that stage when the restart *is* the move (see {@link startIsGated}). The
+ * conditions are `cutoverFailures` of `cutover-gate.ts`; what differs is where the evidence comes
+ * from, since the process has made no shadow reads yet: the shadow window is the durable
+ * evidence of the processes that shadow-read before it ({@link durableShadowWindow}).
+ */
+
+/**
+ * Whether a process starting in `stage`, after `last` was the last stage recorded, is a move the
+ * cutover gate judges: into `live` from a stage not in `GATED_STAGES` (`off`, `dual-write`,
+ * `shadow`, `rampdown`: `setStage("live")` from any of them is gated too), or into `complete`
+ * from any other stage. A restart in the stage last recorded is never gated (a crash-restart in
+ * `live` comes back up), nor one into `live` after `complete` (the way back, whose compares
+ * cannot hold), nor a start on stores with no stage record at all (a new store).
+ */
+export function startIsGated(stage: Stage, last: StageRecord | null): boolean {
+  if (!last || !GATED_STAGES.includes(stage) || last.stage === stage) return false;
+  return stage === "complete" || !GATED_STAGES.includes(last.stage);
+}
+
+/**
+ * When the current shadow run began, in a stage history merged from every store (any order), or
+ * null when no stage that shadow-reads (`shadow`, `live`) was ever recorded. The current run is
+ * the newest unbroken sequence of records of shadow-reading stages, passing over newer records of
+ * stages that read none (`rampdown` before `complete`, a `dual-write` interlude): its oldest
+ * record's time is the answer.
+ */
+export function shadowRunStart(history: readonly StageRecord[]): string | null {
+  const newestFirst = [...history].sort((a, b) => (a.at < b.at ? 1 : a.at > b.at ? -1 : 0));
+  let i = 0;
+  while (i < newestFirst.length && !STAGES[newestFirst[i]!.stage].shadowReads) i++;
+  let start: string | null = null;
+  for (; i < newestFirst.length && STAGES[newestFirst[i]!.stage].shadowReads; i++) start = newestFirst[i]!.at;
+  return start;
+}
+
+/**
+ * The shadow window a gated start judges, from the processes' durable evidence: the newest record
+ * of each process, kept when it was written after `since` (the start of the current shadow run),
+ * newest first; whole processes are summed until the comparisons reach `size` (`shadowWindow`),
+ * so, like a running process's window, recent traffic is judged and older processes drop out
+ * once newer ones have compared enough. Empty when `since` is null.
+ */
+export function durableShadowWindow(evidence: readonly ShadowEvidence[], since: string | null, size: number): ShadowWindowStats {
+  const newest = new Map<string, ShadowEvidence>();
+  for (const e of evidence) {
+    const seen = newest.get(e.instance);
+    if (!seen || e.at > seen.at) newest.set(e.instance, e);
+  }
+  let compared = 0;
+  let consistent = 0;
+  if (since !== null) {
+    const recent = [...newest.values()].filter((e) => e.at > since).sort((a, b) => (a.at < b.at ? 1 : a.at > b.at ? -1 : 0));
+    for (const e of recent) {
+      if (compared >= size) break;
+      compared += e.compared;
+      consistent += e.consistent;
+    }
+  }
+  return { size, compared, consistent, consistencyRate: compared === 0 ? 1 : consistent / compared };
+}
+
+/** The thresholds a gated start judges by (from the dual-write options). */
+export type StartThresholds = CutoverThresholds & { shadowWindow: number };
+
+/**
+ * The cutover conditions a gated start fails: the latest compares and the shadow evidence read
+ * from `stores` (both sides when both are at hand), and `lag`, the replication left after the
+ * start-up reconcile (null: the store that could tell is not at hand, which fails `pending`).
+ */
+export async function startFailures(stores: readonly Backend[], lag: number | null, thresholds: StartThresholds): Promise<CutoverCondition[]> {
+  const compares = await latestCompares(stores);
+  const history: StageRecord[] = [];
+  const evidence: ShadowEvidence[] = [];
+  for (const store of stores) {
+    history.push(...(await stageHistory(store)));
+    evidence.push(...(await readShadowEvidence(store)));
+  }
+  const window = durableShadowWindow(evidence, shadowRunStart(history), thresholds.shadowWindow);
+  const failed = cutoverFailures({ compares, lag: lag ?? 0, window }, thresholds);
+  if (lag !== null) return failed;
+  const unknown: CutoverCondition = { condition: "pending", message: "the last recorded primary is not configured here, so its changes not yet replicated cannot be counted" };
+  const at = failed.findIndex((f) => f.condition === "shadow");
+  return at < 0 ? [...failed, unknown] : [...failed.slice(0, at), unknown, ...failed.slice(at)];
+}
+
+/**
+ * The changes the last recorded stage's replication had not sent when its process stopped: the
+ * primary's changes after the stored watermark of that direction (0 when that stage wrote no
+ * secondary; the previous process's last pass, on `close`, moves the watermark to the end).
+ * Reads only; null when the last primary's store is not at hand.
+ */
+export async function pendingAtStart(last: StageRecord, sides: Partial<Record<Side, Backend>>, pageSize: number): Promise<number | null> {
+  if (!STAGES[last.stage].secondaryWritten) return 0;
+  const primary = sides[last.primary];
+  if (!primary) return null;
+  return changesAfter(primary, (await readWatermark(primary, last.primary)) ?? 0, pageSize);
+}
+
+/** What a forced start or move overrode, for its stage record. */
+export function forcedMove(failed: readonly CutoverCondition[]): ForcedMove {
+  return { forced: true, overridden: failed.map((f) => `${f.condition}: ${f.message}`).join("; ") };
+}
+
+/**
+ * The cutover gate for a process started in `complete` on the destination alone (a plain
+ * PostgreSQL backend: `createStoreFromEnv` at `complete`), where no dual-write backend runs.
+ * Reads the latest stage record on `to`; when it is not `complete` (the start is the move),
+ * `openFrom` is called for the old store, read-only, if the app still configures it (else the
+ * gate judges `to` alone), the same conditions as a dual-write backend started in `complete` are
+ * checked, and `complete` is recorded on `to` (forced: with what was overridden). Throws
+ * {@link CutoverRefusedError}, writing nothing, unless they hold or `force`. A store with no stage
+ * record, or whose latest is `complete`, is not gated and nothing is written.
+ */
+export async function gateCompleteStart(options: {
+  to: Backend;
+  openFrom: (() => Backend) | null;
+  force?: boolean;
+  thresholds?: Partial<StartThresholds>;
+  pageSize?: number;
+  now?: () => Date;
+}): Promise<void> {
+  const { to } = options;
+  const own = await latestStage(to);
+  if (!own || own.stage === "complete") return;
+  const from = options.openFrom?.() ?? null;
+  try {
+    const other = from ? await latestStage(from) : null;
+    const last = other && other.at > own.at ? other : own;
+    if (!startIsGated("complete", last)) return;
+    const thresholds: StartThresholds = {
+      shadowThreshold: options.thresholds?.shadowThreshold ?? DUAL_WRITE_DEFAULTS.cutoverShadowThreshold,
+      minShadowReads: options.thresholds?.minShadowReads ?? DUAL_WRITE_DEFAULTS.cutoverMinShadowReads,
+      shadowWindow: options.thresholds?.shadowWindow ?? DUAL_WRITE_DEFAULTS.shadowWindow,
+    };
+    const lag = await pendingAtStart(last, { to, ...(from ? { from } : {}) }, options.pageSize ?? DUAL_WRITE_DEFAULTS.batchSize);
+    const failed = await startFailures(from ? [from, to] : [to], lag, thresholds);
+    if (failed.length > 0 && !options.force) throw new CutoverRefusedError("complete", failed, { startedAfter: last.stage });
+    await recordStage(to, "complete", "to", options.now?.() ?? new Date(), failed.length > 0 ? forcedMove(failed) : undefined);
+  } finally {
+    await from?.close();
+  }
+}
