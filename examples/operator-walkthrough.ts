@@ -344,10 +344,14 @@ async function walkthrough(databaseUrl: string): Promise<void> {
 
   heading("Stage shadow - reads compared on PostgreSQL");
   unsetVars("ENABLE_DUAL_WRITE");
-  exportVars({ JOURNAL_STORE_STAGE: "shadow", JOURNAL_STORE_SHADOW_SAMPLE: "0.05" });
+  exportVars({ JOURNAL_STORE_STAGE: "shadow", JOURNAL_STORE_SHADOW_SAMPLE: "1" });
   await restartApp("shadow");
   await checkNothingLost(owner, legacy["entries.json"]!.length);
   await writeSome("shadow");
+  // The restart into live is gated on at least 100 shadow comparisons (the app records them): the
+  // app's users read their journals for a while.
+  for (let i = 0; i < 120; i++) await call("GET", `/entries?userId=${i % 2 === 0 ? userId : owner}&limit=20`);
+  say("> GET /entries x 120 (the app's own reads; every one is compared on PostgreSQL)");
   await sh("journal-store-backfill --mode compare", 0, "a fresh compare");
   await sh("journal-store-backfill status", 0);
 

@@ -322,7 +322,7 @@ export class DualWriteBackend extends EventEmitter<DualWriteEvents> implements B
     if (!this.serving) await this.ready;
     this.assertOpen();
     const row = await this.timed(this.primarySide, "get", () => this.primary.get(collection, id, options));
-    if (this.shadowing(() => sampleKeyOfRow(collection, row, id))) {
+    if (this.shadowing(collection, () => sampleKeyOfRow(collection, row, id))) {
       this.shadow(collection, undefined, "get", async (side) => rowsOf([await side.get(collection, id)]), rowsOf([row]));
     }
     return row;
@@ -332,7 +332,7 @@ export class DualWriteBackend extends EventEmitter<DualWriteEvents> implements B
     if (!this.serving) await this.ready;
     this.assertOpen();
     const rows = await this.timed(this.primarySide, "getMany", () => this.primary.getMany(collection, ids));
-    if (this.shadowing(() => sampleKeyOfRow(collection, rowsOf(rows).find((r) => r !== null) ?? null, ids.join(",")))) {
+    if (this.shadowing(collection, () => sampleKeyOfRow(collection, rowsOf(rows).find((r) => r !== null) ?? null, ids.join(",")))) {
       this.shadow(collection, undefined, "getMany", async (side) => rowsOf(await side.getMany(collection, ids)), rowsOf(rows));
     }
     return rows;
@@ -343,7 +343,7 @@ export class DualWriteBackend extends EventEmitter<DualWriteEvents> implements B
     if (!this.serving) await this.ready;
     this.assertOpen();
     const page = await this.timed(this.primarySide, "query", () => this.primary.query(collection, spec));
-    if (this.shadowing(() => sampleKeyOfQuery(collection, spec.where))) {
+    if (this.shadowing(collection, () => sampleKeyOfQuery(collection, spec.where))) {
       this.shadow(collection, queryShape(spec.where), "query", async (side) => rowsOf((await side.query(collection, spec)).rows), rowsOf(page.rows));
     }
     return page;
@@ -354,7 +354,7 @@ export class DualWriteBackend extends EventEmitter<DualWriteEvents> implements B
     if (!this.serving) await this.ready;
     this.assertOpen();
     const n = await this.timed(this.primarySide, "count", () => this.primary.count(collection, where));
-    if (this.shadowing(() => sampleKeyOfQuery(collection, where))) {
+    if (this.shadowing(collection, () => sampleKeyOfQuery(collection, where))) {
       void this.shadowCount(collection, where, n);
     }
     return n;
@@ -452,8 +452,10 @@ export class DualWriteBackend extends EventEmitter<DualWriteEvents> implements B
   // ---- shadow reads ----------------------------------------------------------------------
 
   /** True when a read is shadowed: a shadowing stage, and its user in the sample (the key is computed only then). */
-  private shadowing(key: () => string): boolean {
+  private shadowing(collection: CollectionName, key: () => string): boolean {
     const sample = this.options.shadowSample;
+    // A local collection (migrationLogs: each store's own run and stage records) differs by design.
+    if (specOf(collection).local) return false;
     return STAGES[this.current].shadowReads && !!this.replicator && sample > 0 && inSample(key(), sample);
   }
 
