@@ -251,11 +251,8 @@ export async function createStoreFromEnv(env: EnvSource = process.env, options: 
   const config = configFromEnv(env);
   // At complete the JSON store is no side of the backend; the start gate may still read it once.
   const jsonDir = config.stage === "complete" ? configuredJsonDir(env) : undefined;
-  const { backend, stores } = await backendFor(config);
+  const backend = await backendFor(config);
   try {
-    // Every configured store must answer at startup (a wrong password or a missing schema is a
-    // deployment error); an outage after that is dual write's to ride out.
-    for (const store of stores) await store.changeHorizon();
     if (backend instanceof DualWriteBackend) await backend.whenReady();
     else if (config.stage === "complete") await gateCompleteStart({ to: backend, openFrom: jsonDir ? () => jsonFileBackend({ dir: jsonDir, readOnly: true }) : null, force: config.forceCutover });
   } catch (error) {
@@ -265,25 +262,25 @@ export async function createStoreFromEnv(env: EnvSource = process.env, options: 
   return createStore({ ...options, backend });
 }
 
-/** The backend of a validated configuration and the stores under it (not yet known to be reachable). */
-async function backendFor(config: StoreConfig): Promise<{ backend: Backend; stores: Backend[] }> {
+/**
+ * The backend of a validated configuration. Every configured store must answer first (a wrong
+ * password, a missing schema or a JSON directory another process holds is a deployment error);
+ * only then does a dual-write backend start, so a start that fails records no stage. An outage
+ * after that is dual write's to ride out.
+ */
+async function backendFor(config: StoreConfig): Promise<Backend> {
   const json = config.json ? () => jsonFileBackend({ dir: config.json!.dir }) : null;
   const postgres = config.postgres ? await postgresFactory(config.stage, config.postgres) : null;
-  if (!postgres) {
-    const only = json!();
-    return { backend: only, stores: [only] };
-  }
-  if (!json) {
-    const only = postgres();
-    return { backend: only, stores: [only] };
-  }
-  const from = json();
-  let to: Backend | undefined;
+  const stores: Backend[] = [];
   try {
-    to = postgres();
-    return { backend: dualWriteBackend({ from, to, stage: config.stage, ...config.dualWrite, forceCutover: config.forceCutover }), stores: [from, to] };
+    if (json) stores.push(json());
+    if (postgres) stores.push(postgres());
+    for (const store of stores) await store.changeHorizon();
+    if (stores.length === 1) return stores[0]!;
+    const [from, to] = stores as [Backend, Backend];
+    return dualWriteBackend({ from, to, stage: config.stage, ...config.dualWrite, forceCutover: config.forceCutover });
   } catch (error) {
-    await Promise.allSettled([from.close(), to?.close()]);
+    await Promise.allSettled(stores.map((s) => s.close()));
     throw error;
   }
 }

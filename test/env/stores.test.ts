@@ -133,6 +133,20 @@ describe("fails at startup, not on the first request", () => {
     }
   });
 
+  it("a JSON directory another process holds: rejects before recording any stage on PostgreSQL", async () => {
+    const holder = jsonFileBackend({ dir });
+    await holder.changeHorizon(); // the running app's writer lock
+    try {
+      for (const stage of ["dual-write", "live"]) {
+        await expect(createStoreFromEnv({ JOURNAL_STORE_STAGE: stage, JOURNAL_STORE_JSON_DIR: dir, DATABASE_URL: url() })).rejects.toThrow(/locked by process/);
+      }
+      // A start that never served leaves no stage behind (a later start would take it for the last one).
+      expect(await withClient(url(), async (c) => (await c.query(`SELECT count(*)::int AS n FROM journal_store.migration_logs`)).rows[0].n)).toBe(0);
+    } finally {
+      await holder.close();
+    }
+  });
+
   it("a JSON directory that is a file: rejects", async () => {
     const file = join(dir, "a-file");
     await writeFile(file, "not a directory");
