@@ -260,7 +260,8 @@ async function latency(dir: string): Promise<LatencyResult> {
     let primary: SideName = name.startsWith("postgres") || name.startsWith("pg") ? "postgres" : "json";
     let secondary: SideName | null = byHand ? (primary === "json" ? "postgres" : "json") : null;
     if (options) {
-      dual = dualWriteBackend({ from: sides.json, to: sides.postgres, reconcileIntervalMs: NO_BACKGROUND_PASS, ...options });
+      // forceCutover: each configuration opens on the same stores in turn; the cutover gate is not what is measured.
+      dual = dualWriteBackend({ from: sides.json, to: sides.postgres, reconcileIntervalMs: NO_BACKGROUND_PASS, forceCutover: true, ...options });
       await dual.whenReady();
       backend = dual;
       primary = options.stage === "live" ? "postgres" : "json";
@@ -394,7 +395,7 @@ interface ReconcileResult {
  * pass into time inside each side (the secondary's writes are the floor a pass cannot beat).
  */
 async function timedReconcile(json: Backend, postgres: Backend, stage: "dual-write" | "live", expected: number, bulkLoadAbove?: number): Promise<ReconcileResult> {
-  const dual = dualWriteBackend({ from: metered(json, "json"), to: metered(postgres, "postgres"), stage, reconcileIntervalMs: NO_BACKGROUND_PASS, batchSize: BATCH, bulkLoadAbove });
+  const dual = dualWriteBackend({ from: metered(json, "json"), to: metered(postgres, "postgres"), stage, reconcileIntervalMs: NO_BACKGROUND_PASS, batchSize: BATCH, bulkLoadAbove, forceCutover: true });
   await dual.whenReady();
   const primary: SideName = stage === "live" ? "postgres" : "json";
   const secondary: SideName = primary === "json" ? "postgres" : "json";
