@@ -3,7 +3,7 @@ import type { Backend, DigestRange, RangeDigest } from "./backend.js";
 import { ValidationError } from "./errors.js";
 import { canonicalRow } from "./canonical.js";
 import { checkCollection } from "./model/collections.js";
-import { MAX_ID, checkId } from "./model/ids.js";
+import { MAX_ID, checkId, upperBound } from "./model/ids.js";
 import type { CollectionName } from "./model/rows.js";
 
 /**
@@ -128,17 +128,6 @@ export class ScannedDigests {
   }
 }
 
-/** The index of the first id in `ids` (ascending) greater than `id`, searching from `from`. */
-function upperBound(ids: readonly string[], id: string, from = 0): number {
-  let lo = from;
-  let hi = ids.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (ids[mid]! <= id) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
 
 /** The part of a range that `id` falls in (binary search over the cuts). */
 export function partOf(id: string, cuts: readonly string[]): number {

@@ -9,6 +9,7 @@ import { copyOut, toResident } from "./resident.js";
 import { Table } from "./table.js";
 import { EngineTransaction } from "./transaction.js";
 import { type Layer, View } from "./view.js";
+import { upperBound } from "../model/ids.js";
 
 export type { CommitSet } from "./commit.js";
 export { EngineTransaction } from "./transaction.js";
@@ -229,16 +230,4 @@ export class Engine {
     }
     group.settle?.();
   }
-}
-
-/** Index of the first id greater than `id` in an ascending array. */
-function upperBound(ids: readonly string[], id: string): number {
-  let lo = 0;
-  let hi = ids.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (ids[mid]! <= id) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }

@@ -99,3 +99,19 @@ export function bigIntToId(n: bigint): string {
 
 /** The largest id (all bits set): nothing sorts after it. */
 export const MAX_ID = "ffffffff-ffff-ffff-ffff-ffffffffffff";
+
+/**
+ * The index of the first id in `ids` (ascending) greater than `id`, searching from `from`: where
+ * a page after `id` starts, or where an id range ends. One binary search for the engine's pages
+ * and the JS digests of id ranges.
+ */
+export function upperBound(ids: readonly string[], id: string, from = 0): number {
+  let lo = from;
+  let hi = ids.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (ids[mid]! <= id) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}

@@ -22,7 +22,8 @@ afterAll(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
-async function start(env: Record<string, string>): Promise<{ child: ChildProcess; base: string }> {
+/** The example as a real process, its stderr collected. */
+function launch(env: Record<string, string>): { child: ChildProcess; stderr: () => string } {
   const child = spawn(process.execPath, ["--import", "tsx", "examples/http-app.ts"], {
     cwd: root,
     env: { PATH: process.env.PATH, PORT: "0", JOURNAL_STORE_JSON_DIR: dir, ...env },
@@ -30,6 +31,11 @@ async function start(env: Record<string, string>): Promise<{ child: ChildProcess
   });
   let err = "";
   child.stderr!.on("data", (d) => (err += d));
+  return { child, stderr: () => err };
+}
+
+async function start(env: Record<string, string>): Promise<{ child: ChildProcess; base: string }> {
+  const { child, stderr } = launch(env);
   const port = await new Promise<string>((resolve, reject) => {
     let out = "";
     child.stdout!.on("data", (d) => {
@@ -37,20 +43,14 @@ async function start(env: Record<string, string>): Promise<{ child: ChildProcess
       const m = /listening on (\d+)/.exec(out);
       if (m) resolve(m[1]!);
     });
-    child.once("exit", (code) => reject(new Error(`app exited with ${code}: ${err}`)));
+    child.once("exit", (code) => reject(new Error(`app exited with ${code}: ${stderr()}`)));
   });
   return { child, base: `http://127.0.0.1:${port}` };
 }
 
 /** A start the cutover gate refuses: the app exits 1 and says which conditions failed. */
 async function refusedStart(env: Record<string, string>): Promise<string> {
-  const child = spawn(process.execPath, ["--import", "tsx", "examples/http-app.ts"], {
-    cwd: root,
-    env: { PATH: process.env.PATH, PORT: "0", JOURNAL_STORE_JSON_DIR: dir, ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let err = "";
-  child.stderr!.on("data", (d) => (err += d));
+  const { child, stderr } = launch(env);
   const outcome = await new Promise<string>((resolve) => {
     child.once("exit", (code) => resolve(`exit ${code}`));
     child.stdout!.on("data", (d) => /listening on/.test(String(d)) && resolve("served"));
@@ -61,7 +61,7 @@ async function refusedStart(env: Record<string, string>): Promise<string> {
     await exited;
   }
   expect(outcome).toBe("exit 1");
-  return err;
+  return stderr();
 }
 
 /** The operator's compare while the app runs: its JSON directory read without the lock. */
