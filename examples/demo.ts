@@ -85,7 +85,7 @@ else {
   console.log("\nIn plain words: the app's own files came in without losing a record; every row moved to");
   console.log("PostgreSQL while the app kept writing; compare found the sides equal;");
   console.log("a difference planted on PostgreSQL was caught by a shadow read and repaired; the cutover gate held");
-  console.log("PostgreSQL back until the shadow reads agreed; now it serves");
+  console.log("PostgreSQL back until enough shadow reads (100) had agreed; now it serves");
   console.log("reads while the JSON files are still written, so rolling back is one stage move away.\n");
   console.table(Object.fromEntries(summary.legacyImport.map((f) => [f.file, { read: f.read, imported: f.imported, "not imported": f.notImported }])));
   console.table({
