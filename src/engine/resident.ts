@@ -2,6 +2,7 @@ import type { Stored } from "../backend.js";
 import { specOf } from "../model/collections.js";
 import { copyData } from "../model/json.js";
 import type { AnyRow, CollectionName } from "../model/rows.js";
+import { hasUnassigned } from "../model/text.js";
 
 /**
  * Rows as the engine holds them ("resident" rows). A derived field (the spec's `derived`:
@@ -15,8 +16,6 @@ import type { AnyRow, CollectionName } from "../model/rows.js";
  * later version may give such a code point a lower-case mapping, and would recompute another value.
  */
 
-const UNASSIGNED = /\p{Cn}/u;
-
 type Fields = Record<string, unknown>;
 
 /** The derived fields of `row` that equal their derivation (null when none do): the ones left out. */
@@ -24,7 +23,7 @@ function elidable(collection: CollectionName, r: Fields): string[] | null {
   let elided: string[] | null = null;
   for (const d of specOf(collection).derived) {
     const value = r[d.field];
-    if (typeof value === "string" && !UNASSIGNED.test(value) && value === d.compute(r)) (elided ??= []).push(d.field);
+    if (typeof value === "string" && !hasUnassigned(value) && value === d.compute(r)) (elided ??= []).push(d.field);
   }
   return elided;
 }

@@ -31,6 +31,45 @@ export function searchTextOf(title: string, content: string): string {
   return folded;
 }
 
+/** Per BMP code unit: 1 when it is a code point unassigned in this runtime's Unicode version. Built on first use. */
+let unassignedBmp: Uint8Array | null = null;
+/** Astral code points already classified (text holds few distinct ones: emoji, rare scripts). */
+const unassignedAstral = new Map<number, boolean>();
+const UNASSIGNED = /^\p{Cn}$/u;
+
+function bmpTable(): Uint8Array {
+  const table = new Uint8Array(0x10000);
+  // Surrogates are category Cs, never Cn; a lone one is classified here like any other unit.
+  for (let c = 0; c < 0x10000; c++) if (UNASSIGNED.test(String.fromCharCode(c))) table[c] = 1;
+  return table;
+}
+
+/**
+ * True when `text` holds a code point this runtime's Unicode version leaves unassigned (`\p{Cn}`).
+ * A later version may assign it a case mapping, so a value folded here may fold otherwise there.
+ * A table lookup per code unit: the `\p{Cn}` expression over a whole entry costs ten times as much.
+ */
+export function hasUnassigned(text: string): boolean {
+  const table = (unassignedBmp ??= bmpTable());
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x0378) continue; // everything below U+0378 is assigned
+    if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length) {
+      const low = text.charCodeAt(i + 1);
+      if (low >= 0xdc00 && low <= 0xdfff) {
+        const point = (c - 0xd800) * 0x400 + (low - 0xdc00) + 0x10000;
+        let unassigned = unassignedAstral.get(point);
+        if (unassigned === undefined) unassignedAstral.set(point, (unassigned = UNASSIGNED.test(String.fromCodePoint(point))));
+        if (unassigned) return true;
+        i++;
+        continue;
+      }
+    }
+    if (table[c] === 1) return true;
+  }
+  return false;
+}
+
 /** Splits a search query into folded, whitespace-separated terms; every term must match. */
 export function searchTerms(query: string): string[] {
   return foldText(query)

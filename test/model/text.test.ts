@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { foldText, searchTextOf, wordCountOf } from "../../src/model/text.js";
+import { foldText, hasUnassigned, searchTextOf, wordCountOf } from "../../src/model/text.js";
 
 const reference = (text: string) => text.normalize("NFC").toLowerCase();
 
@@ -59,5 +59,26 @@ describe("searchTextOf", () => {
 describe("wordCountOf on lone surrogates", () => {
   it("counts a lone surrogate as part of a word, as Python counts a lone surrogate code point", () => {
     expect(wordCountOf("\ud800 x \udc00y")).toBe(3);
+  });
+});
+
+describe("hasUnassigned", () => {
+  const CN = /\p{Cn}/u;
+  it("agrees with \\p{Cn} on every code point, alone and inside text", () => {
+    const disagree: string[] = [];
+    for (let c = 0; c <= 0x10ffff; c++) {
+      if (c >= 0xd800 && c <= 0xdfff) continue;
+      const s = String.fromCodePoint(c);
+      if (hasUnassigned(`ab${s}c`) !== CN.test(s)) disagree.push(c.toString(16));
+    }
+    expect(disagree).toEqual([]);
+  });
+
+  it("reads lone surrogates as assigned (category Cs) and pairs as their code point", () => {
+    expect(hasUnassigned("\ud800x")).toBe(CN.test("\ud800x"));
+    expect(hasUnassigned("x\udc00")).toBe(false);
+    expect(hasUnassigned("😀 日本 café")).toBe(false);
+    expect(hasUnassigned("journal \u{e0080}")).toBe(true); // unassigned in the tag block
+    expect(hasUnassigned("\u0378")).toBe(true);
   });
 });
