@@ -87,6 +87,17 @@ function digits(text: string, start: number, end: number): number {
   return n;
 }
 
+const MONTH_DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/** Days from 1970-01-01 to a proleptic Gregorian date (H. Hinnant's `days_from_civil`). */
+function daysFromCivil(year: number, month: number, day: number): number {
+  const y = month <= 2 ? year - 1 : year;
+  const era = Math.floor(y / 400);
+  const yearOfEra = y - era * 400;
+  const dayOfYear = Math.floor((153 * (month > 2 ? month - 3 : month + 9) + 2) / 5) + day - 1;
+  return era * 146_097 + yearOfEra * 365 + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100) + dayOfYear - 719_468;
+}
+
 /** Unix milliseconds of a `YYYY-MM-DD` prefix and the given time, or NaN unless it is a real date. */
 function utc(text: string, h: number, m: number, s: number, ms: number): number {
   if (text.charCodeAt(4) !== 45 || text.charCodeAt(7) !== 45) return Number.NaN;
@@ -94,10 +105,9 @@ function utc(text: string, h: number, m: number, s: number, ms: number): number 
   const month = digits(text, 5, 7);
   const day = digits(text, 8, 10);
   if (!(year >= 1 && month >= 1 && month <= 12 && day >= 1 && h < 24 && m < 60 && s < 60)) return Number.NaN;
-  const date = new Date(0);
-  date.setUTCFullYear(year, month - 1, day); // not Date.UTC, which reads years below 100 as 19xx
-  if (date.getUTCDate() !== day) return Number.NaN;
-  return date.getTime() + ((h * 60 + m) * 60 + s) * 1000 + ms;
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  if (day > (month === 2 && leap ? 29 : MONTH_DAYS[month - 1]!)) return Number.NaN;
+  return daysFromCivil(year, month, day) * DAY_MS + ((h * 60 + m) * 60 + s) * 1000 + ms;
 }
 
 /**
@@ -133,28 +143,35 @@ function bitsHex(view: DataView): string {
 
 const hex32 = (n: number) => n.toString(16).padStart(8, "0");
 
+/** Two hex digits of each byte value. */
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0"));
+
 /**
  * PostgreSQL's binary form of a one-dimensional `text[]` without nulls (`array_send`), in hex:
  * dimensions, a has-nulls flag, the element type (25), length and lower bound 1, then each
- * element as its UTF-8 byte length and bytes.
+ * element as its UTF-8 byte length and bytes. ASCII elements (most tags) are written out code
+ * unit by code unit; others go through a UTF-8 buffer.
  */
 function textArrayHex(values: readonly string[]): string {
   if (values.length === 0) return `${hex32(0)}${hex32(0)}${hex32(25)}`;
-  let size = 20;
-  for (const v of values) size += 4 + Buffer.byteLength(v, "utf8");
-  const out = Buffer.allocUnsafe(size);
-  out.writeUInt32BE(1, 0);
-  out.writeUInt32BE(0, 4);
-  out.writeUInt32BE(25, 8);
-  out.writeUInt32BE(values.length, 12);
-  out.writeUInt32BE(1, 16);
-  let at = 20;
+  let out = `${hex32(1)}${hex32(0)}${hex32(25)}${hex32(values.length)}${hex32(1)}`;
   for (const v of values) {
-    const n = out.write(v, at + 4, "utf8");
-    out.writeUInt32BE(n, at);
-    at += 4 + n;
+    let element = "";
+    for (let i = 0; i < v.length; i++) {
+      const c = v.charCodeAt(i);
+      if (c > 0x7f) {
+        element = "";
+        break;
+      }
+      element += HEX[c];
+    }
+    if (element.length === v.length * 2) out += hex32(v.length) + element;
+    else {
+      const bytes = Buffer.from(v, "utf8");
+      out += hex32(bytes.length) + bytes.toString("hex");
+    }
   }
-  return out.toString("hex");
+  return out;
 }
 
 /**
@@ -187,16 +204,24 @@ export function canonicalJson(value: unknown): string {
     default:
       throw new TypeError(`digest: not a JSON value (${typeof value})`);
   }
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(", ")}]`;
+  if (Array.isArray(value)) {
+    let out = "[";
+    for (let i = 0; i < value.length; i++) out += i > 0 ? `, ${canonicalJson(value[i])}` : canonicalJson(value[i]);
+    return `${out}]`;
+  }
   const obj = value as Record<string, unknown>;
   const keys = Object.keys(obj);
-  keys.sort(ASCII.test(keys.join("")) ? byLengthThenCode : byUtf8LengthThenBytes);
+  if (keys.length > 1) keys.sort(keys.every(isAscii) ? byLengthThenCode : byUtf8LengthThenBytes);
   let out = "{";
   for (let i = 0; i < keys.length; i++) out += `${i > 0 ? ", " : ""}${JSON.stringify(keys[i])}: ${canonicalJson(obj[keys[i]!])}`;
   return `${out}}`;
 }
 
-const ASCII = /^[\x00-\x7f]*$/;
+/** True when every code unit of `text` is ASCII (then UTF-16 order is UTF-8 byte order). */
+function isAscii(text: string): boolean {
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) > 0x7f) return false;
+  return true;
+}
 
 /** jsonb's key order for ASCII keys: UTF-16 units are then the UTF-8 bytes. */
 function byLengthThenCode(a: string, b: string): number {

@@ -111,23 +111,30 @@ export class ScannedDigests {
 
   /** The digests of each part of `range`, exactly as {@link digestByScan} computes them. */
   digest(collection: string, range: DigestRange): RangeDigest[] {
-    checkDigestRange(collection, range);
-    const cuts = range.splitAt ?? [];
-    const ids = this.ids;
-    let i = range.afterId == null ? 0 : upperBound(ids, range.afterId);
-    const end = range.untilId == null ? ids.length : upperBound(ids, range.untilId);
-    const out: RangeDigest[] = [];
-    for (let part = 0; part <= cuts.length; part++) {
-      const stop = part === cuts.length ? end : Math.min(end, upperBound(ids, cuts[part]!, i));
-      let sum = 0n;
-      for (let j = i; j < stop; j++) sum += this.hashes[j]!;
-      out.push({ count: stop - i, hash: hashHex(sum), firstId: stop > i ? ids[i]! : null, lastId: stop > i ? ids[stop - 1]! : null });
-      i = Math.max(i, stop);
-    }
-    return out;
+    return digestSorted(collection, range, this.ids, (i) => this.hashes[i]!);
   }
 }
 
+/**
+ * The digests of each part of `range` over rows held in id order: `ids` ascending, `hashAt(i)`
+ * the row hash of `ids[i]` (see {@link rowHash}). What {@link digestByScan} computes, for a side
+ * that has its rows or their hashes at hand (a scanned collection, an in-process engine).
+ */
+export function digestSorted(collection: string, range: DigestRange, ids: readonly string[], hashAt: (i: number) => bigint): RangeDigest[] {
+  checkDigestRange(collection, range);
+  const cuts = range.splitAt ?? [];
+  let i = range.afterId == null ? 0 : upperBound(ids, range.afterId);
+  const end = range.untilId == null ? ids.length : upperBound(ids, range.untilId);
+  const out: RangeDigest[] = [];
+  for (let part = 0; part <= cuts.length; part++) {
+    const stop = part === cuts.length ? end : Math.min(end, upperBound(ids, cuts[part]!, i));
+    let sum = 0n;
+    for (let j = i; j < stop; j++) sum += hashAt(j);
+    out.push({ count: stop - i, hash: hashHex(sum), firstId: stop > i ? ids[i]! : null, lastId: stop > i ? ids[stop - 1]! : null });
+    i = Math.max(i, stop);
+  }
+  return out;
+}
 
 /** The part of a range that `id` falls in (binary search over the cuts). */
 export function partOf(id: string, cuts: readonly string[]): number {

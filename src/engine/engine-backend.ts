@@ -41,6 +41,10 @@ export function engineBackend(name: string, engine: Engine, onClose: () => Promi
       open(collection);
       return engine.scan(collection, options);
     },
+    async digest(collection, range) {
+      open(collection);
+      return engine.digest(collection, range);
+    },
     async changeHorizon() {
       open();
       return engine.horizon;

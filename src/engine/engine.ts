@@ -1,8 +1,9 @@
-import type { BackendTransaction, Filter, Page, QuerySpec, ScanOptions, Stored } from "../backend.js";
+import type { BackendTransaction, DigestRange, Filter, Page, QuerySpec, RangeDigest, ScanOptions, Stored } from "../backend.js";
 import { BackendError, JournalStoreError } from "../errors.js";
 import { COLLECTION_NAMES, specOf } from "../model/collections.js";
 import type { CollectionName, RowTypes } from "../model/rows.js";
 import type { CommitSet } from "./commit.js";
+import { tableDigest } from "./digest.js";
 import { checkQuery } from "./guards.js";
 import { Mutex } from "./mutex.js";
 import { copyOut, toResident } from "./resident.js";
@@ -121,6 +122,11 @@ export class Engine {
       for (; i < ids.length && out.length < options.limit; i++) out.push(copyOut(collection, table.rows.get(ids[i]!)!));
     }
     return out as unknown as Stored<RowTypes[C]>[];
+  }
+
+  /** The range digests of `collection`'s committed rows (see `digest.ts`); the range is checked there. */
+  digest(collection: CollectionName, range: DigestRange): RangeDigest[] {
+    return tableDigest(collection, this.tables.get(collection)!, range);
   }
 
   /**

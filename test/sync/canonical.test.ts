@@ -41,4 +41,35 @@ describe("canonical forms", () => {
     expect(canonicalValue("numberArray", [-0])).toBe(canonicalValue("numberArray", [0]));
     expect(canonicalValue("textArray", [])).toBe("000000000000000000000019");
   });
+
+  it("reads every real date as Date.parse does, and refuses the days a month lacks", () => {
+    const wrong: string[] = [];
+    for (const year of [1, 4, 99, 100, 400, 1600, 1700, 1900, 1969, 1970, 2000, 2024, 2025, 2100, 9999]) {
+      for (let month = 1; month <= 12; month++) {
+        for (let day = 1; day <= 31; day++) {
+          const date = `${String(year).padStart(4, "0")}-${String(month).padStart(2, "0")}-${String(day).padStart(2, "0")}`;
+          const at = `${date}T23:59:59.999Z`;
+          const real = new Date(Date.parse(at)).toISOString() === at;
+          const expected = real ? String(Date.parse(at)) : `!${JSON.stringify(at)}`;
+          if (canonicalValue("timestamp", at) !== expected) wrong.push(at);
+          if (canonicalValue("date", date) !== (real ? String(Date.parse(date) / 86_400_000) : `!${JSON.stringify(date)}`)) wrong.push(date);
+        }
+      }
+    }
+    expect(wrong).toEqual([]);
+  });
+
+  it("writes text arrays as array_send does, ASCII or not", () => {
+    const arraySend = (values: string[]) => {
+      const parts = [1, 0, 25, values.length, 1].map((n) => n.toString(16).padStart(8, "0"));
+      for (const v of values) {
+        const bytes = Buffer.from(v, "utf8");
+        parts.push(bytes.length.toString(16).padStart(8, "0"), bytes.toString("hex"));
+      }
+      return parts.join("");
+    };
+    for (const values of [[""], ["daily", "t3"], ["café", "日本", "😀"], ["a", "ünï", ""], ["x".repeat(300)]]) {
+      expect(canonicalValue("textArray", values)).toBe(arraySend(values));
+    }
+  });
 });

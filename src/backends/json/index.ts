@@ -70,6 +70,7 @@ export function jsonFileBackend(options: JsonFileBackendOptions): JsonFileBacken
     query: (c, spec) => read(c, () => inner.query(c, spec)),
     count: (c, where) => read(c, () => inner.count(c, where)),
     scan: (c, opt) => read(c, () => inner.scan(c, opt)),
+    digest: (c, range) => read(c, () => inner.digest!(c, range)),
     changeHorizon: () => after(null, () => inner.changeHorizon()),
     insert: (c, row) => after(c, () => inner.insert(c, row)),
     update: (c, row, expected) => after(c, () => inner.update(c, row, expected)),

@@ -118,5 +118,27 @@ export function digestSuite(target: ConformanceTarget): void {
       expect(await issuePaths(digestOf(backend, "users", { afterId: b, splitAt: [a] }))).toEqual(["splitAt.0"]);
       expect(await issuePaths(digestOf(backend, "nope" as "users", {}))).toEqual([""]);
     });
+
+    it("follows every write: a digest taken again after an update, a delete and a replicated row equals the scanned rows'", async () => {
+      const { backend, store } = h();
+      const user = await store.users.create({ email: "d@example.com", displayName: "d" });
+      const entries = [];
+      for (let i = 0; i < 5; i++) entries.push(await store.entries.create({ userId: user.id, title: `t${i}`, content: `c${i}` }));
+      const before = await digestOf(backend, "journalEntries", {});
+      expect(await digestOf(backend, "journalEntries", {})).toEqual(before); // unchanged rows, same digest
+      await store.entries.update(entries[1]!.id, { title: "changed" });
+      const afterUpdate = await digestOf(backend, "journalEntries", {});
+      expect(afterUpdate).not.toEqual(before);
+      expect(afterUpdate).toEqual(await digestByScan(backend, "journalEntries", {}));
+      await store.entries.delete(entries[2]!.id);
+      const afterDelete = await digestOf(backend, "journalEntries", {});
+      expect(afterDelete).not.toEqual(afterUpdate);
+      expect(afterDelete).toEqual(await digestByScan(backend, "journalEntries", {}));
+      const [row] = (await backend.getMany("journalEntries", [entries[3]!.id])) as Stored<JournalEntryRow>[];
+      await backend.applyReplicated("journalEntries", [{ ...withoutChangeSeq(row!), version: row!.version + 1, content: "replicated" }]);
+      const afterReplicated = await digestOf(backend, "journalEntries", {});
+      expect(afterReplicated).not.toEqual(afterDelete);
+      expect(afterReplicated).toEqual(await digestByScan(backend, "journalEntries", {}));
+    });
   });
 }
