@@ -1,5 +1,5 @@
 import type { Backend } from "../backend.js";
-import { CutoverRefusedError, type CutoverCondition } from "../errors.js";
+import { conditionsInWords, CutoverRefusedError, type CutoverCondition } from "../errors.js";
 import { STAGES, type Side, type Stage } from "../model/stages.js";
 import { cutoverFailures, GATED_STAGES, latestCompares, type CutoverThresholds } from "./cutover-gate.js";
 import { DUAL_WRITE_DEFAULTS } from "./options.js";
@@ -14,6 +14,7 @@ import type { ShadowWindowStats } from "./stats.js";
  * `cutoverFailures` of `cutover-gate.ts`, and the shadow window is the durable evidence the
  * shadow-reading processes of the current shadow run recorded on either side
  * ({@link durableShadowWindow}), a running process's own record replaced by its in-memory window.
+ * The CLI's `status` prints the same verdict.
  */
 
 /**
@@ -88,6 +89,15 @@ function sumWindow(records: readonly ShadowEvidence[], size: number): ShadowWind
 /** The thresholds the gate on durable evidence judges by (from the dual-write options). */
 export type StartThresholds = CutoverThresholds & { shadowWindow: number };
 
+/** `given` completed with the dual-write defaults (`cutoverShadowThreshold`, `cutoverMinShadowReads`, `shadowWindow`). */
+export function startThresholds(given: Partial<StartThresholds> = {}): StartThresholds {
+  return {
+    shadowThreshold: given.shadowThreshold ?? DUAL_WRITE_DEFAULTS.cutoverShadowThreshold,
+    minShadowReads: given.minShadowReads ?? DUAL_WRITE_DEFAULTS.cutoverMinShadowReads,
+    shadowWindow: given.shadowWindow ?? DUAL_WRITE_DEFAULTS.shadowWindow,
+  };
+}
+
 /** The durable shadow window the gate judged, and where it came from. */
 export interface JudgedShadowWindow extends ShadowWindowStats {
   /** When the current shadow run began ({@link shadowRunStart}); null: no shadow-reading stage was recorded. */
@@ -105,7 +115,8 @@ export interface CutoverVerdict {
 }
 
 /**
- * The cutover gate on durable evidence, as every gate runs it: at start and in `setStage`. Reads from `stores` (both sides when both are at hand) the latest compares,
+ * The cutover gate on durable evidence, as every gate runs it: at start, in `setStage` and in
+ * the CLI's `status`. Reads from `stores` (both sides when both are at hand) the latest compares,
  * the stage history (for {@link shadowRunStart}) and the shadow evidence, and judges them with
  * `lag`, the primary changes not yet replicated (null: the store that could tell is not at hand,
  * which fails `pending`). `own` is a running process's window as it stands in memory: it replaces
@@ -147,7 +158,7 @@ export async function pendingAtStart(last: StageRecord, sides: Partial<Record<Si
 
 /** What a forced start or move overrode, for its stage record. */
 export function forcedMove(failed: readonly CutoverCondition[]): ForcedMove {
-  return { forced: true, overridden: failed.map((f) => `${f.condition}: ${f.message}`).join("; ") };
+  return { forced: true, overridden: conditionsInWords(failed) };
 }
 
 /**
@@ -176,11 +187,7 @@ export async function gateCompleteStart(options: {
     const other = from ? await latestStage(from) : null;
     const last = other && other.at > own.at ? other : own;
     if (!startIsGated("complete", last)) return;
-    const thresholds: StartThresholds = {
-      shadowThreshold: options.thresholds?.shadowThreshold ?? DUAL_WRITE_DEFAULTS.cutoverShadowThreshold,
-      minShadowReads: options.thresholds?.minShadowReads ?? DUAL_WRITE_DEFAULTS.cutoverMinShadowReads,
-      shadowWindow: options.thresholds?.shadowWindow ?? DUAL_WRITE_DEFAULTS.shadowWindow,
-    };
+    const thresholds = startThresholds(options.thresholds);
     const lag = await pendingAtStart(last, { to, ...(from ? { from } : {}) }, options.pageSize ?? DUAL_WRITE_DEFAULTS.batchSize);
     const { failed } = await judgeCutover(from ? [from, to] : [to], lag, thresholds);
     if (failed.length > 0 && !options.force) throw new CutoverRefusedError("complete", failed, { startedAfter: last.stage });
