@@ -76,6 +76,7 @@ function judgedEvidence(evidence: readonly ShadowEvidence[], since: string | nul
   return judged;
 }
 
+/** The window of `records` summed (whole processes). */
 function sumWindow(records: readonly ShadowEvidence[], size: number): ShadowWindowStats {
   let compared = 0;
   let consistent = 0;

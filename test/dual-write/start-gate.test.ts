@@ -322,6 +322,19 @@ describe("a move at run time after a restart (setStage judges what the start gat
     expect(await shadow.cutoverFailures()).toEqual([{ condition: "shadow", message: "only 2 shadow comparison(s) in the window, 10 required (run in shadow with shadowSample > 0 first)" }]);
   });
 
+  it("a process's own reads from before a dual-write interlude do not count once a new shadow run began", async () => {
+    await seed(true);
+    const shadow = await start("shadow", { shadowSample: 1 });
+    await shadowReads(shadow, 12);
+    expect(await shadow.cutoverFailures()).toEqual([]);
+    await shadow.setStage("dual-write");
+    await shadow.setStage("shadow");
+    expect(await shadow.cutoverFailures()).toEqual([{ condition: "shadow", message: "only 0 shadow comparison(s) in the window, 10 required (run in shadow with shadowSample > 0 first)" }]);
+    await shadowReads(shadow, 10);
+    await shadow.setStage("live");
+    expect(shadow.stage).toBe("live");
+  });
+
   it("this process's reads count from memory: alone, and when its evidence could not be written", async () => {
     await seed(true);
     await (await start("shadow")).close();

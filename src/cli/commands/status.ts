@@ -66,7 +66,7 @@ export interface StatusOutput {
  */
 export const statusCommand: Command = {
   name: "status",
-  summary: "stage history, latest runs and their divergences",
+  summary: "stage history, latest runs and their divergences, the cutover gate's verdict",
   help: `Usage: journal-store-backfill status [--from STORE] [--to STORE] [--limit N] [--json]
 
 Prints, for each store given (defaults: json:$JOURNAL_STORE_JSON_DIR and $DATABASE_URL), the
@@ -96,7 +96,9 @@ compare found divergences; 2 usage or configuration error; 3 runtime failure.
         const o = opened[side];
         if (o) stores.push(await statusOf(o.endpoint, o.backend, limit));
       }
-      const out: StatusOutput = { stores, gate: await gateOf({ from: opened.from?.backend, to: opened.to?.backend }) };
+      const sides: Partial<Record<Side, Backend>> = {};
+      for (const side of SIDES) if (opened[side]) sides[side] = opened[side].backend;
+      const out: StatusOutput = { stores, gate: await gateOf(sides) };
       if (flags.json) io.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
       else io.stdout.write(`${stores.map(render).join("\n")}\n${renderGate(out.gate)}`);
       return stores.some((s) => s.compares.some((c) => c.divergencesFound > 0)) ? EXIT.divergences : EXIT.consistent;
@@ -119,9 +121,7 @@ const MISSING: Record<Side, string> = {
  * what its replication left pending (`pendingAtStart`; none when no stage was ever recorded), and
  * `judgeCutover` with the dual-write defaults as thresholds.
  */
-async function gateOf(sides: Partial<Record<Side, Backend | undefined>>): Promise<GateStatus> {
-  const at: Partial<Record<Side, Backend>> = {};
-  for (const side of SIDES) if (sides[side]) at[side] = sides[side];
+async function gateOf(at: Partial<Record<Side, Backend>>): Promise<GateStatus> {
   const stores = SIDES.flatMap((side) => (at[side] ? [at[side]] : []));
   let last: StageRecord | null = null;
   for (const store of stores) {
