@@ -190,6 +190,11 @@ export interface CutoverCondition {
   message: string;
 }
 
+/** Cutover conditions in words, as a refusal, a forced move's record and `status` print them: `condition: message; ...`. */
+export function conditionsInWords(failed: readonly CutoverCondition[]): string {
+  return failed.map((f) => `${f.condition}: ${f.message}`).join("; ");
+}
+
 /**
  * The dual-write backend refused to move to `live` or `complete` because the sides are not known
  * to be equal. `failed` lists every condition that did not hold; nothing changed. At run time
@@ -210,7 +215,7 @@ export class CutoverRefusedError extends JournalStoreError {
     const start = options.startedAfter;
     const where = start ? ` at start (the last recorded stage is ${start})` : "";
     const override = start ? "start with forceCutover: true (JOURNAL_STORE_FORCE_CUTOVER=true)" : "pass { force: true }";
-    super("CUTOVER_REFUSED", `cutover to ${stage} refused${where}: ${failed.map((f) => `${f.condition}: ${f.message}`).join("; ")} (fix it, or ${override})`);
+    super("CUTOVER_REFUSED", `cutover to ${stage} refused${where}: ${conditionsInWords(failed)} (fix it, or ${override})`);
     this.stage = stage;
     this.failed = failed;
     this.startedAfter = start ?? null;

@@ -6,14 +6,15 @@ import { REPLICATED_COLLECTIONS, specOf } from "../model/collections.js";
 import { uuidv7 } from "../model/ids.js";
 import type { CollectionName, RowTypes } from "../model/rows.js";
 import { isStage, otherSide, STAGE_NAMES, STAGES, type Side, type Stage } from "../model/stages.js";
+import { toTimestamp } from "../model/time.js";
 import { capturing } from "./capture.js";
-import { cutoverFailures, GATED_STAGES, latestCompares } from "./cutover-gate.js";
+import { GATED_STAGES } from "./cutover-gate.js";
 import type { PassResult } from "./feed.js";
 import { Gate } from "./gate.js";
 import { DUAL_WRITE_DEFAULTS, type DualWriteOptions, type ResolvedDualWriteOptions } from "./options.js";
-import { latestStage, readWatermark, recordStage, writeShadowEvidence, writeWatermark, type StageRecord } from "./records.js";
+import { latestStage, readWatermark, recordStage, writeShadowEvidence, writeWatermark, type ShadowEvidence, type StageRecord } from "./records.js";
 import { Replicator, type Change } from "./replicator.js";
-import { forcedMove, pendingAtStart, startFailures, startIsGated } from "./start-gate.js";
+import { forcedMove, judgeCutover, pendingAtStart, startIsGated } from "./start-gate.js";
 import { compareRows, inSample, queryShape, sampleKeyOfQuery, sampleKeyOfRow, type Difference } from "./shadow.js";
 import { withTimeout } from "./timeout.js";
 import { StatsRecorder, type DualWriteStats } from "./stats.js";
@@ -122,7 +123,7 @@ export class DualWriteBackend extends EventEmitter<DualWriteEvents> implements B
    */
   private async gateStart(last: StageRecord, reconciled: Replicator | null): Promise<ReturnType<typeof forcedMove> | undefined> {
     const lag = reconciled ? await reconciled.lag() : await pendingAtStart(last, this.sides, this.options.batchSize);
-    const failed = await startFailures([this.sides.from, this.sides.to], lag, this.thresholds());
+    const { failed } = await judgeCutover([this.sides.from, this.sides.to], lag, this.thresholds());
     if (failed.length === 0) return undefined;
     if (!this.options.forceCutover) throw new CutoverRefusedError(this.current, failed, { startedAfter: last.stage });
     return forcedMove(failed);
@@ -195,8 +196,9 @@ export class DualWriteBackend extends EventEmitter<DualWriteEvents> implements B
    * from the change feed, so the sides are equal when the primary changes; it is refused unless
    * both stages write the secondary. A move to `live` or `complete` is gated (`cutover-gate.ts`):
    * it throws {@link CutoverRefusedError} naming every condition that failed (latest compare of a
-   * collection not zero, replication pending, shadow consistency too low or too few shadow reads)
-   * unless `force`, in which case the overridden conditions are recorded in the stage record.
+   * collection not zero, replication pending, shadow consistency too low or too few shadow reads,
+   * judged on the durable evidence as a gated start is: see {@link cutoverFailures}) unless
+   * `force`, in which case the overridden conditions are recorded in the stage record.
    * Emits `stage-changed` and records the stage on the primary.
    */
   async setStage(next: Stage, options: { force?: boolean } = {}): Promise<void> {
@@ -249,18 +251,29 @@ export class DualWriteBackend extends EventEmitter<DualWriteEvents> implements B
 
   /**
    * The cutover conditions that fail now (empty: a move to `live` or `complete` would be
-   * allowed). Flushes replication first. See `cutover-gate.ts`.
+   * allowed). Flushes replication first. Judged as a gated start is (`judgeCutover` in
+   * `start-gate.ts`): the latest compares and the durable shadow evidence of both sides over the
+   * current shadow run, with this process's own record replaced by its in-memory window, so
+   * the shadow reads of the processes before it count (a process restarted in `rampdown` makes
+   * none). See `cutover-gate.ts`.
    */
   async cutoverFailures(): Promise<CutoverCondition[]> {
     await this.ready;
     this.assertOpen();
     await this.replicator?.flush();
     const lag = this.replicator ? await this.replicator.lag() : 0;
-    const compares = await latestCompares([this.sides.from, this.sides.to]);
-    return cutoverFailures(
-      { compares, lag, window: this.recorder.shadowWindow.snapshot() },
-      this.thresholds(),
-    );
+    return (await judgeCutover([this.sides.from, this.sides.to], lag, this.thresholds(), this.ownEvidence())).failed;
+  }
+
+  /**
+   * This process's shadow evidence as it stands in memory (its window, dated at its last
+   * comparison), or undefined before its first comparison.
+   */
+  private ownEvidence(): ShadowEvidence | undefined {
+    const at = this.recorder.shadowLastMs;
+    if (at === null) return undefined;
+    const window = this.recorder.shadowWindow.snapshot();
+    return { instance: this.instance, stage: this.current, compared: window.compared, consistent: window.consistent, at: toTimestamp(new Date(at)) };
   }
 
   /** Waits for every pending secondary write and reconciles up to the primary's horizon. */

@@ -63,7 +63,8 @@ export interface DualWriteOptions {
   /**
    * How often, at most, a process that shadow-reads records its shadow window on the primary
    * (from the background pass, only when the window changed; also on `setStage` and `close`), in
-   * ms. A process later started in `live` or `complete` is gated on these records.
+   * ms. The cutover gate (a process later started in `live` or `complete`, and `setStage` in
+   * any process) judges these records.
    */
   shadowEvidenceIntervalMs?: number;
   /**

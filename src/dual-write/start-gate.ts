@@ -1,5 +1,5 @@
 import type { Backend } from "../backend.js";
-import { CutoverRefusedError, type CutoverCondition } from "../errors.js";
+import { conditionsInWords, CutoverRefusedError, type CutoverCondition } from "../errors.js";
 import { STAGES, type Side, type Stage } from "../model/stages.js";
 import { cutoverFailures, GATED_STAGES, latestCompares, type CutoverThresholds } from "./cutover-gate.js";
 import { DUAL_WRITE_DEFAULTS } from "./options.js";
@@ -8,11 +8,13 @@ import { changesAfter } from "./replicator.js";
 import type { ShadowWindowStats } from "./stats.js";
 
 /**
- * The cutover gate at start: a process started in `live` or `complete` is judged like a
- * `setStage` into that stage when the restart *is* the move (see {@link startIsGated}). The
- * conditions are `cutoverFailures` of `cutover-gate.ts`; what differs is where the evidence comes
- * from, since the process has made no shadow reads yet: the shadow window is the durable
- * evidence of the processes that shadow-read before it ({@link durableShadowWindow}).
+ * The cutover gate on durable evidence. A process started in `live` or `complete` is judged like
+ * a `setStage` into that stage when the restart *is* the move (see {@link startIsGated}), and
+ * `setStage` itself is judged on the same evidence ({@link judgeCutover}): the conditions are
+ * `cutoverFailures` of `cutover-gate.ts`, and the shadow window is the durable evidence the
+ * shadow-reading processes of the current shadow run recorded on either side
+ * ({@link durableShadowWindow}), a running process's own record replaced by its in-memory window.
+ * The CLI's `status` prints the same verdict.
  */
 
 /**
@@ -45,40 +47,84 @@ export function shadowRunStart(history: readonly StageRecord[]): string | null {
 }
 
 /**
- * The shadow window a gated start judges, from the processes' durable evidence: the newest record
- * of each process, kept when it was written after `since` (the start of the current shadow run),
- * newest first; whole processes are summed until the comparisons reach `size` (`shadowWindow`),
- * so, like a running process's window, recent traffic is judged and older processes drop out
- * once newer ones have compared enough. Empty when `since` is null.
+ * The shadow window the cutover gate judges, from the processes' durable evidence: the newest
+ * record of each process, kept when it was written after `since` (the start of the current shadow
+ * run), newest first; whole processes are summed until the comparisons reach `size`
+ * (`shadowWindow`), so, like a running process's window, recent traffic is judged and older
+ * processes drop out once newer ones have compared enough. Empty when `since` is null.
  */
 export function durableShadowWindow(evidence: readonly ShadowEvidence[], since: string | null, size: number): ShadowWindowStats {
+  return sumWindow(judgedEvidence(evidence, since, size), size);
+}
+
+/** The records {@link durableShadowWindow} sums: one per process, newest first. */
+function judgedEvidence(evidence: readonly ShadowEvidence[], since: string | null, size: number): ShadowEvidence[] {
+  if (since === null) return [];
   const newest = new Map<string, ShadowEvidence>();
   for (const e of evidence) {
     const seen = newest.get(e.instance);
     if (!seen || e.at > seen.at) newest.set(e.instance, e);
   }
+  const recent = [...newest.values()].filter((e) => e.at > since).sort((a, b) => (a.at < b.at ? 1 : a.at > b.at ? -1 : 0));
+  const judged: ShadowEvidence[] = [];
+  let compared = 0;
+  for (const e of recent) {
+    if (compared >= size) break;
+    judged.push(e);
+    compared += e.compared;
+  }
+  return judged;
+}
+
+/** The window of `records` summed (whole processes). */
+function sumWindow(records: readonly ShadowEvidence[], size: number): ShadowWindowStats {
   let compared = 0;
   let consistent = 0;
-  if (since !== null) {
-    const recent = [...newest.values()].filter((e) => e.at > since).sort((a, b) => (a.at < b.at ? 1 : a.at > b.at ? -1 : 0));
-    for (const e of recent) {
-      if (compared >= size) break;
-      compared += e.compared;
-      consistent += e.consistent;
-    }
+  for (const e of records) {
+    compared += e.compared;
+    consistent += e.consistent;
   }
   return { size, compared, consistent, consistencyRate: compared === 0 ? 1 : consistent / compared };
 }
 
-/** The thresholds a gated start judges by (from the dual-write options). */
+/** The thresholds the gate on durable evidence judges by (from the dual-write options). */
 export type StartThresholds = CutoverThresholds & { shadowWindow: number };
 
+/** `given` completed with the dual-write defaults (`cutoverShadowThreshold`, `cutoverMinShadowReads`, `shadowWindow`). */
+export function startThresholds(given: Partial<StartThresholds> = {}): StartThresholds {
+  return {
+    shadowThreshold: given.shadowThreshold ?? DUAL_WRITE_DEFAULTS.cutoverShadowThreshold,
+    minShadowReads: given.minShadowReads ?? DUAL_WRITE_DEFAULTS.cutoverMinShadowReads,
+    shadowWindow: given.shadowWindow ?? DUAL_WRITE_DEFAULTS.shadowWindow,
+  };
+}
+
+/** The durable shadow window the gate judged, and where it came from. */
+export interface JudgedShadowWindow extends ShadowWindowStats {
+  /** When the current shadow run began ({@link shadowRunStart}); null: no shadow-reading stage was recorded. */
+  since: string | null;
+  /** How many processes' records were summed (a running process's own window counts as one). */
+  processes: number;
+}
+
+/** What the cutover gate found. */
+export interface CutoverVerdict {
+  /** Every condition that failed (empty: a move to `live` or `complete` would be allowed). */
+  failed: CutoverCondition[];
+  /** The shadow window judged. */
+  shadow: JudgedShadowWindow;
+}
+
 /**
- * The cutover conditions a gated start fails: the latest compares and the shadow evidence read
- * from `stores` (both sides when both are at hand), and `lag`, the replication left after the
- * start-up reconcile (null: the store that could tell is not at hand, which fails `pending`).
+ * The cutover gate on durable evidence, as every gate runs it: at start, in `setStage` and in
+ * the CLI's `status`. Reads from `stores` (both sides when both are at hand) the latest compares,
+ * the stage history (for {@link shadowRunStart}) and the shadow evidence, and judges them with
+ * `lag`, the primary changes not yet replicated (null: the store that could tell is not at hand,
+ * which fails `pending`). `own` is a running process's window as it stands in memory: it replaces
+ * that process's durable records (so a failed evidence write does not hide its reads), and counts
+ * when its `at` (its last comparison) is after the start of the current run.
  */
-export async function startFailures(stores: readonly Backend[], lag: number | null, thresholds: StartThresholds): Promise<CutoverCondition[]> {
+export async function judgeCutover(stores: readonly Backend[], lag: number | null, thresholds: StartThresholds, own?: ShadowEvidence): Promise<CutoverVerdict> {
   const compares = await latestCompares(stores);
   const history: StageRecord[] = [];
   const evidence: ShadowEvidence[] = [];
@@ -86,12 +132,16 @@ export async function startFailures(stores: readonly Backend[], lag: number | nu
     history.push(...(await stageHistory(store)));
     evidence.push(...(await readShadowEvidence(store)));
   }
-  const window = durableShadowWindow(evidence, shadowRunStart(history), thresholds.shadowWindow);
+  const judged = own ? [...evidence.filter((e) => e.instance !== own.instance), own] : evidence;
+  const since = shadowRunStart(history);
+  const records = judgedEvidence(judged, since, thresholds.shadowWindow);
+  const window = sumWindow(records, thresholds.shadowWindow);
+  const shadow = { ...window, since, processes: records.length };
   const failed = cutoverFailures({ compares, lag: lag ?? 0, window }, thresholds);
-  if (lag !== null) return failed;
+  if (lag !== null) return { failed, shadow };
   const unknown: CutoverCondition = { condition: "pending", message: "the last recorded primary is not configured here, so its changes not yet replicated cannot be counted" };
   const at = failed.findIndex((f) => f.condition === "shadow");
-  return at < 0 ? [...failed, unknown] : [...failed.slice(0, at), unknown, ...failed.slice(at)];
+  return { failed: at < 0 ? [...failed, unknown] : [...failed.slice(0, at), unknown, ...failed.slice(at)], shadow };
 }
 
 /**
@@ -109,7 +159,7 @@ export async function pendingAtStart(last: StageRecord, sides: Partial<Record<Si
 
 /** What a forced start or move overrode, for its stage record. */
 export function forcedMove(failed: readonly CutoverCondition[]): ForcedMove {
-  return { forced: true, overridden: failed.map((f) => `${f.condition}: ${f.message}`).join("; ") };
+  return { forced: true, overridden: conditionsInWords(failed) };
 }
 
 /**
@@ -138,13 +188,9 @@ export async function gateCompleteStart(options: {
     const other = from ? await latestStage(from) : null;
     const last = other && other.at > own.at ? other : own;
     if (!startIsGated("complete", last)) return;
-    const thresholds: StartThresholds = {
-      shadowThreshold: options.thresholds?.shadowThreshold ?? DUAL_WRITE_DEFAULTS.cutoverShadowThreshold,
-      minShadowReads: options.thresholds?.minShadowReads ?? DUAL_WRITE_DEFAULTS.cutoverMinShadowReads,
-      shadowWindow: options.thresholds?.shadowWindow ?? DUAL_WRITE_DEFAULTS.shadowWindow,
-    };
+    const thresholds = startThresholds(options.thresholds);
     const lag = await pendingAtStart(last, { to, ...(from ? { from } : {}) }, options.pageSize ?? DUAL_WRITE_DEFAULTS.batchSize);
-    const failed = await startFailures(from ? [from, to] : [to], lag, thresholds);
+    const { failed } = await judgeCutover(from ? [from, to] : [to], lag, thresholds);
     if (failed.length > 0 && !options.force) throw new CutoverRefusedError("complete", failed, { startedAfter: last.stage });
     await recordStage(to, "complete", "to", options.now?.() ?? new Date(), failed.length > 0 ? forcedMove(failed) : undefined);
   } finally {

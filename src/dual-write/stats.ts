@@ -38,7 +38,7 @@ export interface DualWriteStats {
     consistencyRate: number;
     /** Shadow reads that failed or timed out. */
     failed: number;
-    /** The last `shadowWindow` comparisons (what the cutover gate judges). */
+    /** This process's last `shadowWindow` comparisons (its part of what the cutover gate judges, beside the durable evidence of other processes). */
     window: ShadowWindowStats;
   };
   /** Secondary writes retried from the change feed. */
@@ -120,6 +120,8 @@ export class StatsRecorder {
   shadowConsistent = 0;
   shadowFailed = 0;
   retries = 0;
+  /** When the last shadow comparison was recorded (ms since the epoch), or null before the first. */
+  shadowLastMs: number | null = null;
   /** The recent shadow comparisons, for the cutover gate. */
   readonly shadowWindow: ShadowWindow;
 
@@ -132,6 +134,7 @@ export class StatsRecorder {
     this.shadowCompared++;
     if (consistent) this.shadowConsistent++;
     this.shadowWindow.record(consistent);
+    this.shadowLastMs = Date.now();
   }
 
   /** Records one operation's latency. */

@@ -191,7 +191,7 @@ describe("backfill, compare, repair", () => {
     expect((await cli(["--from", `json:${dir}`, "--to", secretUrl(), "--mode", "compare"])).code).toBe(0);
     const after = await cli(["status", "--json"], { DATABASE_URL: secretUrl(), JOURNAL_STORE_JSON_DIR: dir });
     expect(after.code).toBe(0);
-    const stores = JSON.parse(after.stdout) as { store: string; runs: { operation: string }[]; compares: { divergencesFound: number }[] }[];
+    const { stores } = JSON.parse(after.stdout) as { stores: { store: string; runs: { operation: string }[]; compares: { divergencesFound: number }[] }[] };
     expect(stores.map((s) => s.store)).toEqual([`json:${dir}`, expect.stringMatching(/^postgres:\/\/postgres:\*\*\*@/)]);
     expect(stores[1]!.compares).toHaveLength(7);
     expect(stores[1]!.runs.map((r) => r.operation)).toContain("repair");

@@ -6,7 +6,7 @@ import type { Backend } from "../../src/backend.js";
 import { jsonFileBackend } from "../../src/backends/json/index.js";
 import { migrate } from "../../src/backends/postgres/index.js";
 import { dualWriteBackend, type DualWriteBackend, type DualWriteOptions } from "../../src/dual-write/index.js";
-import { latestStage, readShadowEvidence, readWatermark, STAGE_RUN_ID, type ShadowEvidence, type StageRecord } from "../../src/dual-write/records.js";
+import { latestStage, readShadowEvidence, readWatermark, SHADOW_EVIDENCE_RUN_ID, STAGE_RUN_ID, type ShadowEvidence, type StageRecord } from "../../src/dual-write/records.js";
 import { durableShadowWindow, shadowRunStart, startIsGated } from "../../src/dual-write/start-gate.js";
 import { configFromEnv, createStoreFromEnv } from "../../src/env.js";
 import { ConfigError, CutoverRefusedError } from "../../src/errors.js";
@@ -72,11 +72,17 @@ async function seed(compared: boolean): Promise<void> {
 /** A process in shadow that makes `n` shadow reads of journal entries, waits until they are compared, and closes. */
 async function shadowProcess(n: number, stage: "shadow" | "live" = "shadow", options: Partial<DualWriteOptions> = {}): Promise<void> {
   const backend = await start(stage, { shadowSample: 1, ...options });
+  await shadowReads(backend, n);
+  await backend.close();
+}
+
+/** Makes `n` more shadow reads of journal entries on a running process and waits until they are compared. */
+async function shadowReads(backend: DualWriteBackend, n: number): Promise<void> {
+  const before = backend.stats().shadow.compared;
   const ids = (await backend.scan("journalEntries", { limit: 100 })).map((r) => r.id).sort();
   for (let i = 0; i < n; i++) await backend.get("journalEntries", ids[i % ids.length]!);
-  for (let i = 0; i < 500 && backend.stats().shadow.compared + backend.stats().shadow.failed < n; i++) await new Promise((r) => setTimeout(r, 10));
-  expect(backend.stats().shadow.compared).toBe(n);
-  await backend.close();
+  for (let i = 0; i < 500 && backend.stats().shadow.compared + backend.stats().shadow.failed < before + n; i++) await new Promise((r) => setTimeout(r, 10));
+  expect(backend.stats().shadow.compared).toBe(before + n);
 }
 
 /**
@@ -265,6 +271,89 @@ describe("a process started in complete", () => {
     await to.close();
     const refused = await refusedStart("complete");
     expect(refused.failed).toEqual([{ condition: "pending", message: "1 primary change(s) not yet on the secondary after a flush" }]);
+  });
+});
+
+describe("a move at run time after a restart (setStage judges what the start gate judges)", () => {
+  it("a process restarted in rampdown moves to complete on the shadow evidence of the shadow and live processes before it", async () => {
+    await seed(true);
+    await shadowProcess(6);
+    await shadowProcess(6, "live", { forceCutover: true });
+    const rampdown = await start("rampdown");
+    expect(rampdown.stats().shadow.window.compared).toBe(0); // rampdown makes no shadow reads
+    expect(await rampdown.cutoverFailures()).toEqual([]);
+    const events: StageChangedEvent[] = [];
+    rampdown.on("stage-changed", (e) => events.push(e));
+    await rampdown.setStage("complete");
+    expect(rampdown.stage).toBe("complete");
+    expect(events).toEqual([{ from: "rampdown", to: "complete", reconciled: false }]);
+    expect((await newestStageRow(await side("pg"))).checkpoint).toEqual({ stage: "complete", primary: "to" });
+  });
+
+  it("a process restarted in shadow counts the earlier shadow processes of the run beside its own few reads", async () => {
+    await seed(true);
+    await shadowProcess(7);
+    const shadow = await start("shadow", { shadowSample: 1 });
+    await shadowReads(shadow, 3);
+    expect(await shadow.cutoverFailures()).toEqual([]);
+    await shadow.setStage("live");
+    expect(shadow.stage).toBe("live");
+  });
+
+  it("too few durable comparisons: still refused, naming the shadow condition with the durable count", async () => {
+    await seed(true);
+    await shadowProcess(4);
+    await (await start("live", { forceCutover: true })).close();
+    const rampdown = await start("rampdown");
+    const refused = await rampdown.setStage("complete").then(() => null, (e: unknown) => e);
+    expect(refused).toBeInstanceOf(CutoverRefusedError);
+    expect((refused as CutoverRefusedError).failed).toEqual([
+      { condition: "shadow", message: "only 4 shadow comparison(s) in the window, 10 required (run in shadow with shadowSample > 0 first)" },
+    ]);
+    expect(rampdown.stage).toBe("rampdown");
+  });
+
+  it("evidence of an earlier shadow run (ended by dual-write) does not count at run time either", async () => {
+    await seed(true);
+    await shadowProcess(12);
+    await (await start("dual-write")).close();
+    const shadow = await start("shadow", { shadowSample: 1 });
+    await shadowReads(shadow, 2);
+    expect(await shadow.cutoverFailures()).toEqual([{ condition: "shadow", message: "only 2 shadow comparison(s) in the window, 10 required (run in shadow with shadowSample > 0 first)" }]);
+  });
+
+  it("a process's own reads from before a dual-write interlude do not count once a new shadow run began", async () => {
+    await seed(true);
+    const shadow = await start("shadow", { shadowSample: 1 });
+    await shadowReads(shadow, 12);
+    expect(await shadow.cutoverFailures()).toEqual([]);
+    await shadow.setStage("dual-write");
+    await shadow.setStage("shadow");
+    expect(await shadow.cutoverFailures()).toEqual([{ condition: "shadow", message: "only 0 shadow comparison(s) in the window, 10 required (run in shadow with shadowSample > 0 first)" }]);
+    await shadowReads(shadow, 10);
+    await shadow.setStage("live");
+    expect(shadow.stage).toBe("live");
+  });
+
+  it("this process's reads count from memory: alone, and when its evidence could not be written", async () => {
+    await seed(true);
+    await (await start("shadow")).close();
+    const live = await start("live", { shadowSample: 1, forceCutover: true });
+    // Every shadow-evidence write on PostgreSQL (the primary in live) fails from now on.
+    await sql(`CREATE FUNCTION journal_store.refuse_evidence() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'evidence refused'; END $$`);
+    await sql(`CREATE TRIGGER refuse_evidence BEFORE INSERT OR UPDATE ON journal_store.migration_logs FOR EACH ROW WHEN (NEW.run_id = '${SHADOW_EVIDENCE_RUN_ID}') EXECUTE FUNCTION journal_store.refuse_evidence()`);
+    try {
+      await shadowReads(live, 10);
+      expect(await live.cutoverFailures()).toEqual([]);
+      await live.setStage("complete");
+      expect(live.stage).toBe("complete");
+      await live.close();
+      // Nothing durable: the move was judged on this process's own window.
+      expect(await readShadowEvidence(await side("pg"))).toEqual([]);
+      expect(await readShadowEvidence(await side("json"))).toEqual([]);
+    } finally {
+      await sql(`DROP TRIGGER refuse_evidence ON journal_store.migration_logs; DROP FUNCTION journal_store.refuse_evidence()`);
+    }
   });
 });
 
