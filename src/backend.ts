@@ -131,6 +131,13 @@ export interface DigestRange {
    * `(splitAt[i-1], splitAt[i]]`, the last part the ids after the last cut. Absent: one part.
    */
   splitAt?: readonly string[];
+  /**
+   * Only these parts (ascending indexes into the parts `splitAt` makes): the result holds one
+   * digest per listed part, in this order, and the rows of the other parts are not hashed. For a
+   * caller that cares about a few scattered parts of a long range (compare pinpointing many small
+   * unequal parts): the backend hashes their rows only. Absent: every part.
+   */
+  parts?: readonly number[];
 }
 
 /** The count and hash of the rows (tombstones included) of one part of a {@link DigestRange} (see `digest.ts`). */

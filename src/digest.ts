@@ -41,6 +41,19 @@ export function checkDigestRange(collection: string, range: DigestRange): void {
       cut === MAX_ID;
     if (bad) throw new ValidationError(collection, [{ path, message: "cuts must ascend strictly, inside (afterId, untilId)" }]);
   });
+  const parts = range.parts;
+  if (parts === undefined) return;
+  if (!Array.isArray(parts)) throw new ValidationError(collection, [{ path: "parts", message: "must be an array of part indexes" }]);
+  parts.forEach((part, i) => {
+    if (!Number.isSafeInteger(part) || part < 0 || part > cuts.length || (i > 0 && part <= parts[i - 1]!)) {
+      throw new ValidationError(collection, [{ path: `parts.${i}`, message: `part indexes must ascend strictly, from 0 to ${cuts.length} (the number of cuts)` }]);
+    }
+  });
+}
+
+/** The parts of a checked `range` its digest returns, in order: `parts`, or every part. */
+export function partsOf(range: DigestRange): readonly number[] {
+  return range.parts ?? Array.from({ length: (range.splitAt?.length ?? 0) + 1 }, (_, i) => i);
 }
 
 /**
@@ -58,15 +71,19 @@ export async function digestByScan(backend: Backend, collection: CollectionName,
   checkDigestRange(collection, range);
   const cuts = range.splitAt ?? [];
   const parts = Array.from({ length: cuts.length + 1 }, () => new DigestAccumulator());
+  const wanted = partsOf(range);
+  const result = () => wanted.map((i) => parts[i]!.result());
+  const hashed = range.parts ? new Set(range.parts) : null;
   const until = range.untilId ?? null;
   let afterId = range.afterId ?? null;
   for (;;) {
     const page = await backend.scan(collection, { afterId, limit: batchSize });
     for (const row of page) {
-      if (until !== null && row.id > until) return parts.map((p) => p.result());
-      parts[partOf(row.id, cuts)]!.addRow(collection, row as unknown as Record<string, unknown>);
+      if (until !== null && row.id > until) return result();
+      const part = partOf(row.id, cuts);
+      if (!hashed || hashed.has(part)) parts[part]!.addRow(collection, row as unknown as Record<string, unknown>);
     }
-    if (page.length < batchSize) return parts.map((p) => p.result());
+    if (page.length < batchSize) return result();
     afterId = page[page.length - 1]!.id;
   }
 }
@@ -123,17 +140,17 @@ export class ScannedDigests {
 export function digestSorted(collection: string, range: DigestRange, ids: readonly string[], hashAt: (i: number) => bigint): RangeDigest[] {
   checkDigestRange(collection, range);
   const cuts = range.splitAt ?? [];
-  let i = range.afterId == null ? 0 : upperBound(ids, range.afterId);
+  const lower = range.afterId == null ? 0 : upperBound(ids, range.afterId);
   const end = range.untilId == null ? ids.length : upperBound(ids, range.untilId);
-  const out: RangeDigest[] = [];
-  for (let part = 0; part <= cuts.length; part++) {
-    const stop = part === cuts.length ? end : Math.min(end, upperBound(ids, cuts[part]!, i));
+  // Part p holds ids[from, stop): from after cut p-1, up to and including cut p.
+  const bound = (cut: number) => (cut < 0 ? lower : cut >= cuts.length ? end : Math.max(lower, Math.min(end, upperBound(ids, cuts[cut]!, lower))));
+  return partsOf(range).map((part) => {
+    const from = bound(part - 1);
+    const stop = Math.max(from, bound(part));
     let sum = 0n;
-    for (let j = i; j < stop; j++) sum += hashAt(j);
-    out.push({ count: stop - i, hash: hashHex(sum), firstId: stop > i ? ids[i]! : null, lastId: stop > i ? ids[stop - 1]! : null });
-    i = Math.max(i, stop);
-  }
-  return out;
+    for (let j = from; j < stop; j++) sum += hashAt(j);
+    return { count: stop - from, hash: hashHex(sum), firstId: stop > from ? ids[from]! : null, lastId: stop > from ? ids[stop - 1]! : null };
+  });
 }
 
 /** The part of a range that `id` falls in (binary search over the cuts). */

@@ -17,7 +17,8 @@ import type { RowDivergence } from "./report.js";
  * rows spread evenly, which leaves about a fifth of the parts of ~`leafRows` rows unequal: fetching
  * them reads a quarter of the rows, a round trip per part), so many that fetching them would cost
  * at least `pinpointShare` of digesting their span again, they are pinpointed instead:
- * one more digest statement on each side cuts all of them into parts of about one row, and only the
+ * one more digest statement on each side cuts all of them into parts of about one row (`parts`
+ * names the leaves' parts, so the rows between leaves are not hashed again), and only the
  * rows of the unequal ones are read, by id (`getMany`). Unlike data-diff, which downloads every
  * unequal segment below its bisection threshold (16k rows), the last level is settled by digests
  * of single rows, so what is read is about what differs.
@@ -141,12 +142,16 @@ export async function bisectCollection(
       const last = leaf.range.untilId === range.untilId ? cuts.length : cuts.length - 1;
       for (let i = first; i <= last; i++) inLeaf[i] = true;
     }
-    const [sp, tp] = await digests({ ...range, splitAt: cuts });
+    // Only the parts inside leaves are digested: the rows between leaves are not hashed again.
+    const wanted: number[] = [];
+    for (let i = 0; i <= cuts.length; i++) if (inLeaf[i]) wanted.push(i);
+    const [sp, tp] = await digests({ ...range, splitAt: cuts, parts: wanted });
     const ids: string[] = [];
     const tasks: ((into: RowDivergence[]) => Promise<void>)[] = [];
-    for (let i = 0; i <= cuts.length; i++) {
-      const [ps, pt] = [sp[i]!, tp[i]!];
-      if (!inLeaf[i] || equal(ps, pt)) continue;
+    for (let w = 0; w < wanted.length; w++) {
+      const i = wanted[w]!;
+      const [ps, pt] = [sp[w]!, tp[w]!];
+      if (equal(ps, pt)) continue;
       if (ps.count <= 2 && pt.count <= 2) {
         for (const id of new Set([ps.firstId, ps.lastId, pt.firstId, pt.lastId])) if (id !== null) ids.push(id);
       } else {
@@ -195,7 +200,9 @@ export async function bisectCollection(
     const leaves = parts.filter((p) => p?.leaf) as { range: Range; s: RangeDigest; t: RangeDigest }[];
     const tasks: ((into: RowDivergence[]) => Promise<void>)[] = [];
     // Fetching the leaves costs their rows and a round trip each; pinpointing them costs one more
-    // digest of every row between the first leaf and the last (then about the differing rows).
+    // pass over the rows between the first leaf and the last, hashing the leaves' rows only (then
+    // about the differing rows). Judged against digesting the whole span: pinpointing is chosen
+    // only where it surely pays.
     const first = parts.findIndex((p) => p?.leaf);
     let span = 0;
     for (let i = first, last = parts.findLastIndex((p) => p?.leaf); first >= 0 && i <= last; i++) span += Math.max(sp[i]!.count, tp[i]!.count);

@@ -1,11 +1,11 @@
 import { type SQL, sql } from "drizzle-orm";
 import type { DigestRange, RangeDigest } from "../../backend.js";
-import { checkDigestRange, hashHex } from "../../digest.js";
+import { checkDigestRange, hashHex, partsOf } from "../../digest.js";
 import { checkCollection } from "../../model/collections.js";
 import { bigIntToId, idToBigInt } from "../../model/ids.js";
 import type { CollectionName } from "../../model/rows.js";
 import { run } from "./compile.js";
-import type { Queryable } from "./driver.js";
+import type { Driver } from "./driver.js";
 import { type ColumnInfo, type TableInfo, INFO, ref } from "./mapping.js";
 
 /**
@@ -42,8 +42,14 @@ function canonicalRowExpr(info: TableInfo): SQL {
   return expr;
 }
 
-/** The digests of each part of `range` in `collection`, by one statement on `q`. */
-export async function digestOn(q: Queryable, collection: CollectionName, range: DigestRange): Promise<RangeDigest[]> {
+/**
+ * The digests of each part of `range` in `collection` (of the parts listed in `range.parts`
+ * only, when given: the others' rows are filtered out before they are hashed), by one statement.
+ * A cut range is aggregated by hashing, in a transaction with `SET LOCAL enable_sort = off`:
+ * otherwise the planner sorts every row of the range by its part (on disk, with 100k journal
+ * entries) and the cut digest costs about 1.3x the whole-range one instead of about the same.
+ */
+export async function digestOn(driver: Driver, collection: CollectionName, range: DigestRange): Promise<RangeDigest[]> {
   checkCollection(collection);
   checkDigestRange(collection, range);
   const info = INFO[collection];
@@ -55,12 +61,22 @@ export async function digestOn(q: Queryable, collection: CollectionName, range: 
   // thresholds are the ids just after each cut.
   const thresholds = `{${cuts.map((c) => bigIntToId(idToBigInt(c) + 1n)).join(",")}}`;
   const part = cuts.length > 0 ? sql`width_bucket("id", ${thresholds}::uuid[])` : sql`0`;
-  const rows = await run<{ part: number; n: number; s: string; first: string; last: string }>(
-    q,
-    sql`SELECT ${part} AS "part", count(*)::float8 AS "n", sum(('x' || left(md5(${canonicalRowExpr(info)}), 16))::bit(64)::bigint)::text AS "s", min("id"::text) AS "first", max("id"::text) AS "last" FROM ${info.table} WHERE ${sql.join(where, sql` AND `)} GROUP BY 1`,
-  );
-  const out: RangeDigest[] = cuts.map(() => ({ count: 0, hash: hashHex(0n), firstId: null, lastId: null }));
-  out.push({ count: 0, hash: hashHex(0n), firstId: null, lastId: null });
-  for (const r of rows) out[Number(r.part)] = { count: Number(r.n), hash: hashHex(BigInt(r.s)), firstId: r.first, lastId: r.last };
+  if (range.parts) where.push(sql`${part} = ANY(${`{${range.parts.join(",")}}`}::int[])`);
+  const statement = sql`SELECT ${part} AS "part", count(*)::float8 AS "n", sum(('x' || left(md5(${canonicalRowExpr(info)}), 16))::bit(64)::bigint)::text AS "s", min("id"::text) AS "first", max("id"::text) AS "last" FROM ${info.table} WHERE ${sql.join(where, sql` AND `)} GROUP BY 1`;
+  type Row = { part: number; n: number; s: string; first: string; last: string };
+  const rows =
+    cuts.length === 0
+      ? await run<Row>(driver, statement)
+      : await driver.transaction(async (q) => {
+          await q.query("SET LOCAL enable_sort = off", []);
+          return run<Row>(q, statement);
+        });
+  const wanted = partsOf(range);
+  const at = new Map(wanted.map((p, i) => [p, i]));
+  const out: RangeDigest[] = wanted.map(() => ({ count: 0, hash: hashHex(0n), firstId: null, lastId: null }));
+  for (const r of rows) {
+    const i = at.get(Number(r.part));
+    if (i !== undefined) out[i] = { count: Number(r.n), hash: hashHex(BigInt(r.s)), firstId: r.first, lastId: r.last };
+  }
   return out;
 }
