@@ -1,5 +1,6 @@
 import type { Backend } from "../backend.js";
 import { conditionsInWords, CutoverRefusedError, type CutoverCondition } from "../errors.js";
+import { SYNC_RUN_IDS } from "../model/operational.js";
 import { STAGES, type Side, type Stage } from "../model/stages.js";
 import { cutoverFailures, GATED_STAGES, latestCompares, type CutoverThresholds } from "./cutover-gate.js";
 import { DUAL_WRITE_DEFAULTS } from "./options.js";
@@ -157,6 +158,12 @@ export async function pendingAtStart(last: StageRecord, sides: Partial<Record<Si
   return changesAfter(primary, (await readWatermark(primary, last.primary)) ?? 0, pageSize);
 }
 
+/** True when `store` records a backfill or a compare run (`migrationLogs`): a cutover involves it. */
+async function syncRecorded(store: Backend): Promise<boolean> {
+  const runs = [SYNC_RUN_IDS.backfill, SYNC_RUN_IDS.compare];
+  return (await store.count("migrationLogs", [{ field: "runId", op: "in", values: runs }])) > 0;
+}
+
 /** What a forced start or move overrode, for its stage record. */
 export function forcedMove(failed: readonly CutoverCondition[]): ForcedMove {
   return { forced: true, overridden: conditionsInWords(failed) };
@@ -165,12 +172,14 @@ export function forcedMove(failed: readonly CutoverCondition[]): ForcedMove {
 /**
  * The cutover gate for a process started in `complete` on the destination alone (a plain
  * PostgreSQL backend: `createStoreFromEnv` at `complete`), where no dual-write backend runs.
- * Reads the latest stage record on `to`; when it is not `complete` (the start is the move),
- * `openFrom` is called for the old store, read-only, if the app still configures it (else the
- * gate judges `to` alone), the same conditions as a dual-write backend started in `complete` are
- * checked, and `complete` is recorded on `to` (forced: with what was overridden). Throws
- * {@link CutoverRefusedError}, writing nothing, unless they hold or `force`. A store with no stage
- * record, or whose latest is `complete`, is not gated and nothing is written.
+ * Reads the latest stage record on `to` and, if the app still configures it (`openFrom`, opened
+ * read-only), on the old store: the stages whose primary was the old store (`dual-write`,
+ * `shadow`) are recorded there only. When the newest is not `complete` (the start is the move),
+ * the same conditions as a dual-write backend started in `complete` are checked, and `complete`
+ * is recorded on `to` (forced: with what was overridden). A `to` with no stage record is gated
+ * only when it records a backfill or compare (a cutover under way: its stages so far are on the
+ * old store); a database that took part in no cutover starts freely, the old store untouched.
+ * Throws {@link CutoverRefusedError}, writing nothing, unless the conditions hold or `force`.
  */
 export async function gateCompleteStart(options: {
   to: Backend;
@@ -182,16 +191,19 @@ export async function gateCompleteStart(options: {
 }): Promise<void> {
   const { to } = options;
   const own = await latestStage(to);
-  if (!own || own.stage === "complete") return;
+  if (own?.stage === "complete") return;
+  // A database with neither a stage record nor a backfill or compare took no part in a cutover.
+  if (!own && !(await syncRecorded(to))) return;
   const from = options.openFrom?.() ?? null;
   try {
     const other = from ? await latestStage(from) : null;
-    const last = other && other.at > own.at ? other : own;
-    if (!startIsGated("complete", last)) return;
+    const last = !own ? other : !other ? own : other.at > own.at ? other : own;
+    if (last && !startIsGated("complete", last)) return;
     const thresholds = startThresholds(options.thresholds);
-    const lag = await pendingAtStart(last, { to, ...(from ? { from } : {}) }, options.pageSize ?? DUAL_WRITE_DEFAULTS.batchSize);
+    // No stage record: no dual write ran, so none left changes pending, as far as the stores tell.
+    const lag = last ? await pendingAtStart(last, { to, ...(from ? { from } : {}) }, options.pageSize ?? DUAL_WRITE_DEFAULTS.batchSize) : from ? 0 : null;
     const { failed } = await judgeCutover(from ? [from, to] : [to], lag, thresholds);
-    if (failed.length > 0 && !options.force) throw new CutoverRefusedError("complete", failed, { startedAfter: last.stage });
+    if (failed.length > 0 && !options.force) throw new CutoverRefusedError("complete", failed, last ? { startedAfter: last.stage } : {});
     await recordStage(to, "complete", "to", options.now?.() ?? new Date(), failed.length > 0 ? forcedMove(failed) : undefined);
   } finally {
     await from?.close();

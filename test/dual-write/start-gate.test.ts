@@ -373,6 +373,46 @@ describe("through createStoreFromEnv", () => {
     await backend.close();
   }
 
+  it("JOURNAL_STORE_STAGE=complete straight after a backfill and shadow, whose stages only the JSON store records: gated on both stores", async () => {
+    const source = jsonFileBackend({ dir });
+    const target = await pgSide.open();
+    await generateDataset(createStore({ backend: source }), { users: 1, entriesPerUser: 2 });
+    await backfill({ source, target });
+    await Promise.all([source.close(), target.close()]);
+    await shadowRecorded();
+    const pg = await pgSide.open();
+    expect(await latestStage(pg)).toBeNull(); // shadow's primary is the JSON store: its stages are recorded there
+    await pg.close();
+    const env = { JOURNAL_STORE_JSON_DIR: dir, DATABASE_URL: url(), JOURNAL_STORE_STAGE: "complete" };
+    const error = (await createStoreFromEnv(env).then(() => null, (e: unknown) => e)) as CutoverRefusedError;
+    expect(error).toBeInstanceOf(CutoverRefusedError);
+    expect(error.startedAfter).toBe("shadow");
+    expect(error.failed.map((f) => f.condition)).toEqual(["compare", "shadow"]);
+    const forced = await createStoreFromEnv({ ...env, JOURNAL_STORE_FORCE_CUTOVER: "1" });
+    try {
+      expect(await latestStage(forced.backend)).toMatchObject({ stage: "complete", primary: "to" });
+      expect((await newestStageRow(forced.backend)).checkpoint).toMatchObject({ forced: true });
+    } finally {
+      await forced.close();
+    }
+  });
+
+  it("JOURNAL_STORE_STAGE=complete without the JSON store: free on a database no cutover touched, gated once it records a backfill", async () => {
+    const env = { DATABASE_URL: url(), JOURNAL_STORE_STAGE: "complete" };
+    await (await createStoreFromEnv(env)).close();
+    const pg = await pgSide.open();
+    expect(await latestStage(pg)).toBeNull(); // a plain PostgreSQL app: nothing gated, nothing recorded
+    const source = jsonFileBackend({ dir });
+    await generateDataset(createStore({ backend: source }), { users: 1, entriesPerUser: 2 });
+    await backfill({ source, target: pg });
+    await Promise.all([source.close(), pg.close()]);
+    const error = (await createStoreFromEnv(env).then(() => null, (e: unknown) => e)) as CutoverRefusedError;
+    expect(error).toBeInstanceOf(CutoverRefusedError);
+    expect(error.startedAfter).toBeNull();
+    expect(error.failed.map((f) => f.condition)).toEqual(["compare", "pending", "shadow"]);
+    expect(error.message).toContain("not configured here");
+  });
+
   it("JOURNAL_STORE_STAGE=live after shadow: refused with CutoverRefusedError; JOURNAL_STORE_FORCE_CUTOVER=true starts it", async () => {
     await shadowRecorded();
     const env = { JOURNAL_STORE_JSON_DIR: dir, DATABASE_URL: url(), JOURNAL_STORE_STAGE: "live" };
