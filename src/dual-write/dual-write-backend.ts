@@ -12,7 +12,7 @@ import { GATED_STAGES } from "./cutover-gate.js";
 import type { PassResult } from "./feed.js";
 import { Gate } from "./gate.js";
 import { DUAL_WRITE_DEFAULTS, type DualWriteOptions, type ResolvedDualWriteOptions } from "./options.js";
-import { latestStage, readWatermark, recordStage, writeShadowEvidence, writeWatermark, type ShadowEvidence, type StageRecord } from "./records.js";
+import { latestStage, newerStage, readWatermark, recordStage, writeShadowEvidence, writeWatermark, type ShadowEvidence, type StageRecord } from "./records.js";
 import { Replicator, type Change } from "./replicator.js";
 import { forcedMove, judgeCutover, pendingAtStart, startIsGated } from "./start-gate.js";
 import { compareRows, inSample, queryShape, sampleKeyOfQuery, sampleKeyOfRow, type Difference } from "./shadow.js";
@@ -90,7 +90,7 @@ export class DualWriteBackend extends EventEmitter<DualWriteEvents> implements B
     } catch (error) {
       otherDown = error;
     }
-    const last = !own ? other : !other ? own : own.at >= other.at ? own : other;
+    const last = newerStage(own, other);
     const gated = startIsGated(this.current, last);
     if (gated && otherDown) {
       throw new BackendError(this.secondary.name, `cannot start in ${this.current} after ${last!.stage}: the cutover gate reads both sides' records, and this side is unreachable`, { cause: otherDown });

@@ -77,6 +77,13 @@ export async function stageHistory(store: Backend): Promise<StageRecord[]> {
   return history;
 }
 
+/** The newer of two stage records (either may be null); on equal times, `preferred`. */
+export function newerStage(preferred: StageRecord | null, other: StageRecord | null): StageRecord | null {
+  if (!preferred) return other;
+  if (!other) return preferred;
+  return other.at > preferred.at ? other : preferred;
+}
+
 /** The latest stage record on `store`, or null. */
 export async function latestStage(store: Backend): Promise<StageRecord | null> {
   const page = await store.query("migrationLogs", {

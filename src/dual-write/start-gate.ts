@@ -4,7 +4,7 @@ import { SYNC_RUN_IDS } from "../model/operational.js";
 import { STAGES, type Side, type Stage } from "../model/stages.js";
 import { cutoverFailures, GATED_STAGES, latestCompares, type CutoverThresholds } from "./cutover-gate.js";
 import { DUAL_WRITE_DEFAULTS } from "./options.js";
-import { latestStage, readShadowEvidence, readWatermark, recordStage, stageHistory, type ForcedMove, type ShadowEvidence, type StageRecord } from "./records.js";
+import { latestStage, newerStage, readShadowEvidence, readWatermark, recordStage, stageHistory, type ForcedMove, type ShadowEvidence, type StageRecord } from "./records.js";
 import { changesAfter } from "./replicator.js";
 import type { ShadowWindowStats } from "./stats.js";
 
@@ -197,7 +197,7 @@ export async function gateCompleteStart(options: {
   const from = options.openFrom?.() ?? null;
   try {
     const other = from ? await latestStage(from) : null;
-    const last = !own ? other : !other ? own : other.at > own.at ? other : own;
+    const last = newerStage(own, other);
     if (last && !startIsGated("complete", last)) return;
     const thresholds = startThresholds(options.thresholds);
     // No stage record: no dual write ran, so none left changes pending, as far as the stores tell.

@@ -2,7 +2,7 @@ import type { Backend, Stored } from "../../backend.js";
 import { conditionsInWords, UsageError, type CutoverCondition } from "../../errors.js";
 import { latestCompares } from "../../dual-write/cutover-gate.js";
 import { DUAL_WRITE_DEFAULTS } from "../../dual-write/options.js";
-import { latestStage, STAGE_RUN_ID, type StageRecord } from "../../dual-write/records.js";
+import { latestStage, newerStage, STAGE_RUN_ID, type StageRecord } from "../../dual-write/records.js";
 import { judgeCutover, pendingAtStart, startThresholds, type JudgedShadowWindow, type StartThresholds } from "../../dual-write/start-gate.js";
 import type { Side } from "../../model/stages.js";
 import { SYNC_RUN_IDS } from "../../model/operational.js";
@@ -124,10 +124,7 @@ const MISSING: Record<Side, string> = {
 async function gateOf(at: Partial<Record<Side, Backend>>): Promise<GateStatus> {
   const stores = SIDES.flatMap((side) => (at[side] ? [at[side]] : []));
   let last: StageRecord | null = null;
-  for (const store of stores) {
-    const record = await latestStage(store);
-    if (record && (!last || record.at > last.at)) last = record;
-  }
+  for (const store of stores) last = newerStage(last, await latestStage(store));
   const thresholds = startThresholds();
   const lag = last ? await pendingAtStart(last, at, DUAL_WRITE_DEFAULTS.batchSize) : 0;
   const { failed, shadow } = await judgeCutover(stores, lag, thresholds);
