@@ -28,7 +28,6 @@ export function checkFileName(file: unknown, path: string): asserts file is stri
   }
 }
 
-
 /**
  * One file's records, parsed one at a time when asked. Neither the file's bytes nor a parsed
  * tree are held: each record is read from the open file when asked (through a window of
