@@ -1,14 +1,22 @@
 import { isUtf8 } from "node:buffer";
-import { readFile } from "node:fs/promises";
+import { closeSync, fstatSync, open, read, readSync } from "node:fs";
 import { join } from "node:path";
-import { LegacyFileError, ValidationError } from "../errors.js";
+import { promisify } from "node:util";
+import { ClosedError, LegacyFileError, ValidationError } from "../errors.js";
 
 /**
  * Reading one file of an app's own data: a name checked before it becomes a path, strict UTF-8,
  * the whole file checked as JSON in one pass over its bytes (no string, no tree), then each
  * record parsed on its own when the import reaches it. A file that is not one JSON object or
  * array is a {@link LegacyFileError} naming the file and the position of the first problem.
+ * Neither pass holds the file: both read it through a window of {@link WINDOW_BYTES}.
  */
+
+/**
+ * Bytes of a file held at once, while it is checked and while its records are read. A record
+ * larger than this is held whole while it is checked and while it is parsed.
+ */
+export const WINDOW_BYTES = 1 << 20;
 
 /** A file name the mapping may use: no directory parts, nothing hidden. */
 const FILE_NAME = /^[A-Za-z0-9_][A-Za-z0-9._-]*$/;
@@ -21,127 +29,447 @@ export function checkFileName(file: unknown, path: string): asserts file is stri
 }
 
 /**
- * One file's records, parsed one at a time when asked: the file's bytes are held, not a string
- * of them nor a parsed tree, so a large file costs its size once plus the records in flight.
+ * One file's records, parsed one at a time when asked. Neither the file's bytes nor a parsed
+ * tree are held: each record is read from the open file when asked (through a window of
+ * {@link WINDOW_BYTES}, so reading the records in order reads the file once), and the file is
+ * closed once every record is released, or by {@link LegacyFileContent.close}.
  */
 export interface LegacyFileContent {
   shape: "object" | "array";
   /** Records in the file. */
   size: number;
-  /** The key of record `i` (an object member's name), or null for an array element. */
+  /** The key of record `i` (an object member's name), or null for an array element; read while the file was checked. */
   keyAt(i: number): string | null;
   /** Record `i`, parsed (an array element is parsed once and kept until released). */
   recordAt(i: number): unknown;
-  /** Forgets record `i` (and the file's bytes once every record is released). */
+  /** Forgets record `i` (and closes the file once every record is released). */
   release(i: number): void;
+  /** Closes the file now (once; a no-op after): a reader that stops early calls it. */
+  close(): void;
 }
+
+const openFile = promisify(open);
+const readAsync = promisify(read);
 
 /**
  * Reads `file` in `dir`; null when it does not exist. The whole file is checked (strict UTF-8,
  * one complete JSON object or array) before this returns, so a bad file is refused before any
- * record is used.
+ * record is used. `window` (default {@link WINDOW_BYTES}) is how much of it is held at once.
  */
-export async function readLegacyFile(dir: string, file: string): Promise<LegacyFileContent | null> {
-  let bytes: Buffer;
+export async function readLegacyFile(dir: string, file: string, window: number = WINDOW_BYTES): Promise<LegacyFileContent | null> {
+  let fd: number;
   try {
-    bytes = await readFile(join(dir, file));
+    fd = await openFile(join(dir, file), "r");
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === "ENOENT") return null;
     throw error;
   }
-  if (!isUtf8(bytes)) {
-    const bad = firstInvalidUtf8(bytes);
-    const prefix = bytes.subarray(0, bad).toString("utf8");
-    throw new LegacyFileError(file, positionOf(prefix, prefix.length), "is not valid UTF-8");
-  }
-  const start = bytes.length >= 3 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;
-  let split: Split;
   try {
-    split = splitRecords(bytes, start);
-  } catch (at) {
-    if (typeof at !== "number") throw at;
-    const text = bytes.subarray(start, at).toString("utf8");
-    const end = at >= bytes.length;
-    const problem = end ? "ends before its JSON does (truncated)" : split0(bytes, start) ? "is not valid JSON" : "holds neither a JSON object nor an array";
-    throw new LegacyFileError(file, positionOf(text, text.length), problem);
+    const stat = fstatSync(fd);
+    const reader: Reader = { fd, file, size: stat.size, mtimeMs: stat.mtimeMs, window: Math.max(4, window) };
+    const checked = await checkFile(reader);
+    return contentOf(reader, checked);
+  } catch (error) {
+    closeSync(fd);
+    throw error;
   }
-  const { shape, ranges } = split;
-  const size = ranges.length / 4;
+}
+
+/** The open file being read. */
+interface Reader {
+  fd: number;
+  file: string;
+  /** Its size and modification time when it was opened: the records are read from that version. */
+  size: number;
+  mtimeMs: number;
+  window: number;
+}
+
+/** The checked file: its shape, and per record its key (objects only) and where its value is. */
+interface Checked {
+  shape: "object" | "array";
+  keys: string[] | null;
+  /** Per record: value start, value end (file offsets). */
+  ranges: number[];
+}
+
+/** The records of a checked file, each read and parsed when asked. */
+function contentOf(reader: Reader, checked: Checked): LegacyFileContent {
+  const { shape, keys, ranges } = checked;
+  const { fd, file, size: fileSize } = reader;
+  const size = ranges.length / 2;
   const cache = shape === "array" ? new Map<number, unknown>() : null;
-  let held: Buffer | null = bytes;
+  let open = true;
   let released = 0;
-  const slice = (from: number, to: number) => JSON.parse(held!.toString("utf8", from, to)) as unknown;
+  // The window of the file records are read from: file offset `at`, `length` bytes.
+  let held: Buffer | null = null;
+  let at = 0;
+  let length = 0;
+  const close = () => {
+    if (!open) return;
+    open = false;
+    held = null;
+    cache?.clear();
+    closeSync(fd);
+  };
+  const changed = (from: number): never => {
+    const position = positionIn(reader, from);
+    close();
+    throw new LegacyFileError(file, position, "changed while it was being imported (read it again)");
+  };
+  const parse = (from: number, to: number): unknown => {
+    if (!open) throw new ClosedError(file);
+    let text: string;
+    if (to - from > reader.window) {
+      const whole = Buffer.allocUnsafe(to - from);
+      if (readSyncFully(fd, whole, 0, whole.length, from) < whole.length || isChanged(reader)) changed(from);
+      text = whole.toString("utf8");
+    } else {
+      if (held === null || from < at || to > at + length) {
+        held ??= Buffer.allocUnsafe(Math.min(reader.window, fileSize));
+        at = from;
+        length = readSyncFully(fd, held, 0, Math.min(held.length, fileSize - from), from);
+        if (length < to - from || isChanged(reader)) changed(from);
+      }
+      text = held.toString("utf8", from - at, to - at);
+    }
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      return changed(from);
+    }
+  };
+  if (size === 0) close();
   return {
     shape,
     size,
-    keyAt: (i) => (shape === "object" ? (slice(ranges[i * 4]!, ranges[i * 4 + 1]!) as string) : null),
+    keyAt: (i) => (keys === null ? null : keys[i]!),
     recordAt(i) {
       if (cache?.has(i)) return cache.get(i);
-      const value = slice(ranges[i * 4 + 2]!, ranges[i * 4 + 3]!);
+      const value = parse(ranges[i * 2]!, ranges[i * 2 + 1]!);
       cache?.set(i, value);
       return value;
     },
     release(i) {
       cache?.delete(i);
-      if (++released >= size) held = null;
+      if (++released >= size) close();
     },
+    close,
   };
 }
 
-/** True when the file's first significant character opens an object or an array. */
-function split0(bytes: Buffer, start: number): boolean {
-  for (let i = start; i < bytes.length; i++) {
-    const c = bytes[i]!;
-    if (c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d) continue;
-    return c === 0x7b || c === 0x5b;
-  }
-  return true;
+/** True when the file is no longer the version that was checked (another size or modification time). */
+function isChanged(reader: Reader): boolean {
+  const now = fstatSync(reader.fd);
+  return now.size !== reader.size || now.mtimeMs !== reader.mtimeMs;
 }
 
-interface Split {
-  shape: "object" | "array";
-  /** Per record: key start, key end, value start, value end (byte offsets; key empty for arrays). */
-  ranges: number[];
+/** Reads into `buf[from, to)` from file offset `at` until full or the file ends; the bytes read. */
+function readSyncFully(fd: number, buf: Buffer, from: number, to: number, at: number): number {
+  let got = 0;
+  while (from + got < to) {
+    const n = readSync(fd, buf, from + got, to - from - got, at + got);
+    if (n === 0) break;
+    got += n;
+  }
+  return got;
+}
+
+/** {@link readSyncFully}, without blocking. */
+async function readFully(fd: number, buf: Buffer, from: number, to: number, at: number): Promise<number> {
+  let got = 0;
+  while (from + got < to) {
+    const { bytesRead } = await readAsync(fd, buf, from + got, to - from - got, at + got);
+    if (bytesRead === 0) break;
+    got += bytesRead;
+  }
+  return got;
 }
 
 /**
- * Checks that `bytes` hold one JSON object or array (the grammar, strictly) and returns where
- * each member's key and value are. Throws the byte offset of the first problem (the length when
- * the file ends too early).
+ * Where a scan of the file stands, for error positions: the line, the file offset where it
+ * starts, and the characters so far as `offset - adj` (`adj` counts UTF-8 continuation bytes
+ * less 4-byte leads, whose characters are two UTF-16 units), `lineAdj` being `adj` at the
+ * line's start.
  */
-function splitRecords(bytes: Buffer, start: number): Split {
-  const n = bytes.length;
-  let i = start;
+interface Tally {
+  line: number;
+  lineStart: number;
+  lineAdj: number;
+  adj: number;
+}
+
+/**
+ * 1-based line and column (UTF-16 units) and 0-based character offset of file offset `at`,
+ * counted from character `origin` (1 to leave out a byte order mark) with `t` standing at `at`.
+ */
+function positionOf(t: Tally, at: number, origin: number): { line: number; column: number; offset: number } {
+  const offset = at - t.adj - origin;
+  return { line: t.line, column: offset - Math.max(0, t.lineStart - t.lineAdj - origin) + 1, offset };
+}
+
+/**
+ * Counts `buf[from, to)` (at file offset `base + from` on) into `t`: every newline and every
+ * character, as decoding the text would.
+ */
+function tally(buf: Buffer, from: number, to: number, base: number, t: Tally): void {
+  for (let j = from; j < to; j++) {
+    const c = buf[j]!;
+    if (c === 0x0a) {
+      t.line++;
+      t.lineStart = base + j + 1;
+      t.lineAdj = t.adj;
+    } else if (c >= 0x80) {
+      if (c < 0xc0) t.adj++;
+      else if (c >= 0xf0) t.adj--;
+    }
+  }
+}
+
+/**
+ * Scans the file from offset `from` (where `t` stands, at a character's start) to `to` or the
+ * first byte that is not part of well-formed UTF-8, whichever comes first: where it stopped,
+ * whether on such a byte, and the tally there. Reads through its own window; used for errors.
+ */
+function scanOn(reader: Reader, from: number, to: number, t: Tally): { at: number; invalid: boolean; t: Tally } {
+  const count = { ...t };
+  const buf = Buffer.allocUnsafe(Math.max(4, Math.min(reader.window, to - from)));
+  let base = from;
+  let length = 0;
+  for (;;) {
+    const want = Math.min(buf.length, to - base);
+    const got = readSyncFully(reader.fd, buf, length, want, base + length);
+    const atEnd = length + got < want || base + want >= to;
+    length += got;
+    const cut = atEnd ? length : completeEnd(buf, 0, length);
+    const bad = isUtf8(buf.subarray(0, cut)) ? cut : firstInvalidUtf8(buf, 0, cut);
+    tally(buf, 0, bad, base, count);
+    if (bad < cut) return { at: base + bad, invalid: true, t: count };
+    if (atEnd) return { at: base + length, invalid: false, t: count };
+    buf.copy(buf, 0, cut, length);
+    base += cut;
+    length -= cut;
+  }
+}
+
+/** The position of file offset `at`, counted from the file's start (a byte order mark counts as a character). */
+function positionIn(reader: Reader, at: number): { line: number; column: number; offset: number } {
+  const scan = scanOn(reader, 0, at, { line: 1, lineStart: 0, lineAdj: 0, adj: 0 });
+  return positionOf(scan.t, scan.at, 0);
+}
+
+/** Where `buf[from, to)` ends but for a UTF-8 sequence it does not hold whole (which the next bytes may finish). */
+function completeEnd(buf: Buffer, from: number, to: number): number {
+  for (let k = to - 1; k >= from && k >= to - 3; k--) {
+    const c = buf[k]!;
+    if ((c & 0xc0) === 0x80) continue;
+    const length = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : c >= 0xc0 ? 2 : 1;
+    return k + length > to ? k : to;
+  }
+  return to;
+}
+
+/** The offset in `buf[from, to)` of the first byte not part of well-formed UTF-8 (a sequence cut short at `to` included); `to` when there is none. */
+function firstInvalidUtf8(buf: Buffer, from: number, to: number): number {
+  let i = from;
+  while (i < to) {
+    const c = buf[i]!;
+    if (c < 0x80) {
+      i++;
+      continue;
+    }
+    let more: number;
+    let lo = 0x80;
+    let hi = 0xbf;
+    if (c >= 0xc2 && c <= 0xdf) more = 1;
+    else if (c >= 0xe0 && c <= 0xef) {
+      more = 2;
+      if (c === 0xe0) lo = 0xa0;
+      else if (c === 0xed) hi = 0x9f;
+    } else if (c >= 0xf0 && c <= 0xf4) {
+      more = 3;
+      if (c === 0xf0) lo = 0x90;
+      else if (c === 0xf4) hi = 0x8f;
+    } else return i;
+    if (i + more >= to) return i;
+    const second = buf[i + 1]!;
+    if (second < lo || second > hi) return i;
+    for (let k = 2; k <= more; k++) if ((buf[i + k]! & 0xc0) !== 0x80) return i;
+    i += more + 1;
+  }
+  return to;
+}
+
+/** Maximum nesting of a record's value. */
+const MAX_DEPTH = 2_000;
+
+/**
+ * Checks that the file holds one JSON object or array (strict UTF-8, the grammar strictly) and
+ * returns each member's key and where its value is. It reads the file once, through a window:
+ * the grammar runs over the window's bytes ({@link scannerOf}), member by member; a member that
+ * runs past the window is checked again from its start once the window is moved there (and grown
+ * while that member does not fit), so only a window and one member are ever held. Lines and
+ * characters are counted while checking, so an error's position costs no second read. Throws a
+ * {@link LegacyFileError} at the first problem: a byte that is not UTF-8 anywhere in the file
+ * first, as the file is refused as text before it is read as JSON.
+ */
+async function checkFile(reader: Reader): Promise<Checked> {
+  const { fd, file, size, window } = reader;
+  // One byte more than the window: the grammar finds a NUL after the bytes at hand (see scannerOf).
+  let buf = Buffer.allocUnsafe(Math.max(1, Math.min(window, size)) + 1);
+  let scanner = scannerOf(buf);
+  let base = 0; // file offset of buf[0]
+  let length = 0; // bytes of buf read
+  let n = 0; // bytes of buf checked as UTF-8: what the grammar sees
+  let i = 0; // where the check stands in buf
+  const scan = startScan();
+
+  /** Keeps `buf[from, length)` (moved to the start, `i` with it) and reads on; false when the new bytes are not UTF-8. */
+  const refill = async (from: number): Promise<boolean> => {
+    const kept = length - from;
+    const held = buf.length - 1;
+    const wanted = kept < window ? window : kept < held ? held : kept * 2;
+    const capacity = Math.max(1, Math.min(wanted, size - base - from));
+    if (capacity !== held) {
+      const next = Buffer.allocUnsafe(capacity + 1);
+      buf.copy(next, 0, from, length);
+      buf = next;
+      scanner = scannerOf(buf);
+    } else if (from > 0) buf.copy(buf, 0, from, length);
+    base += from;
+    length = kept;
+    n -= from;
+    i -= from;
+    const want = Math.min(buf.length - 1, size - base);
+    const got = await readFully(fd, buf, length, want, base + length);
+    if (length + got < want) {
+      // The file is shorter than when it was opened: being written meanwhile.
+      throw new LegacyFileError(file, positionOf(scan, base + i, 0), "changed while it was being checked (read it again)");
+    }
+    length += got;
+    const cut = base + length >= size ? length : completeEnd(buf, n, length);
+    if (cut > n && !isUtf8(buf.subarray(n, cut))) return false;
+    n = cut;
+    return true;
+  };
+  /** The error for a byte that is not UTF-8 past the check's current place (`buf[i]`, where `scan` stands). */
+  const notUtf8 = (from: number): LegacyFileError => {
+    const found = scanOn(reader, from, size, scan);
+    return new LegacyFileError(file, positionOf(found.t, found.at, 0), "is not valid UTF-8");
+  };
+
+  if (!(await refill(0))) throw notUtf8(0);
+  let bom = 0;
+  if (length >= 3 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) {
+    i = 3;
+    bom = 1;
+    scan.adj = 2;
+  }
+  for (;;) {
+    let keep: number;
+    try {
+      keep = scanner(n, base, base + n < size, i, scan);
+    } catch (at) {
+      if (typeof at !== "number") throw at;
+      // A byte that is not UTF-8 further on is the error to report, as the file is refused as text first.
+      const found = scanOn(reader, base + at, size, scan);
+      if (found.invalid) throw new LegacyFileError(file, positionOf(found.t, found.at, 0), "is not valid UTF-8");
+      const problem = base + at >= size ? "ends before its JSON does (truncated)" : scan.step !== OPEN ? "is not valid JSON" : "holds neither a JSON object nor an array";
+      throw new LegacyFileError(file, positionOf(scan, base + at, bom), problem);
+    }
+    if (keep < 0) break;
+    i = keep;
+    if (!(await refill(keep))) throw notUtf8(base);
+  }
+  return { shape: scan.shape, keys: scan.shape === "object" ? scan.keys : null, ranges: scan.ranges };
+}
+
+/** The steps of the top level: before the opening bracket, at a member, after a member, after the closing bracket. */
+const OPEN = 0;
+const MEMBER = 1;
+const NEXT = 2;
+const CLOSED = 3;
+
+/** Where the check of a file stands between windows: the step, what the file is, the tally, what was found. */
+interface Scan extends Tally {
+  step: number;
+  shape: "object" | "array";
+  /** The closing bracket's byte. */
+  close: number;
+  /** No member yet. */
+  first: boolean;
+  keys: string[];
+  /** Per record: value start, value end (file offsets). */
+  ranges: number[];
+}
+
+/** Where the check of a file stands before its first byte. */
+function startScan(): Scan {
+  return { step: OPEN, shape: "object", close: 0, first: true, line: 1, lineStart: 0, lineAdj: 0, adj: 0, keys: [], ranges: [] };
+}
+
+/**
+ * The check of the window `bytes`: a function that checks its first `n` bytes (at file offset
+ * `base`) from `start` on, step by step, updating `scan`. It returns -1 when the file is complete,
+ * or where to go on from once the window holds more (`more`: the file goes on past it): the start
+ * of the step that ran past it, which is taken again then. It throws the window offset of a
+ * problem (with `scan` counted up to it). Made once per window buffer, so its hot loops see one
+ * buffer and one set of functions, as the file read whole once did; the end of the bytes at hand
+ * is a NUL written after them (`bytes` has a byte to spare), which every loop stops at and no
+ * grammar rule accepts there, so no loop tests for the end.
+ */
+function scannerOf(bytes: Buffer): (n: number, base: number, more: boolean, start: number, scan: Scan) => number {
+  let i = 0;
+  let n = 0;
+  let base = 0;
+  let line = 1;
+  let lineStart = 0;
+  let lineAdj = 0;
+  let adj = 0;
+  let escaped = false;
+  let more = false;
+  let scan = startScan();
   const fail = (): never => {
     throw Math.min(i, n);
   };
   const ws = () => {
     for (;;) {
       const c = bytes[i];
-      if (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) i++;
+      if (c === 0x20) i++;
+      else if (c === 0x0a) {
+        i++;
+        line++;
+        lineStart = base + i;
+        lineAdj = adj;
+      } else if (c === 0x0d || c === 0x09) i++;
       else return;
     }
   };
   const string = () => {
     i++;
     for (;;) {
-      if (i >= n) fail();
       const c = bytes[i]!;
       if (c === 0x22) return void i++;
       if (c < 0x20) fail();
       if (c === 0x5c) {
+        escaped = true;
         i++;
         const e = bytes[i];
         if (e === 0x75) {
           for (let k = 1; k <= 4; k++) {
             const h = bytes[i + k];
-            if (h === undefined) (i = n, fail());
             if (!((h! >= 0x30 && h! <= 0x39) || (h! >= 0x41 && h! <= 0x46) || (h! >= 0x61 && h! <= 0x66))) (i += k, fail());
           }
           i += 5;
         } else if (e === 0x22 || e === 0x5c || e === 0x2f || e === 0x62 || e === 0x66 || e === 0x6e || e === 0x72 || e === 0x74) i++;
         else fail();
-      } else i++;
+      } else {
+        if (c >= 0x80) {
+          if (c < 0xc0) adj++;
+          else if (c >= 0xf0) adj--;
+        }
+        i++;
+      }
     }
   };
   const digits = () => {
@@ -165,7 +493,7 @@ function splitRecords(bytes: Buffer, start: number): Split {
   };
   const value = (depth: number): void => {
     ws();
-    if (depth > 2_000) fail();
+    if (depth > MAX_DEPTH) fail();
     const c = bytes[i];
     if (c === 0x7b) {
       i++;
@@ -204,66 +532,96 @@ function splitRecords(bytes: Buffer, start: number): Split {
     if (c === 0x2d || (c !== undefined && c >= 0x30 && c <= 0x39)) return number();
     fail();
   };
-  const ranges: number[] = [];
-  ws();
-  const open = bytes[i];
-  if (open !== 0x7b && open !== 0x5b) fail();
-  const shape = open === 0x7b ? "object" : "array";
-  const close = open === 0x7b ? 0x7d : 0x5d;
-  i++;
-  ws();
-  if (bytes[i] === close) i++;
-  else {
+  const save = () => {
+    scan.line = line;
+    scan.lineStart = lineStart;
+    scan.lineAdj = lineAdj;
+    scan.adj = adj;
+  };
+
+  const check = (): number => {
     for (;;) {
-      ws();
-      let ks = 0;
-      let ke = 0;
-      if (shape === "object") {
-        if (bytes[i] !== 0x22) fail();
-        ks = i;
-        string();
-        ke = i;
+      const from = i;
+      const at = { line, lineStart, lineAdj, adj };
+      try {
         ws();
-        if (bytes[i] !== 0x3a) fail();
-        i++;
-        ws();
+        if (i >= n && more) {
+          save();
+          return i;
+        }
+        const step = scan.step;
+        if (step === OPEN) {
+          const c = bytes[i];
+          if (c !== 0x7b && c !== 0x5b) fail();
+          scan.shape = c === 0x7b ? "object" : "array";
+          scan.close = c === 0x7b ? 0x7d : 0x5d;
+          i++;
+          scan.step = MEMBER;
+        } else if (step === MEMBER) {
+          if (scan.first && bytes[i] === scan.close) {
+            i++;
+            scan.step = CLOSED;
+            continue;
+          }
+          const object = scan.shape === "object";
+          let ks = 0;
+          let ke = 0;
+          if (object) {
+            if (bytes[i] !== 0x22) fail();
+            ks = i;
+            escaped = false;
+            string();
+            ke = i;
+            ws();
+            if (bytes[i] !== 0x3a) fail();
+            i++;
+            ws();
+          }
+          const vs = i;
+          value(1);
+          if (i >= n && more) fail(); // a number may go on in the next bytes
+          if (object) scan.keys.push(escaped ? (JSON.parse(bytes.toString("utf8", ks, ke)) as string) : bytes.toString("utf8", ks + 1, ke - 1));
+          scan.ranges.push(base + vs, base + i);
+          scan.first = false;
+          scan.step = NEXT;
+        } else if (step === NEXT) {
+          if (bytes[i] === 0x2c) {
+            i++;
+            scan.step = MEMBER;
+          } else if (bytes[i] === scan.close) {
+            i++;
+            scan.step = CLOSED;
+          } else fail();
+        } else {
+          if (i < n) fail();
+          save();
+          return -1;
+        }
+      } catch (problem) {
+        if (typeof problem === "number" && problem >= n && more) {
+          // The step ran past the bytes at hand: it is taken again from its start with more.
+          ({ line, lineStart, lineAdj, adj } = at);
+          save();
+          return from;
+        }
+        save();
+        throw problem;
       }
-      const vs = i;
-      value(1);
-      ranges.push(ks, ke, vs, i);
-      ws();
-      if (bytes[i] === 0x2c) i++;
-      else if (bytes[i] === close) {
-        i++;
-        break;
-      } else fail();
     }
-  }
-  ws();
-  if (i < n) fail();
-  return { shape, ranges };
-}
-
-/** 1-based line and column of character `offset` in `text`. */
-export function positionOf(text: string, offset: number): { line: number; column: number; offset: number } {
-  let line = 1;
-  let lineStart = 0;
-  for (let i = text.indexOf("\n"); i !== -1 && i < offset; i = text.indexOf("\n", i + 1)) {
-    line++;
-    lineStart = i + 1;
-  }
-  return { line, column: offset - lineStart + 1, offset };
-}
-
-/** The byte offset of the first byte that is not part of well-formed UTF-8. */
-function firstInvalidUtf8(bytes: Buffer): number {
-  let i = 0;
-  while (i < bytes.length) {
-    const b = bytes[i]!;
-    const n = b < 0x80 ? 0 : b >= 0xc2 && b < 0xe0 ? 1 : b >= 0xe0 && b < 0xf0 ? 2 : b >= 0xf0 && b < 0xf5 ? 3 : -1;
-    if (n < 0) return i;
-    for (let k = 1; k <= n; k++) if (((bytes[i + k] ?? 0) & 0xc0) !== 0x80) return i;
-    i += n + 1;
-  }
-  return bytes.length;
+  };
+  return (end, offset, goesOn, start, state) => {
+    n = end;
+    base = offset;
+    more = goesOn;
+    i = start;
+    scan = state;
+    ({ line, lineStart, lineAdj, adj } = scan);
+    const under = bytes[n]!;
+    bytes[n] = 0;
+    try {
+      return check();
+    } finally {
+      bytes[n] = under;
+    }
+  };
 }

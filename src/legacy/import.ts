@@ -79,10 +79,24 @@ export async function importLegacy(options: ImportLegacyOptions): Promise<Legacy
   const backend = backendOf(options.into, "into");
   const batchSize = options.batchSize ?? DEFAULT_BATCH;
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new ValidationError("legacy", [{ path: "batchSize", message: "must be a positive whole number" }]);
+  const opened: LegacyFileContent[] = [];
+  try {
+    return await importFiles(options, mapping, zone, backend, batchSize, opened);
+  } finally {
+    // A file is closed once its last record is read; an import stopped early closes the rest.
+    for (const content of opened) content.close();
+  }
+}
 
+/** The import itself, once the options are checked; every file it opens is added to `opened`. */
+async function importFiles(options: ImportLegacyOptions, mapping: LegacyMapping, zone: string, backend: Backend, batchSize: number, opened: LegacyFileContent[]): Promise<LegacyImportReport> {
   // Read and check every file first: a bad file stops the import before anything is written.
   const contents: (LegacyFileContent | null)[] = [];
-  for (const file of mapping.files) contents.push(await readLegacyFile(options.dir, file.file));
+  for (const file of mapping.files) {
+    const content = await readLegacyFile(options.dir, file.file);
+    if (content) opened.push(content);
+    contents.push(content);
+  }
 
   const reports = mapping.files.map((f) => emptyFileReport(f.file, f.collection));
   const { userId, created } = await ensureUser(backend, options.user, zone, options.clock ?? systemClock);
