@@ -94,6 +94,32 @@ describe("status: the cutover gate", () => {
     await live.close();
   });
 
+  it("judges with the app's own thresholds when given; bad ones are usage errors naming the flag", async () => {
+    await seeded();
+    await shadowProcess(60);
+    const both = ["--from", `json:${dir}`, "--to", url()];
+    expect((await status(both)).out.gate.verdict).toBe("refused");
+    const own = await status([...both, "--min-shadow-reads", "50", "--shadow-threshold", "0.99", "--shadow-window", "500"]);
+    expect(own.out.gate.thresholds).toEqual({ shadowThreshold: 0.99, minShadowReads: 50, shadowWindow: 500 });
+    expect(own.out.gate).toMatchObject({ verdict: "allowed", failed: [], shadow: { size: 500, compared: 60 } });
+    // The same verdict as the gate's own with those thresholds, at a start in live.
+    const live = await start("live", { cutoverMinShadowReads: 50, cutoverShadowThreshold: 0.99, shadowWindow: 500 });
+    expect(live.stage).toBe("live");
+    await live.close();
+    for (const [flags, named] of [
+      [["--min-shadow-reads", "-1"], "--min-shadow-reads"],
+      [["--min-shadow-reads", "600", "--shadow-window", "500"], "--min-shadow-reads"],
+      [["--shadow-window", "50"], "--min-shadow-reads"],
+      [["--shadow-threshold", "1.5"], "--shadow-threshold"],
+      [["--shadow-threshold", "high"], "--shadow-threshold"],
+      [["--shadow-window", "0"], "--shadow-window"],
+    ] as const) {
+      const bad = await runCli(["status", ...both, ...flags]);
+      expect(bad.code, flags.join(" ")).toBe(2);
+      expect(bad.stderr).toContain(named);
+    }
+  });
+
   it("refused: names each failed condition, as the refusal does", async () => {
     await fillJsonStore(dir, { users: 2, entriesPerUser: 3 });
     await (await start("shadow")).close();

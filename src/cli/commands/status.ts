@@ -19,6 +19,9 @@ const FLAGS = {
   to: { type: "string" },
   json: { type: "boolean" },
   limit: { type: "string" },
+  "min-shadow-reads": { type: "string" },
+  "shadow-threshold": { type: "string" },
+  "shadow-window": { type: "string" },
 } as const;
 
 /** What `status` found on one store. */
@@ -68,13 +71,16 @@ export const statusCommand: Command = {
   name: "status",
   summary: "stage history, latest runs and their divergences, the cutover gate's verdict",
   help: `Usage: journal-store-backfill status [--from STORE] [--to STORE] [--limit N] [--json]
+                                     [--min-shadow-reads N] [--shadow-threshold X] [--shadow-window N]
 
 Prints, for each store given (defaults: json:$JOURNAL_STORE_JSON_DIR and $DATABASE_URL), the
 stage history of the dual-write backend, the latest backfill and repair runs, and the latest
 compare of every collection with the divergences it found. Then the cutover gate over both: the
 durable shadow evidence it judges (comparisons, consistency, processes, since when) and its
 verdict for a move to live or complete now ("allowed", or "refused: " and each failed
-condition), with the default thresholds. --from is the store dual write moves from (the JSON
+condition), with the dual-write defaults as thresholds unless the app sets its own: pass them as
+--min-shadow-reads (cutoverMinShadowReads, default 100), --shadow-threshold (cutoverShadowThreshold,
+a number from 0 to 1, default 0.999) and --shadow-window (shadowWindow, default 1000). --from is the store dual write moves from (the JSON
 store), --to the one it moves to; with one of them only, the output says what cannot be judged.
 Stores are only read (a JSON store without taking its lock). Exit codes: 0, or 1 when a latest
 compare found divergences; 2 usage or configuration error; 3 runtime failure.
@@ -83,6 +89,7 @@ compare found divergences; 2 usage or configuration error; 3 runtime failure.
     const flags = parseFlags(argv, FLAGS);
     const cwd = io.cwd ?? ".";
     const limit = positiveInteger(flags.limit as string | undefined, "--limit", 10);
+    const thresholds = thresholdFlags(flags);
     const given = { from: fromEndpoint(flags.from as string | undefined, io.env, cwd), to: toEndpoint(flags.to as string | undefined, io.env, cwd) };
     if (!given.from && !given.to) throw new UsageError("--to", "missing: give --from and/or --to, or set JOURNAL_STORE_JSON_DIR and/or DATABASE_URL");
     const opened: Partial<Record<Side, { endpoint: Endpoint; backend: Backend }>> = {};
@@ -98,7 +105,7 @@ compare found divergences; 2 usage or configuration error; 3 runtime failure.
       }
       const sides: Partial<Record<Side, Backend>> = {};
       for (const side of SIDES) if (opened[side]) sides[side] = opened[side].backend;
-      const out: StatusOutput = { stores, gate: await gateOf(sides) };
+      const out: StatusOutput = { stores, gate: await gateOf(sides, thresholds) };
       if (flags.json) io.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
       else io.stdout.write(`${stores.map(render).join("\n")}\n${renderGate(out.gate)}`);
       return stores.some((s) => s.compares.some((c) => c.divergencesFound > 0)) ? EXIT.divergences : EXIT.consistent;
@@ -109,6 +116,25 @@ compare found divergences; 2 usage or configuration error; 3 runtime failure.
 };
 
 const SIDES: readonly Side[] = ["from", "to"];
+
+/**
+ * The gate's thresholds from `--min-shadow-reads`, `--shadow-threshold` and `--shadow-window`,
+ * the dual-write defaults for those not given; checked as the dual-write options are.
+ */
+function thresholdFlags(flags: Record<string, unknown>): StartThresholds {
+  const window = positiveInteger(flags["shadow-window"] as string | undefined, "--shadow-window", DUAL_WRITE_DEFAULTS.shadowWindow);
+  const reads = flags["min-shadow-reads"] as string | undefined;
+  const minShadowReads = reads === undefined ? DUAL_WRITE_DEFAULTS.cutoverMinShadowReads : Number(reads);
+  if ((reads !== undefined && !/^\d+$/.test(reads)) || minShadowReads > window) {
+    throw new UsageError("--min-shadow-reads", `must be a whole number from 0 to the shadow window (${window})${reads === undefined ? `; its default, ${minShadowReads}, is larger` : ""}`);
+  }
+  const rate = flags["shadow-threshold"] as string | undefined;
+  const shadowThreshold = rate === undefined ? DUAL_WRITE_DEFAULTS.cutoverShadowThreshold : Number(rate);
+  if (rate !== undefined && (!/^(0|1)(\.\d+)?$|^\.\d+$/.test(rate) || !(shadowThreshold >= 0 && shadowThreshold <= 1))) {
+    throw new UsageError("--shadow-threshold", "must be a number from 0 to 1 (such as 0.999)");
+  }
+  return startThresholds({ shadowThreshold, minShadowReads, shadowWindow: window });
+}
 
 /** What each side's store holds that the gate cannot read when it is not given. */
 const MISSING: Record<Side, string> = {
@@ -121,11 +147,10 @@ const MISSING: Record<Side, string> = {
  * what its replication left pending (`pendingAtStart`; none when no stage was ever recorded), and
  * `judgeCutover` with the dual-write defaults as thresholds.
  */
-async function gateOf(at: Partial<Record<Side, Backend>>): Promise<GateStatus> {
+async function gateOf(at: Partial<Record<Side, Backend>>, thresholds: StartThresholds): Promise<GateStatus> {
   const stores = SIDES.flatMap((side) => (at[side] ? [at[side]] : []));
   let last: StageRecord | null = null;
   for (const store of stores) last = newerStage(last, await latestStage(store));
-  const thresholds = startThresholds();
   const lag = last ? await pendingAtStart(last, at, DUAL_WRITE_DEFAULTS.batchSize) : 0;
   const { failed, shadow } = await judgeCutover(stores, lag, thresholds);
   return {
