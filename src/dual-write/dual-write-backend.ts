@@ -11,7 +11,7 @@ import { capturing } from "./capture.js";
 import { GATED_STAGES } from "./cutover-gate.js";
 import type { PassResult } from "./feed.js";
 import { Gate } from "./gate.js";
-import { DUAL_WRITE_DEFAULTS, type DualWriteOptions, type ResolvedDualWriteOptions } from "./options.js";
+import { cutoverThresholdIssues, DUAL_WRITE_DEFAULTS, type DualWriteOptions, type ResolvedDualWriteOptions } from "./options.js";
 import { latestStage, newerStage, readWatermark, recordStage, writeShadowEvidence, writeWatermark, type ShadowEvidence, type StageRecord } from "./records.js";
 import { Replicator, type Change } from "./replicator.js";
 import { forcedMove, judgeCutover, pendingAtStart, startIsGated } from "./start-gate.js";
@@ -580,10 +580,7 @@ function resolve(options: DualWriteOptions): ResolvedDualWriteOptions {
   if (merged.secondaryWrites !== "sync" && merged.secondaryWrites !== "async") issues.push({ path: "secondaryWrites", message: "must be sync or async" });
   if (merged.onSecondaryFailure !== "continue" && merged.onSecondaryFailure !== "fail") issues.push({ path: "onSecondaryFailure", message: "must be continue or fail" });
   if (!(typeof merged.shadowSample === "number" && merged.shadowSample >= 0 && merged.shadowSample <= 1)) issues.push({ path: "shadowSample", message: "must be a number from 0 to 1" });
-  if (!(typeof merged.cutoverShadowThreshold === "number" && merged.cutoverShadowThreshold >= 0 && merged.cutoverShadowThreshold <= 1)) issues.push({ path: "cutoverShadowThreshold", message: "must be a number from 0 to 1" });
-  if (!(Number.isInteger(merged.cutoverMinShadowReads) && merged.cutoverMinShadowReads >= 0 && merged.cutoverMinShadowReads <= merged.shadowWindow)) {
-    issues.push({ path: "cutoverMinShadowReads", message: "must be a whole number from 0 to shadowWindow" });
-  }
+  issues.push(...cutoverThresholdIssues(merged));
   if (typeof merged.forceCutover !== "boolean") issues.push({ path: "forceCutover", message: "must be true or false" });
   for (const key of ["slowOperationMs", "shadowTimeoutMs", "secondaryTimeoutMs", "batchSize", "reconcileIntervalMs", "retryBaseMs", "retryMaxMs", "shadowWindow", "shadowEvidenceIntervalMs"] as const) {
     const v = merged[key];

@@ -115,6 +115,20 @@ export const DUAL_WRITE_DEFAULTS = {
   forceCutover: false,
 } as const;
 
+/**
+ * The problems of the cutover gate's thresholds, named by option: `cutoverShadowThreshold` a
+ * number from 0 to 1, `cutoverMinShadowReads` a whole number from 0 to `shadowWindow` (itself
+ * checked with the other positive whole numbers). One rule for the options and the CLI's flags.
+ */
+export function cutoverThresholdIssues(t: { cutoverShadowThreshold: number; cutoverMinShadowReads: number; shadowWindow: number }): { path: "cutoverShadowThreshold" | "cutoverMinShadowReads"; message: string }[] {
+  const issues: { path: "cutoverShadowThreshold" | "cutoverMinShadowReads"; message: string }[] = [];
+  if (!(typeof t.cutoverShadowThreshold === "number" && t.cutoverShadowThreshold >= 0 && t.cutoverShadowThreshold <= 1)) issues.push({ path: "cutoverShadowThreshold", message: "must be a number from 0 to 1" });
+  if (!(Number.isInteger(t.cutoverMinShadowReads) && t.cutoverMinShadowReads >= 0 && t.cutoverMinShadowReads <= t.shadowWindow)) {
+    issues.push({ path: "cutoverMinShadowReads", message: `must be a whole number from 0 to shadowWindow (${t.shadowWindow})` });
+  }
+  return issues;
+}
+
 /** Options with every default applied. */
 export type ResolvedDualWriteOptions = Required<Omit<DualWriteOptions, "compare" | "ignoreFields">> &
   Pick<DualWriteOptions, "compare" | "ignoreFields">;

@@ -1,7 +1,7 @@
 import type { Backend, Stored } from "../../backend.js";
 import { conditionsInWords, UsageError, type CutoverCondition } from "../../errors.js";
 import { latestCompares } from "../../dual-write/cutover-gate.js";
-import { DUAL_WRITE_DEFAULTS } from "../../dual-write/options.js";
+import { cutoverThresholdIssues, DUAL_WRITE_DEFAULTS } from "../../dual-write/options.js";
 import { latestStage, newerStage, STAGE_RUN_ID, type StageRecord } from "../../dual-write/records.js";
 import { judgeCutover, pendingAtStart, startThresholds, type JudgedShadowWindow, type StartThresholds } from "../../dual-write/start-gate.js";
 import type { Side } from "../../model/stages.js";
@@ -117,23 +117,27 @@ compare found divergences; 2 usage or configuration error; 3 runtime failure.
 
 const SIDES: readonly Side[] = ["from", "to"];
 
+/** The flag of each dual-write option `status` takes. */
+const THRESHOLD_FLAGS = { cutoverShadowThreshold: "--shadow-threshold", cutoverMinShadowReads: "--min-shadow-reads" } as const;
+
 /**
  * The gate's thresholds from `--min-shadow-reads`, `--shadow-threshold` and `--shadow-window`,
- * the dual-write defaults for those not given; checked as the dual-write options are.
+ * the dual-write defaults for those not given; checked by the dual-write options' own rule.
  */
 function thresholdFlags(flags: Record<string, unknown>): StartThresholds {
-  const window = positiveInteger(flags["shadow-window"] as string | undefined, "--shadow-window", DUAL_WRITE_DEFAULTS.shadowWindow);
-  const reads = flags["min-shadow-reads"] as string | undefined;
-  const minShadowReads = reads === undefined ? DUAL_WRITE_DEFAULTS.cutoverMinShadowReads : Number(reads);
-  if ((reads !== undefined && !/^\d+$/.test(reads)) || minShadowReads > window) {
-    throw new UsageError("--min-shadow-reads", `must be a whole number from 0 to the shadow window (${window})${reads === undefined ? `; its default, ${minShadowReads}, is larger` : ""}`);
-  }
-  const rate = flags["shadow-threshold"] as string | undefined;
-  const shadowThreshold = rate === undefined ? DUAL_WRITE_DEFAULTS.cutoverShadowThreshold : Number(rate);
-  if (rate !== undefined && (!/^(0|1)(\.\d+)?$|^\.\d+$/.test(rate) || !(shadowThreshold >= 0 && shadowThreshold <= 1))) {
-    throw new UsageError("--shadow-threshold", "must be a number from 0 to 1 (such as 0.999)");
-  }
-  return startThresholds({ shadowThreshold, minShadowReads, shadowWindow: window });
+  const shadowWindow = positiveInteger(flags["shadow-window"] as string | undefined, "--shadow-window", DUAL_WRITE_DEFAULTS.shadowWindow);
+  const number = (flag: string, fallback: number) => {
+    const value = flags[flag] as string | undefined;
+    return value === undefined ? fallback : value.trim() === "" ? Number.NaN : Number(value);
+  };
+  const t = {
+    cutoverShadowThreshold: number("shadow-threshold", DUAL_WRITE_DEFAULTS.cutoverShadowThreshold),
+    cutoverMinShadowReads: number("min-shadow-reads", DUAL_WRITE_DEFAULTS.cutoverMinShadowReads),
+    shadowWindow,
+  };
+  const [issue] = cutoverThresholdIssues(t);
+  if (issue) throw new UsageError(THRESHOLD_FLAGS[issue.path], issue.message);
+  return startThresholds({ shadowThreshold: t.cutoverShadowThreshold, minShadowReads: t.cutoverMinShadowReads, shadowWindow });
 }
 
 /** What each side's store holds that the gate cannot read when it is not given. */
