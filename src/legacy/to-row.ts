@@ -94,7 +94,8 @@ export interface ConvertedRecord {
   key: string;
   row: LegacyRow;
   record: Record<string, unknown>;
-  origin: Map<string, unknown>;
+  /** Per rule of the plan (same order): the record's source value, or ABSENT. */
+  origin: unknown[];
 }
 
 /** Things a record's conversion reports. */
@@ -122,14 +123,14 @@ export function recordToRow(
   const input: Record<string, unknown> = collection === "messages" ? {} : { userId };
   const rowOnly: Record<string, unknown> = {};
   const base: { createdAt?: string; updatedAt?: string } = {};
-  const origin = new Map<string, unknown>();
+  const origin: unknown[] = [];
   for (const { field, rule, conversion } of plan.rules) {
     if (!Object.prototype.hasOwnProperty.call(record, field)) {
-      origin.set(field, ABSENT);
+      origin.push(ABSENT);
       continue;
     }
     const value = record[field];
-    origin.set(field, value);
+    origin.push(value);
     if (rule.to === "id") continue;
     let stored: unknown = value;
     if (rule.ref !== undefined) {
@@ -194,9 +195,10 @@ export function finishRow(
   const { row, record, origin, key } = converted;
   const r = row as unknown as Record<string, unknown>;
   const kept: Record<string, KeptValue> = {};
-  for (const { field, rule, conversion } of plan.rules) {
+  for (let i = 0; i < plan.rules.length; i++) {
+    const { field, rule, conversion } = plan.rules[i]!;
     const stored = (rule.to === "id" ? row.id : r[rule.to]) as Json;
-    const value = origin.get(field);
+    const value = origin[i];
     if (value === ABSENT) {
       kept[field] = { absent: true, as: stored };
       count(field);

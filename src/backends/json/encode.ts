@@ -5,6 +5,11 @@ import { ValidationError } from "../../errors.js";
  * Encodes a committed transaction as a log line, enforcing the size limits before a byte is
  * written: an oversized row or transaction is a ValidationError naming the limit, and the engine
  * rolls the commit back.
+ *
+ * The line is built as UTF-8 bytes, row by row, never as one string: a string the size of a
+ * batch (hundreds of KB, two bytes per character once a row holds non-Latin-1 text) lands in
+ * V8's large-object space, which only a full collection frees, so a bulk write such as an import
+ * left hundreds of MB of dead line strings on the heap between collections.
  */
 
 /** The size limits of {@link encodeCommit}. */
@@ -14,10 +19,10 @@ export interface SizeLimits {
 }
 
 /**
- * The log line of transaction `tx`, without its closing `}` and newline (see {@link closeLine}),
- * so the writer can mark the last line of a group commit, with its approximate byte length.
+ * The log line of transaction `tx`, as UTF-8, without its closing `}` and newline (see
+ * {@link closeLine}), so the writer can mark the last line of a group commit.
  */
-export function encodeCommit(tx: number, seq: number, commit: CommitSet, limits: SizeLimits): { body: string; bytes: number } {
+export function encodeCommit(tx: number, seq: number, commit: CommitSet, limits: SizeLimits): { body: Buffer; bytes: number } {
   const parts: string[] = [];
   let bytes = 0;
   for (const change of commit.changes) {
@@ -30,11 +35,11 @@ export function encodeCommit(tx: number, seq: number, commit: CommitSet, limits:
           { path: "", message: `row ${change.id} is ${rowBytes} bytes serialised, over the JSON backend's maxRowBytes limit (${limits.maxRowBytes})` },
         ]);
       }
-      part = `{"put":"${change.collection}","row":${row}}`;
-      bytes += rowBytes + change.collection.length + 16;
+      part = row;
+      bytes += rowBytes + change.collection.length + 19; // {"put":"…","row":…} and the comma
     } else {
       part = `{"purge":"${change.collection}","id":"${change.id}"}`;
-      bytes += part.length;
+      bytes += part.length + 1;
     }
     if (bytes > limits.maxTransactionBytes) {
       throw new ValidationError(change.collection, [
@@ -43,11 +48,24 @@ export function encodeCommit(tx: number, seq: number, commit: CommitSet, limits:
     }
     parts.push(part);
   }
-  const body = `{"tx":${tx},"seq":${seq},"changes":[${parts.join(",")}]`;
-  return { body, bytes: bytes + 64 };
+  const head = `{"tx":${tx},"seq":${seq},"changes":[`;
+  const body = Buffer.allocUnsafe(head.length + bytes + 1);
+  let at = body.write(head, 0, "latin1");
+  commit.changes.forEach((change, i) => {
+    if (i > 0) body[at++] = 0x2c; // ,
+    if (change.row) {
+      at += body.write(`{"put":"${change.collection}","row":`, at, "latin1");
+      at += body.write(parts[i]!, at, "utf8");
+      body[at++] = 0x7d; // }
+    } else at += body.write(parts[i]!, at, "utf8");
+  });
+  body[at++] = 0x5d; // ]
+  return { body: body.subarray(0, at), bytes: at };
 }
 
 /** Completes a line from {@link encodeCommit}: `group` is set on the last line of a group commit. */
-export function closeLine(body: string, group?: number): string {
-  return group === undefined ? `${body}}\n` : `${body},"group":${group}}\n`;
+export function closeLine(group?: number): Buffer {
+  return group === undefined ? LINE_END : Buffer.from(`,"group":${group}}\n`, "latin1");
 }
+
+const LINE_END = Buffer.from("}\n", "latin1");

@@ -20,7 +20,7 @@ import { encodeSegmentHeader, segmentName } from "./format.js";
 
 interface Queued {
   tx: number;
-  body: string;
+  body: Buffer;
   bytes: number;
   resolve: () => void;
   reject: (error: unknown) => void;
@@ -97,7 +97,7 @@ export class LogWriter {
   persist(commit: CommitSet): Promise<void> {
     if (this.closed) return Promise.reject(new ClosedError("json backend"));
     if (this.blocked) return Promise.reject(this.blocked);
-    let encoded: { body: string; bytes: number };
+    let encoded: { body: Buffer; bytes: number };
     try {
       encoded = encodeCommit(this.lastTx + 1, this.engine.changeSeq, commit, this.limits);
     } catch (error) {
@@ -154,7 +154,7 @@ export class LogWriter {
           this.beforeFirstWrite = null;
         }
         const last = group.length - 1;
-        const data = Buffer.from(group.map((q, i) => closeLine(q.body, i === last ? group[0]!.tx : undefined)).join(""), "utf8");
+        const data = Buffer.concat(group.flatMap((q, i) => [q.body, closeLine(i === last ? group[0]!.tx : undefined)]));
         if (this.segment && this.segment.offset + data.length > this.segmentBytes) await this.abandon();
         if (!this.segment) await this.openSegment(group[0]!.tx);
         const seg = this.segment!;
