@@ -243,5 +243,7 @@ export function finishRow(
   const text = JSON.stringify(metadata);
   const bytes = text.length * 3 <= LIMITS.jsonBytes ? text.length : Buffer.byteLength(text, "utf8");
   if (bytes > LIMITS.jsonBytes) return `metadata with the kept source values is ${bytes} bytes, over the ${LIMITS.jsonBytes}-byte limit`;
-  return { ...row, metadata } as LegacyRow;
+  // The row is this import's own (built by newRow for this record): set, not copied.
+  (row as { metadata: JsonObject }).metadata = metadata;
+  return row;
 }

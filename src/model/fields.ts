@@ -20,10 +20,9 @@ export function text(max: number = LIMITS.shortTextLength) {
   return z
     .string()
     .max(max, `must be at most ${max} characters`)
-    .superRefine((value, ctx) => {
-      const why = unstorableText(value);
-      if (why) ctx.addIssue({ code: "custom", message: why });
-    });
+    // A refinement, not superRefine: superRefine allocates a closure on every call, and this
+    // runs for every text field of every row written.
+    .refine((value) => unstorableText(value) === null, { error: (issue) => unstorableText(issue.input as string) ?? "is not storable" });
 }
 
 /** Long text (entry and message content). */
@@ -39,7 +38,7 @@ export const id = z.string().refine(isId, "must be a lowercase UUID");
 export const tags = z
   .array(text(LIMITS.tagLength).refine((t) => t.trim().length > 0, "must not be empty"))
   .max(LIMITS.tags, `at most ${LIMITS.tags} tags`)
-  .transform((list) => normaliseTags(list));
+  .overwrite(normaliseTags);
 
 /** An integer from 1 to 10 (mood, energy). */
 export const scale = z.number().int("must be a whole number").min(1).max(10);
@@ -55,7 +54,7 @@ function wholeNumber(column: keyof typeof INTEGER_RANGE, min: number) {
     .int("must be a whole number")
     .min(min, `must be at least ${min}`)
     .max(max, `must be at most ${max} (stored in a PostgreSQL ${column} column)`)
-    .transform(storableNumber);
+    .overwrite(storableNumber);
 }
 
 /** A non-negative whole number stored in an `integer` column: 0 to 2147483647 (tokens, latency, counts). */
@@ -84,24 +83,23 @@ export const timestamp = z.union([z.date(), z.string()]).transform((value, ctx):
  * effects (`__proto__` keys stay plain data).
  */
 function jsonField<T extends Json>(shape: "any" | "object" | "array") {
-  return z.unknown().transform((value, ctx): T => {
-    if (shape === "object" && !isPlainObject(value)) return fail(ctx, "must be a JSON object");
-    if (shape === "array" && !Array.isArray(value)) return fail(ctx, "must be a JSON array");
-    const issues: ValidationIssue[] = [];
-    checkJson(value, "", issues);
-    for (const issue of issues) {
-      ctx.addIssue({ code: "custom", message: issue.message, path: issue.path ? issue.path.split(".") : [] });
-    }
-    if (issues.length > 0) return z.NEVER;
-    const size = Buffer.byteLength(JSON.stringify(value), "utf8");
-    if (size > LIMITS.jsonBytes) return fail(ctx, `must serialise to at most ${LIMITS.jsonBytes} bytes (got ${size})`);
-    return cloneJson(value as T);
-  });
-}
-
-function fail(ctx: z.RefinementCtx, message: string): never {
-  ctx.addIssue({ code: "custom", message });
-  return z.NEVER;
+  // A check and an overwrite rather than a transform: a transform allocates a closure on every
+  // call, and this runs for the metadata of every row written.
+  return z
+    .unknown()
+    .check((payload) => {
+      const issue = (message: string, path: string[] = []) => payload.issues.push({ code: "custom", message, path, input: payload.value });
+      const value = payload.value;
+      if (shape === "object" && !isPlainObject(value)) return void issue("must be a JSON object");
+      if (shape === "array" && !Array.isArray(value)) return void issue("must be a JSON array");
+      const issues: ValidationIssue[] = [];
+      checkJson(value, "", issues);
+      for (const found of issues) issue(found.message, found.path ? found.path.split(".") : []);
+      if (issues.length > 0) return;
+      const size = Buffer.byteLength(JSON.stringify(value), "utf8");
+      if (size > LIMITS.jsonBytes) issue(`must serialise to at most ${LIMITS.jsonBytes} bytes (got ${size})`);
+    })
+    .overwrite((value) => cloneJson(value as T)) as unknown as z.ZodType<T, unknown>;
 }
 
 /** Any JSON value. */
@@ -113,4 +111,4 @@ export const jsonArray = jsonField<Json[]>("array");
 
 /** An embedding vector of finite numbers (`double precision[]`), -0 read as 0. */
 export const embedding = z
-  .array(z.number().transform(storableNumber)).max(LIMITS.embeddingLength, `at most ${LIMITS.embeddingLength} numbers`);
+  .array(z.number().overwrite(storableNumber)).max(LIMITS.embeddingLength, `at most ${LIMITS.embeddingLength} numbers`);
