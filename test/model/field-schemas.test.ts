@@ -9,7 +9,7 @@ import { LIMITS } from "../../src/model/limits.js";
  * these pin what the zod `superRefine`/`transform` versions before them said and returned.
  */
 
-async function issuesOf(write: () => Promise<unknown>): Promise<{ path: string; message: string }[]> {
+async function issuesOf(write: () => Promise<unknown>): Promise<readonly { path: string; message: string }[]> {
   const error = await write().then(
     () => null,
     (e: unknown) => e,
