@@ -151,4 +151,35 @@ describe("shadow reads", () => {
     await new Promise((r) => setTimeout(r, 50));
     expect(backend.stats().shadow.compared).toBe(sampled.length * 3 * 3);
   });
+  it("start on the secondary only once the caller has the primary's answer (off the caller's path)", async () => {
+    from = await json.open();
+    to = await pgSide.open();
+    const order: string[] = [];
+    // The secondary, observed: every call goes through unchanged, and a read notes when it started.
+    const observed = new Proxy(to, {
+      get(target, prop) {
+        const value = Reflect.get(target, prop, target) as unknown;
+        if (typeof value !== "function") return value;
+        return (...args: unknown[]) => {
+          if (prop === "get" || prop === "query") order.push(`secondary ${String(prop)}`);
+          return (value as (...a: unknown[]) => unknown).apply(target, args);
+        };
+      },
+    });
+    backend = dualWriteBackend({ from, to: observed, stage: "shadow", shadowSample: 1, reconcileIntervalMs: 60_000 });
+    divergences = [];
+    backend.on("divergence", (d) => divergences.push(d));
+    store = createStore({ backend, ids: sequentialIds() });
+    const user = await store.users.create({ email: "order@example.com", displayName: "O" });
+    await store.entries.create({ userId: user.id, content: "one" });
+    await backend.flush();
+    order.length = 0;
+    await store.users.get(user.id).then(() => order.push("caller has the user"));
+    await store.entries.list({ userId: user.id }).then(() => order.push("caller has the page"));
+    await shadowsDone(2);
+    expect([...order].sort()).toEqual(["caller has the page", "caller has the user", "secondary get", "secondary query"]);
+    expect(order.indexOf("caller has the user")).toBeLessThan(order.indexOf("secondary get"));
+    expect(order.indexOf("caller has the page")).toBeLessThan(order.indexOf("secondary query"));
+    expect(backend.stats().shadow).toMatchObject({ compared: 2, consistent: 2 });
+  });
 });
