@@ -1,7 +1,7 @@
-import { hash } from "node:crypto";
 import type { Backend, DigestRange, RangeDigest } from "./backend.js";
 import { ValidationError } from "./errors.js";
 import { canonicalRow } from "./canonical.js";
+import { hashBytesExtended } from "./hash-bytes.js";
 import { checkCollection } from "./model/collections.js";
 import { MAX_ID, checkId, upperBound } from "./model/ids.js";
 import type { CollectionName } from "./model/rows.js";
@@ -13,9 +13,10 @@ import type { CollectionName } from "./model/rows.js";
  * `canonical.ts` are the definition every implementation reproduces exactly, and the generic
  * computation over the rows `scan` returns.
  *
- * **The hash of a range** is the sum modulo 2^64 of each row's hash (the first 64 bits of the MD5
- * of its canonical text, UTF-8; see `canonical.ts`): order-independent, so a backend may
- * aggregate rows in any order.
+ * **The hash of a range** is the sum modulo 2^64 of each row's hash (PostgreSQL's
+ * `hashtextextended(text, 0)` of its canonical text's UTF-8 bytes, a signed 64-bit integer; see
+ * `canonical.ts` and `hash-bytes.ts`): order-independent, so a backend may aggregate rows in any
+ * order.
  */
 
 /**
@@ -196,7 +197,18 @@ export function hashHex(sum: bigint): string {
   return BigInt.asUintN(64, sum).toString(16).padStart(16, "0");
 }
 
-/** The 64-bit hash of a canonical row text: the first 8 bytes of its MD5, as a signed integer. */
+/** UTF-8 bytes of the canonical text being hashed, reused (grown when a row needs more). */
+let utf8 = new Uint8Array(1 << 16);
+
+/**
+ * The 64-bit hash of a canonical row text: PostgreSQL's `hashtextextended(text, 0)` of its UTF-8
+ * bytes ({@link hashBytesExtended}), as a signed integer.
+ */
 export function rowHash(canonical: string): bigint {
-  return hash("md5", canonical, "buffer").readBigInt64BE(0);
+  // A canonical text holds no lone surrogate (no backend stores one), so it encodes losslessly.
+  if (canonical.length * 3 > utf8.length) utf8 = new Uint8Array(canonical.length * 3);
+  const { written } = encoder.encodeInto(canonical, utf8);
+  return hashBytesExtended(utf8, written);
 }
+
+const encoder = new TextEncoder();

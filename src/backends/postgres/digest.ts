@@ -11,7 +11,8 @@ import { type ColumnInfo, type TableInfo, INFO, ref } from "./mapping.js";
 /**
  * Range digests computed inside PostgreSQL: one parameterised aggregate over the id range (served
  * by the primary key), the canonical text of each row built in SQL exactly as `canonical.ts` builds
- * it in JavaScript, hashed with `md5`, the first 64 bits summed; the parts of a cut range come
+ * it in JavaScript, hashed with `hashtextextended` (in the "C" collation, so always over its
+ * bytes; `hash-bytes.ts` is the same hash in JavaScript) and summed; the parts of a cut range come
  * from one `GROUP BY width_bucket(id, cuts)`. Only counts, hashes and two ids cross the wire.
  */
 
@@ -62,7 +63,7 @@ export async function digestOn(driver: Driver, collection: CollectionName, range
   const thresholds = `{${cuts.map((c) => bigIntToId(idToBigInt(c) + 1n)).join(",")}}`;
   const part = cuts.length > 0 ? sql`width_bucket("id", ${thresholds}::uuid[])` : sql`0`;
   if (range.parts) where.push(sql`${part} = ANY(${`{${range.parts.join(",")}}`}::int[])`);
-  const statement = sql`SELECT ${part} AS "part", count(*)::float8 AS "n", sum(('x' || left(md5(${canonicalRowExpr(info)}), 16))::bit(64)::bigint)::text AS "s", min("id"::text) AS "first", max("id"::text) AS "last" FROM ${info.table} WHERE ${sql.join(where, sql` AND `)} GROUP BY 1`;
+  const statement = sql`SELECT ${part} AS "part", count(*)::float8 AS "n", sum(hashtextextended(${canonicalRowExpr(info)} COLLATE "C", 0))::text AS "s", min("id"::text) AS "first", max("id"::text) AS "last" FROM ${info.table} WHERE ${sql.join(where, sql` AND `)} GROUP BY 1`;
   type Row = { part: number; n: number; s: string; first: string; last: string };
   const rows =
     cuts.length === 0
