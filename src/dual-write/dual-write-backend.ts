@@ -367,13 +367,34 @@ export class DualWriteBackend extends EventEmitter<DualWriteEvents> implements B
 
   /**
    * One read on the primary, timed, then `after` with its answer (where a shadow read starts).
-   * Promise-chained rather than async: a read through the adapter costs one hop more than the
-   * primary's own, not three.
+   * The caller gets the primary's own promise: the timing and `after` are a reaction beside the
+   * caller's, registered first, so a read through the adapter takes no promise hop more than the
+   * primary's own.
    */
   private read<T>(operation: string, call: () => Promise<T>, after: (value: T) => void): Promise<T> {
     if (!this.serving) return this.ready.then(() => this.read(operation, call, after));
     if (this.closed) return Promise.reject(new ClosedError("dual-write backend"));
-    return this.timed(this.primarySide, operation, call, after);
+    const side = this.primarySide;
+    const started = performance.now();
+    let answer: Promise<T>;
+    try {
+      answer = call();
+    } catch (error) {
+      this.finished(side, operation, started, true);
+      return Promise.reject(error);
+    }
+    answer.then(
+      (value) => {
+        this.finished(side, operation, started, false);
+        try {
+          after(value);
+        } catch {
+          this.recorder.shadowFailed++; // a shadow read that could not start; the caller has its answer
+        }
+      },
+      () => this.finished(side, operation, started, true),
+    );
+    return answer;
   }
 
   async scan<C extends CollectionName>(collection: C, options: ScanOptions): Promise<Stored<RowTypes[C]>[]> {
@@ -546,7 +567,7 @@ export class DualWriteBackend extends EventEmitter<DualWriteEvents> implements B
   }
 
   /** Runs one backend call, recording its latency (and a `slow-operation` event above the threshold). */
-  private timed<T>(side: Side, operation: string, fn: () => Promise<T>, after?: (value: T) => void): Promise<T> {
+  private timed<T>(side: Side, operation: string, fn: () => Promise<T>): Promise<T> {
     // Not an async function: one promise hop less on every read, which on an in-memory get is
     // most of what the adapter costs.
     const started = performance.now();
@@ -560,7 +581,6 @@ export class DualWriteBackend extends EventEmitter<DualWriteEvents> implements B
     return call.then(
       (result) => {
         this.finished(side, operation, started, false);
-        after?.(result);
         return result;
       },
       (error: unknown) => {
