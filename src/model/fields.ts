@@ -88,18 +88,22 @@ function jsonField<T extends Json>(shape: "any" | "object" | "array") {
   return z
     .unknown()
     .check((payload) => {
-      const issue = (message: string, path: string[] = []) => payload.issues.push({ code: "custom", message, path, input: payload.value });
       const value = payload.value;
-      if (shape === "object" && !isPlainObject(value)) return void issue("must be a JSON object");
-      if (shape === "array" && !Array.isArray(value)) return void issue("must be a JSON array");
+      if (shape === "object" && !isPlainObject(value)) return addIssue(payload, "must be a JSON object");
+      if (shape === "array" && !Array.isArray(value)) return addIssue(payload, "must be a JSON array");
       const issues: ValidationIssue[] = [];
       checkJson(value, "", issues);
-      for (const found of issues) issue(found.message, found.path ? found.path.split(".") : []);
+      for (const found of issues) addIssue(payload, found.message, found.path ? found.path.split(".") : []);
       if (issues.length > 0) return;
       const size = Buffer.byteLength(JSON.stringify(value), "utf8");
-      if (size > LIMITS.jsonBytes) issue(`must serialise to at most ${LIMITS.jsonBytes} bytes (got ${size})`);
+      if (size > LIMITS.jsonBytes) addIssue(payload, `must serialise to at most ${LIMITS.jsonBytes} bytes (got ${size})`);
     })
     .overwrite((value) => cloneJson(value as T)) as unknown as z.ZodType<T, unknown>;
+}
+
+/** Adds a custom issue at `path` (below the field) to a check's payload. */
+function addIssue(payload: { value: unknown; issues: unknown[] }, message: string, path: string[] = []): void {
+  payload.issues.push({ code: "custom", message, path, input: payload.value });
 }
 
 /** Any JSON value. */
