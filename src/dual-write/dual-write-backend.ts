@@ -360,7 +360,7 @@ export class DualWriteBackend extends EventEmitter<DualWriteEvents> implements B
   count(collection: CollectionName, where?: readonly Filter[]): Promise<number> {
     return this.read("count", () => this.primary.count(collection, where), (n) => {
       if (this.shadowing(collection, () => sampleKeyOfQuery(collection, where))) {
-        void this.shadowCount(collection, where, n);
+        this.offCallerPath(() => this.shadowCount(collection, where, n));
       }
     });
   }
@@ -524,8 +524,15 @@ export class DualWriteBackend extends EventEmitter<DualWriteEvents> implements B
       this.recorder.shadowResult(differences.length === 0);
       for (const d of differences) this.report(d);
     };
-    // After the caller's own continuation (a macrotask later): the shadow read's work never runs
-    // between the primary's answer and the caller getting it.
+    this.offCallerPath(run);
+  }
+
+  /**
+   * Starts a shadow read a macrotask later, after the caller's own continuation: its work never
+   * runs between the primary's answer and the caller getting it. A failure counts as a failed
+   * shadow read; nothing starts once the backend is closed.
+   */
+  private offCallerPath(run: () => Promise<void>): void {
     setImmediate(() => {
       if (this.closed) return;
       run().catch(() => {
