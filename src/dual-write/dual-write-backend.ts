@@ -638,7 +638,9 @@ function resolve(options: DualWriteOptions): ResolvedDualWriteOptions {
     const v = merged[key];
     if (!(Number.isInteger(v) && v > 0)) issues.push({ path: key, message: "must be a positive whole number" });
   }
-  if (!(Number.isInteger(merged.bulkLoadAbove) && merged.bulkLoadAbove >= 0)) issues.push({ path: "bulkLoadAbove", message: "must be a whole number, 0 or more" });
+  for (const key of ["bulkLoadAbove", "asyncLingerMs"] as const) {
+    if (!(Number.isInteger(merged[key]) && merged[key] >= 0)) issues.push({ path: key, message: "must be a whole number, 0 or more" });
+  }
   if (issues.length > 0) throw new ValidationError("dualWriteBackend", issues);
   return merged;
 }

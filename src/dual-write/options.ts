@@ -44,6 +44,13 @@ export interface DualWriteOptions {
   /** Rows per change-feed page and per secondary batch in a reconcile pass. */
   batchSize?: number;
   /**
+   * `async` mode: how long, in ms, less than a batch of queued writes waits for more before it is
+   * sent to the secondary (0: at once). Batches mean fewer secondary commits, whose disk flushes
+   * and CPU otherwise compete with the primary's writes; `flush()`, `lag()` waiters, a stage move
+   * and `close()` never wait for it.
+   */
+  asyncLingerMs?: number;
+  /**
    * A reconcile pass more than this many changes behind the primary runs as a bulk load on the
    * secondary (`Backend.beginBulkLoad`; on PostgreSQL, GIN `fastupdate` on for the pass). 0: never.
    */
@@ -91,6 +98,8 @@ export const DUAL_WRITE_DEFAULTS = {
   secondaryTimeoutMs: 10_000,
   /** Rows per change-feed page and secondary batch. */
   batchSize: 500,
+  /** Async secondary writes wait up to 5 ms to go out together. */
+  asyncLingerMs: 5,
   /** Passes more than 10,000 changes behind run as a bulk load on the secondary. */
   bulkLoadAbove: 10_000,
   /** The background pass runs every second. */

@@ -91,6 +91,7 @@ export class Replicator {
       // The caller gets the rows back before they are sent: send copies it cannot mutate.
       for (const c of changes) this.queue.push({ collection: c.collection, row: copyData(c.row) });
       this.queuedCount += changes.length;
+      if (this.queue.length >= this.deps.options.batchSize) this.hurry();
       if (!this.draining) {
         this.draining = true;
         this.chain = this.chain.then(() => this.drain());
@@ -120,6 +121,9 @@ export class Replicator {
   private async drain(): Promise<void> {
     try {
       while (this.queue.length > 0) {
+        // Less than a batch waits up to asyncLingerMs for more, so the secondary commits batches
+        // instead of one small write per primary write (whose flushes compete with the primary's).
+        if (this.queue.length < this.deps.options.batchSize) await this.linger();
         const batch = this.queue.splice(0, this.deps.options.batchSize);
         try {
           await this.send(batch, false);
@@ -132,6 +136,28 @@ export class Replicator {
       this.draining = false;
       this.wake();
     }
+  }
+
+  /** Ends the current linger, if any. */
+  private hurryLinger: (() => void) | null = null;
+
+  /** Waits `asyncLingerMs`, or less if someone waits for the queue ({@link hurry}). */
+  private linger(): Promise<void> {
+    const ms = this.deps.options.asyncLingerMs;
+    if (ms <= 0 || this.stopped || this.waiters.length > 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => this.hurryLinger?.(), ms);
+      this.hurryLinger = () => {
+        clearTimeout(timer);
+        this.hurryLinger = null;
+        resolve();
+      };
+    });
+  }
+
+  /** Sends what is queued now rather than after the linger. */
+  private hurry(): void {
+    this.hurryLinger?.();
   }
 
   /** Resolves the waiters whose changes have all been sent. */
@@ -188,7 +214,9 @@ export class Replicator {
   idle(): Promise<void> {
     const until = this.queuedCount;
     if (this.sentCount >= until || (!this.draining && this.queue.length === 0)) return Promise.resolve();
-    return new Promise((resolve) => this.waiters.push({ until, resolve }));
+    const waiting = new Promise<void>((resolve) => this.waiters.push({ until, resolve }));
+    this.hurry();
+    return waiting;
   }
 
   /**
@@ -307,6 +335,7 @@ export class Replicator {
   /** Stops the background loop (a pass under way finishes). */
   async stop(): Promise<void> {
     this.stopped = true;
+    this.hurry();
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     await this.running?.catch(() => undefined);

@@ -93,12 +93,17 @@ export async function expectSidesEqual(a: Backend, b: Backend): Promise<void> {
  */
 export function dualTarget(from: TestSide, to: TestSide, options: Omit<DualWriteOptions, "from" | "to">): ConformanceTarget {
   let sides: { from: Backend; to: Backend } | undefined;
+  let last: DualWriteBackend | undefined;
   const open = async (): Promise<DualWriteBackend> => {
     sides = { from: await from.open(), to: await to.open() };
-    return dualWriteBackend({ reconcileIntervalMs: 60_000, ...options, from: keepOpen(sides.from), to: keepOpen(sides.to) });
+    last = dualWriteBackend({ reconcileIntervalMs: 60_000, ...options, from: keepOpen(sides.from), to: keepOpen(sides.to) });
+    return last;
   };
   return {
     async create() {
+      // A case that makes a second copy resets the sides the first one writes: its async writes
+      // still queued must land before the reset, not on the fresh sides after it.
+      await last?.flush().catch(() => undefined);
       await Promise.all([from.reset(), to.reset()]);
       return open();
     },
