@@ -1,6 +1,7 @@
 import type { DigestRange, RangeDigest, Stored } from "../backend.js";
 import { canonicalRow } from "../canonical.js";
-import { digestSorted, rowHash } from "../digest.js";
+import { checkDigestRange, digestSorted, rowHash } from "../digest.js";
+import { upperBound } from "../model/ids.js";
 import type { CollectionName } from "../model/rows.js";
 import { withDerived } from "./resident.js";
 import type { Table } from "./table.js";
@@ -29,4 +30,30 @@ function residentHash(collection: CollectionName, row: Stored): bigint {
 export function tableDigest(collection: CollectionName, table: Table, range: DigestRange): RangeDigest[] {
   const ids = table.idsInOrder();
   return digestSorted(collection, range, ids, (i) => residentHash(collection, table.rows.get(ids[i]!)!));
+}
+
+/** Rows hashed between two turns of the event loop while a large range is warmed. */
+const WARM_CHUNK = 1_000;
+
+/**
+ * Hashes the rows of a large range ahead of {@link tableDigest}, {@link WARM_CHUNK} rows per turn
+ * of the event loop, so a first digest of a big table (about 10 µs a row) never holds the event
+ * loop for long: an app keeps serving while a compare runs in its process, and the other side's
+ * digest (a PostgreSQL query) is sent and computed meanwhile instead of after. Writes between
+ * turns are harmless: the digest itself is taken afterwards, in one turn, from the rows then
+ * stored, and rows stored since are hashed then. A range limited to some `parts` is not warmed
+ * (those are small by construction).
+ */
+export async function warmDigest(collection: CollectionName, table: Table, range: DigestRange): Promise<void> {
+  checkDigestRange(collection, range);
+  if (range.parts) return;
+  const ids = table.idsInOrder();
+  const from = range.afterId == null ? 0 : upperBound(ids, range.afterId);
+  const stop = range.untilId == null ? ids.length : upperBound(ids, range.untilId);
+  if (stop - from <= WARM_CHUNK) return;
+  for (let i = from; i < stop; i++) {
+    if ((i - from) % WARM_CHUNK === 0) await new Promise<void>((resolve) => setImmediate(resolve));
+    const row = table.rows.get(ids[i]!);
+    if (row) residentHash(collection, row);
+  }
 }

@@ -43,6 +43,8 @@ export function engineBackend(name: string, engine: Engine, onClose: () => Promi
     },
     async digest(collection, range) {
       open(collection);
+      await engine.warmDigest(collection, range);
+      open(collection);
       return engine.digest(collection, range);
     },
     async changeHorizon() {

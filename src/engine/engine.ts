@@ -3,7 +3,7 @@ import { BackendError, JournalStoreError } from "../errors.js";
 import { COLLECTION_NAMES, specOf } from "../model/collections.js";
 import type { CollectionName, RowTypes } from "../model/rows.js";
 import type { CommitSet } from "./commit.js";
-import { tableDigest } from "./digest.js";
+import { tableDigest, warmDigest } from "./digest.js";
 import { checkQuery } from "./guards.js";
 import { Mutex } from "./mutex.js";
 import { copyOut, toResident } from "./resident.js";
@@ -127,6 +127,11 @@ export class Engine {
   /** The range digests of `collection`'s committed rows (see `digest.ts`); the range is checked there. */
   digest(collection: CollectionName, range: DigestRange): RangeDigest[] {
     return tableDigest(collection, this.tables.get(collection)!, range);
+  }
+
+  /** Hashes a large range's rows ahead of {@link Engine.digest}, a chunk per turn of the event loop (`warmDigest`). */
+  warmDigest(collection: CollectionName, range: DigestRange): Promise<void> {
+    return warmDigest(collection, this.tables.get(collection)!, range);
   }
 
   /**
