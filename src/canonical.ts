@@ -36,15 +36,19 @@ import type { CollectionName } from "./model/rows.js";
 
 const fieldCache = new Map<CollectionName, [string, FieldKind][]>();
 
-/** The canonical text of a row (see the table above). */
-export function canonicalRow(collection: CollectionName, row: Readonly<Record<string, unknown>>): string {
+/**
+ * The canonical text of a row (see the table above). `missing(field)`, when given, supplies the
+ * value of a field the row object does not hold (an engine's resident row leaves out a derived
+ * field that equals its derivation), so the row need not be copied to fill it in.
+ */
+export function canonicalRow(collection: CollectionName, row: Readonly<Record<string, unknown>>, missing?: (field: string) => unknown): string {
   let fields = fieldCache.get(collection);
   if (!fields) fieldCache.set(collection, (fields = Object.entries(specOf(collection).fields).map(([f, s]) => [f, s.kind])));
   let out = "";
   for (let i = 0; i < fields.length; i++) {
     const [field, kind] = fields[i]!;
     if (i > 0) out += "|";
-    out += canonicalValue(kind, row[field]);
+    out += canonicalValue(kind, missing !== undefined && !Object.hasOwn(row, field) ? missing(field) : row[field]);
   }
   return out;
 }

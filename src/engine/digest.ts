@@ -3,7 +3,7 @@ import { canonicalRow } from "../canonical.js";
 import { checkDigestRange, digestSorted, rowHash } from "../digest.js";
 import { upperBound } from "../model/ids.js";
 import type { CollectionName } from "../model/rows.js";
-import { withDerived } from "./resident.js";
+import { readField } from "./resident.js";
 import type { Table } from "./table.js";
 
 /**
@@ -20,7 +20,8 @@ const hashes = new WeakMap<Stored, bigint>();
 function residentHash(collection: CollectionName, row: Stored): bigint {
   let hash = hashes.get(row);
   if (hash === undefined) {
-    hash = rowHash(canonicalRow(collection, withDerived(collection, row) as unknown as Record<string, unknown>));
+    const fields = row as unknown as Record<string, unknown>;
+    hash = rowHash(canonicalRow(collection, fields, (field) => readField(collection, row, field)));
     hashes.set(row, hash);
   }
   return hash;
