@@ -141,8 +141,7 @@ export class ScannedDigests {
 export function digestSorted(collection: string, range: DigestRange, ids: readonly string[], hashAt: (i: number) => bigint): RangeDigest[] {
   checkDigestRange(collection, range);
   const cuts = range.splitAt ?? [];
-  const lower = range.afterId == null ? 0 : upperBound(ids, range.afterId);
-  const end = range.untilId == null ? ids.length : upperBound(ids, range.untilId);
+  const [lower, end] = rangeBounds(ids, range);
   // Part p holds ids[from, stop): from after cut p-1, up to and including cut p.
   const bound = (cut: number) => (cut < 0 ? lower : cut >= cuts.length ? end : Math.max(lower, Math.min(end, upperBound(ids, cuts[cut]!, lower))));
   return partsOf(range).map((part) => {
@@ -152,6 +151,11 @@ export function digestSorted(collection: string, range: DigestRange, ids: readon
     for (let j = from; j < stop; j++) sum += hashAt(j);
     return { count: stop - from, hash: hashHex(sum), firstId: stop > from ? ids[from]! : null, lastId: stop > from ? ids[stop - 1]! : null };
   });
+}
+
+/** Where `range` starts and stops in ascending `ids`: the positions of its first and past its last id. */
+export function rangeBounds(ids: readonly string[], range: DigestRange): [number, number] {
+  return [range.afterId == null ? 0 : upperBound(ids, range.afterId), range.untilId == null ? ids.length : upperBound(ids, range.untilId)];
 }
 
 /** The part of a range that `id` falls in (binary search over the cuts). */

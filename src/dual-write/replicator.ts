@@ -54,6 +54,8 @@ export class Replicator {
   private queuedCount = 0;
   private sentCount = 0;
   private readonly waiters: { until: number; resolve: () => void }[] = [];
+  /** `async` mode: ends the current linger (see `linger`), if any. */
+  private hurryLinger: (() => void) | null = null;
   /** `sync` mode: secondary writes under way. */
   private readonly inFlight = new Set<Promise<void>>();
   private running: Promise<PassResult> | null = null;
@@ -137,9 +139,6 @@ export class Replicator {
       this.wake();
     }
   }
-
-  /** Ends the current linger, if any. */
-  private hurryLinger: (() => void) | null = null;
 
   /** Waits `asyncLingerMs`, or less if someone waits for the queue ({@link hurry}). */
   private linger(): Promise<void> {

@@ -1,7 +1,6 @@
 import type { DigestRange, RangeDigest, Stored } from "../backend.js";
 import { canonicalRow } from "../canonical.js";
-import { checkDigestRange, digestSorted, rowHash } from "../digest.js";
-import { upperBound } from "../model/ids.js";
+import { checkDigestRange, digestSorted, rangeBounds, rowHash } from "../digest.js";
 import type { CollectionName } from "../model/rows.js";
 import { readField } from "./resident.js";
 import type { Table } from "./table.js";
@@ -49,8 +48,7 @@ export async function warmDigest(collection: CollectionName, table: Table, range
   checkDigestRange(collection, range);
   if (range.parts) return;
   const ids = table.idsInOrder();
-  const from = range.afterId == null ? 0 : upperBound(ids, range.afterId);
-  const stop = range.untilId == null ? ids.length : upperBound(ids, range.untilId);
+  const [from, stop] = rangeBounds(ids, range);
   if (stop - from <= WARM_CHUNK) return;
   for (let i = from; i < stop; i++) {
     if ((i - from) % WARM_CHUNK === 0) await new Promise<void>((resolve) => setImmediate(resolve));
