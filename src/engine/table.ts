@@ -8,6 +8,11 @@ import type { CollectionSpec } from "../model/collections.js";
  * - array indexes on text-array fields (live rows only);
  * - unique-key indexes (live rows only);
  * - change-sequence order, for `scan({ changedSince })`.
+ *
+ * The indexes are built on first use, in one pass over the rows, then kept up to date by every
+ * `put` and `remove`: opening a store only stores its rows, so a process that only scans or
+ * digests (a compare, a backfill reading a JSON store) never builds them, and a table no one
+ * queries costs no index memory.
  */
 export class Table {
   /**
@@ -19,6 +24,8 @@ export class Table {
   private readonly arrays = new Map<string, Map<string, Set<string>>>();
   private readonly unique = new Map<string, Map<string, string>>();
   private sortedIds: string[] | null = null;
+  /** False until the first index lookup builds the indexes (see the class comment). */
+  private indexed = false;
 
   constructor(readonly spec: CollectionSpec) {
     for (const owner of spec.owners) this.equality.set(owner.field, new Map());
@@ -38,26 +45,27 @@ export class Table {
   put(row: Stored): void {
     const old = this.rows.get(row.id);
     if (old) {
-      this.unindex(old);
+      if (this.indexed) this.unindex(old);
       this.rows.delete(row.id);
     } else {
       this.sortedIds = null;
     }
     this.rows.set(row.id, row);
-    this.index(row);
+    if (this.indexed) this.index(row);
   }
 
   /** Removes a row for good (purge). */
   remove(id: string): void {
     const old = this.rows.get(id);
     if (!old) return;
-    this.unindex(old);
+    if (this.indexed) this.unindex(old);
     this.rows.delete(id);
     this.sortedIds = null;
   }
 
   /** Ids whose `field` equals `value` (tombstones included), or undefined when `field` has no index. */
   idsByField(field: string, value: unknown): ReadonlySet<string> | undefined {
+    this.buildIndexes();
     const index = this.equality.get(field);
     if (!index) return undefined;
     return index.get(value) ?? EMPTY;
@@ -65,6 +73,7 @@ export class Table {
 
   /** Live ids whose array `field` holds `value`, or undefined when `field` has no index. */
   idsByElement(field: string, value: string): ReadonlySet<string> | undefined {
+    this.buildIndexes();
     const index = this.arrays.get(field);
     if (!index) return undefined;
     return index.get(value) ?? EMPTY;
@@ -72,6 +81,7 @@ export class Table {
 
   /** The live holder of unique key `name` with value `key`. */
   uniqueHolder(name: string, key: string): string | undefined {
+    this.buildIndexes();
     return this.unique.get(name)?.get(key);
   }
 
@@ -84,6 +94,18 @@ export class Table {
   /** Rows in increasing changeSeq order. */
   inChangeOrder(): IterableIterator<Stored> {
     return this.rows.values();
+  }
+
+  /** True once the indexes are built (they are on first lookup). */
+  get hasIndexes(): boolean {
+    return this.indexed;
+  }
+
+  /** Builds the indexes from the stored rows, unless they are built already. */
+  buildIndexes(): void {
+    if (this.indexed) return;
+    this.indexed = true;
+    for (const row of this.rows.values()) this.index(row);
   }
 
   private index(row: Stored): void {
