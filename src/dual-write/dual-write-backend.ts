@@ -332,37 +332,37 @@ export class DualWriteBackend extends EventEmitter<DualWriteEvents> implements B
 
   /** Reads the row from the primary; in a shadow stage, compares a sample with the secondary in the background. */
   get<C extends CollectionName>(collection: C, id: string, options?: GetOptions): Promise<Stored<RowTypes[C]> | null> {
-    return this.read("get", () => this.primary.get(collection, id, options), (row) => {
+    return this.read("get", () => this.primary.get(collection, id, options), this.shadowStage() && ((row) => {
       if (this.shadowing(collection, () => sampleKeyOfRow(collection, row, id))) {
         this.shadow(collection, undefined, "get", async (side) => rowsOf([await side.get(collection, id)]), rowsOf([row]));
       }
-    });
+    }));
   }
 
   getMany<C extends CollectionName>(collection: C, ids: readonly string[]): Promise<(Stored<RowTypes[C]> | null)[]> {
-    return this.read("getMany", () => this.primary.getMany(collection, ids), (rows) => {
+    return this.read("getMany", () => this.primary.getMany(collection, ids), this.shadowStage() && ((rows) => {
       if (this.shadowing(collection, () => sampleKeyOfRow(collection, rowsOf(rows).find((r) => r !== null) ?? null, ids.join(",")))) {
         this.shadow(collection, undefined, "getMany", async (side) => rowsOf(await side.getMany(collection, ids)), rowsOf(rows));
       }
-    });
+    }));
   }
 
   /** Queries the primary; in a shadow stage, compares a sample of queries with the secondary in the background. */
   query<C extends CollectionName>(collection: C, spec: QuerySpec): Promise<Page<RowTypes[C]>> {
-    return this.read("query", () => this.primary.query(collection, spec), (page) => {
+    return this.read("query", () => this.primary.query(collection, spec), this.shadowStage() && ((page) => {
       if (this.shadowing(collection, () => sampleKeyOfQuery(collection, spec.where))) {
         this.shadow(collection, queryShape(spec.where), "query", async (side) => rowsOf((await side.query(collection, spec)).rows), rowsOf(page.rows));
       }
-    });
+    }));
   }
 
   /** Counts on the primary; in a shadow stage, compares a sample of counts with the secondary in the background. */
   count(collection: CollectionName, where?: readonly Filter[]): Promise<number> {
-    return this.read("count", () => this.primary.count(collection, where), (n) => {
+    return this.read("count", () => this.primary.count(collection, where), this.shadowStage() && ((n) => {
       if (this.shadowing(collection, () => sampleKeyOfQuery(collection, where))) {
         this.offCallerPath(() => this.shadowCount(collection, where, n));
       }
-    });
+    }));
   }
 
   /**
@@ -371,7 +371,7 @@ export class DualWriteBackend extends EventEmitter<DualWriteEvents> implements B
    * caller's, registered first, so a read through the adapter takes no promise hop more than the
    * primary's own.
    */
-  private read<T>(operation: string, call: () => Promise<T>, after: (value: T) => void): Promise<T> {
+  private read<T>(operation: string, call: () => Promise<T>, after: ((value: T) => void) | false): Promise<T> {
     if (!this.serving) return this.ready.then(() => this.read(operation, call, after));
     if (this.closed) return Promise.reject(new ClosedError("dual-write backend"));
     return this.timed(this.primarySide, operation, call, after);
@@ -468,6 +468,11 @@ export class DualWriteBackend extends EventEmitter<DualWriteEvents> implements B
 
   // ---- shadow reads ----------------------------------------------------------------------
 
+  /** True in a stage that shadows reads (with a secondary to read): only then does a read carry a shadow step. */
+  private shadowStage(): boolean {
+    return STAGES[this.current].shadowReads && this.replicator !== null && this.options.shadowSample > 0;
+  }
+
   /** True when a read is shadowed: a shadowing stage, and its user in the sample (the key is computed only then). */
   private shadowing(collection: CollectionName, key: () => string): boolean {
     const sample = this.options.shadowSample;
@@ -559,7 +564,7 @@ export class DualWriteBackend extends EventEmitter<DualWriteEvents> implements B
    * shadow read starts there), in a reaction registered beside the caller's and before it: the
    * caller waits no promise hop more than the call's own.
    */
-  private timed<T>(side: Side, operation: string, fn: () => Promise<T>, after?: (value: T) => void): Promise<T> {
+  private timed<T>(side: Side, operation: string, fn: () => Promise<T>, after?: ((value: T) => void) | false): Promise<T> {
     const started = performance.now();
     let answer: Promise<T>;
     try {
@@ -569,14 +574,16 @@ export class DualWriteBackend extends EventEmitter<DualWriteEvents> implements B
       return Promise.reject(error);
     }
     answer.then(
-      (value) => {
-        this.finished(side, operation, started, false);
-        try {
-          after?.(value);
-        } catch {
-          this.recorder.shadowFailed++; // a shadow read that could not start; the caller has its answer
-        }
-      },
+      after
+        ? (value) => {
+            this.finished(side, operation, started, false);
+            try {
+              after(value);
+            } catch {
+              this.recorder.shadowFailed++; // a shadow read that could not start; the caller has its answer
+            }
+          }
+        : () => this.finished(side, operation, started, false),
       () => this.finished(side, operation, started, true),
     );
     return answer;
