@@ -6,9 +6,13 @@ import { useTestDatabase } from "../support/postgres.js";
 
 // Dual write JSON -> PostgreSQL (JSON primary, shadow reads on PostgreSQL for every read), in
 // both secondary-write modes; after every case both sides must hold identical rows.
+// A case that makes a second copy runs it over the spare sides.
 const url = useTestDatabase(async (u) => void (await migrate(u)));
+const spareUrl = useTestDatabase(async (u) => void (await migrate(u)));
 const json = jsonSide();
-afterAll(() => json.dispose());
+const spareJson = jsonSide();
+afterAll(() => Promise.all([json.dispose(), spareJson.dispose()]));
+const spare = { from: spareJson, to: postgresSide(spareUrl) };
 
-runConformance("dual-write json->postgres (sync)", dualTarget(json, postgresSide(url), { stage: "shadow", shadowSample: 1 }));
-runConformance("dual-write json->postgres (async)", dualTarget(json, postgresSide(url), { stage: "shadow", shadowSample: 1, secondaryWrites: "async" }));
+runConformance("dual-write json->postgres (sync)", dualTarget(json, postgresSide(url), { stage: "shadow", shadowSample: 1 }, spare));
+runConformance("dual-write json->postgres (async)", dualTarget(json, postgresSide(url), { stage: "shadow", shadowSample: 1, secondaryWrites: "async" }, spare));

@@ -6,9 +6,13 @@ import { useTestDatabase } from "../support/postgres.js";
 
 // Dual write PostgreSQL -> JSON (the `live` stage: PostgreSQL primary, JSON written and shadowed),
 // in both secondary-write modes.
+// A case that makes a second copy runs it over the spare sides.
 const url = useTestDatabase(async (u) => void (await migrate(u)));
+const spareUrl = useTestDatabase(async (u) => void (await migrate(u)));
 const json = jsonSide();
-afterAll(() => json.dispose());
+const spareJson = jsonSide();
+afterAll(() => Promise.all([json.dispose(), spareJson.dispose()]));
+const spare = { from: spareJson, to: postgresSide(spareUrl) };
 
-runConformance("dual-write postgres->json (sync)", dualTarget(json, postgresSide(url), { stage: "live", shadowSample: 1 }));
-runConformance("dual-write postgres->json (async)", dualTarget(json, postgresSide(url), { stage: "live", shadowSample: 1, secondaryWrites: "async" }));
+runConformance("dual-write postgres->json (sync)", dualTarget(json, postgresSide(url), { stage: "live", shadowSample: 1 }, spare));
+runConformance("dual-write postgres->json (async)", dualTarget(json, postgresSide(url), { stage: "live", shadowSample: 1, secondaryWrites: "async" }, spare));

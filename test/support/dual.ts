@@ -89,30 +89,50 @@ export async function expectSidesEqual(a: Backend, b: Backend): Promise<void> {
 /**
  * A conformance target for a dual-write backend over two test sides. After every test it
  * reconciles and checks that both sides hold identical rows, so each conformance case is also a
- * replication case.
+ * replication case. A second copy made within one case (`create()` again before the cleanup) runs
+ * over the `spare` sides, so the first copy keeps what it holds.
  */
-export function dualTarget(from: TestSide, to: TestSide, options: Omit<DualWriteOptions, "from" | "to">): ConformanceTarget {
+export function dualTarget(from: TestSide, to: TestSide, options: Omit<DualWriteOptions, "from" | "to">, spare: { from: TestSide; to: TestSide }): ConformanceTarget {
   let sides: { from: Backend; to: Backend } | undefined;
+  let spareSides: { from: Backend; to: Backend } | undefined;
   let last: DualWriteBackend | undefined;
-  const open = async (): Promise<DualWriteBackend> => {
-    sides = { from: await from.open(), to: await to.open() };
-    last = dualWriteBackend({ reconcileIntervalMs: 60_000, ...options, from: keepOpen(sides.from), to: keepOpen(sides.to) });
-    return last;
+  const open = async (f: TestSide, t: TestSide): Promise<{ sides: { from: Backend; to: Backend }; backend: DualWriteBackend }> => {
+    const opened = { from: await f.open(), to: await t.open() };
+    const backend = dualWriteBackend({ reconcileIntervalMs: 60_000, ...options, from: keepOpen(opened.from), to: keepOpen(opened.to) });
+    return { sides: opened, backend };
   };
   return {
     async create() {
-      // A case that makes a second copy resets the sides the first one writes: its async writes
-      // still queued must land before the reset, not on the fresh sides after it.
+      if (sides) {
+        // A second copy in the same case: fresh spare sides; the first copy's stay as they are.
+        await Promise.all([spare.from.reset(), spare.to.reset()]);
+        const second = await open(spare.from, spare.to);
+        spareSides = second.sides;
+        return second.backend;
+      }
+      // The previous case's async writes still queued must land before the reset, not on the
+      // fresh sides after it.
       await last?.flush().catch(() => undefined);
       await Promise.all([from.reset(), to.reset()]);
-      return open();
+      const first = await open(from, to);
+      sides = first.sides;
+      last = first.backend;
+      return last;
     },
     async reopen(backend) {
       await backend.close();
       await Promise.all([sides!.from.close(), sides!.to.close()]);
-      return open();
+      const again = await open(from, to);
+      sides = again.sides;
+      last = again.backend;
+      return last;
     },
     async cleanup() {
+      if (spareSides) {
+        const { from: f, to: t } = spareSides;
+        spareSides = undefined;
+        await Promise.allSettled([f.close(), t.close()]);
+      }
       if (!sides) return;
       const { from: f, to: t } = sides;
       sides = undefined;

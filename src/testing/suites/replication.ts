@@ -126,6 +126,8 @@ export function replicationSuite(target: ConformanceTarget): void {
         for (let round = 0; round < 2; round++) {
           for (const collection of ["users", "chatSessions", "messages", "journalEntries"] as const) {
             const rows = (await backend.scan(collection, { limit: 1000 })).map(({ changeSeq: _s, ...r }) => r);
+            // The first copy keeps what it holds while the second exists (a harness must not reset it).
+            expect(rows.length, `${collection} rows to replay`).toBeGreaterThan(0);
             const outcomes = await copy.applyReplicated(collection, rows as never);
             expect(outcomes.every((o) => o.outcome === (round === 0 ? "applied" : "stale"))).toBe(true);
           }
