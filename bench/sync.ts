@@ -8,12 +8,16 @@
  * its own (created here, dropped at the end):
  * 1. raw COPY of the same rows into a table `LIKE journal_store.journal_entries INCLUDING ALL`
  *    (same columns and indexes, no foreign key), with the GIN indexes as migrated
- *    (`fastupdate = false`) and with `fastupdate = true`;
+ *    (`fastupdate = false`) and with `fastupdate = true`; then once more with the GIN indexes
+ *    dropped and built after the COPY, timing those builds alone (the GIN ceiling);
  * 2. backfill, each in a child process timed end to end (opening the JSON store included) and
  *    measured for peak RSS: as before this work (single statement, `bulkMinRows: Infinity`, GIN
  *    written through), the default (bulk-load mode), and bulk-load mode with batches of
  *    BENCH_BULK_BATCH (default 10000) through the COPY path;
- * 3. compare with nothing different, then with 1% of the entries changed in PostgreSQL.
+ * 3. the built CLI (dist/cli.js, built first when missing or older than src/): a default
+ *    backfill and a compare, timed from spawn to exit, peak RSS measured (the RSS target is the
+ *    CLI's);
+ * 4. compare with nothing different, then with 1% of the entries changed in PostgreSQL.
  * And once, on the smallest size: applyReplicated rows/s by batch size, single statement vs
  * bulk path, which is how BULK_DEFAULTS.minRows was chosen.
  *
@@ -25,7 +29,8 @@ import { randomBytes } from "node:crypto";
 import { mkdtemp, readdir, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { existsSync, readdirSync, statSync } from "node:fs";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { jsonFileBackend } from "../src/backends/json/index.js";
 import { copyChunks } from "../src/backends/postgres/copy.js";
 import { INFO } from "../src/backends/postgres/mapping.js";
@@ -113,6 +118,38 @@ function child(env: Record<string, string>): ChildResult {
   return JSON.parse(r.stdout.trim().split("\n").pop()!) as ChildResult;
 }
 
+/** The built CLI (`npm run build`), what a user runs. */
+const CLI = join(here, "..", "dist", "cli.js");
+
+/** Builds the package unless dist/cli.js is newer than every file under src/. */
+function ensureBuilt(): void {
+  const newest = (dir: string): number =>
+    Math.max(0, ...readdirSync(dir, { withFileTypes: true }).map((e) => (e.isDirectory() ? newest(join(dir, e.name)) : statSync(join(dir, e.name)).mtimeMs)));
+  if (existsSync(CLI) && statSync(CLI).mtimeMs >= newest(join(here, "..", "src"))) return;
+  log("building the package (dist/ is missing or older than src/)");
+  const r = spawnSync("npm", ["run", "build", "--silent"], { cwd: join(here, ".."), encoding: "utf8", maxBuffer: 16 << 20 });
+  if (r.status !== 0) throw new Error(`npm run build failed: ${r.stderr}`);
+}
+
+/**
+ * `journal-store-backfill --mode <mode> --json` from json:DIR to DB_URL, the built CLI as a user
+ * runs it, in a child timed from spawn to exit (Node's start included), its peak RSS reported by
+ * the preloaded bench/max-rss.mjs.
+ */
+function cli(mode: "backfill" | "compare", dir: string, url: string): ChildResult {
+  const t0 = performance.now();
+  const r = spawnSync(process.execPath, ["--import", pathToFileURL(join(here, "max-rss.mjs")).href, CLI, "--mode", mode, "--json", "--batch-size", String(batch), "--from", `json:${dir}`, "--to", url], {
+    encoding: "utf8",
+    maxBuffer: 64 << 20,
+  });
+  const totalMs = performance.now() - t0;
+  if (r.status !== 0) throw new Error(`CLI ${mode} exited with ${r.status}: ${r.stderr.slice(-2000)}`);
+  const out = JSON.parse(r.stdout) as { backfill?: { collections: Record<string, { read: number }> }; compare?: { collections: Record<string, { source: number }>; divergences: unknown[] } };
+  const maxRss = Number(/max-rss (\d+)/.exec(r.stderr)?.[1]);
+  if (mode === "backfill") return { rows: Object.values(out.backfill!.collections).reduce((n, c) => n + c.read, 0), openMs: 0, totalMs, maxRss };
+  return { rows: Object.values(out.compare!.collections).reduce((n, c) => n + c.source, 0), openMs: 0, totalMs, maxRss, divergences: out.compare!.divergences.length };
+}
+
 const RESET = `TRUNCATE "journal_store"."migration_logs", "journal_store"."journal_entries", "journal_store"."users" CASCADE`;
 
 /** Raw COPY of the n entries into a fresh `LIKE ... INCLUDING ALL` table; returns ms. */
@@ -139,6 +176,38 @@ async function rawCopy(url: string, n: number, fastupdate: boolean): Promise<num
     if (count.rows[0]!.n !== n) throw new Error(`raw COPY stored ${count.rows[0]!.n} rows, not ${n}`);
     await c.query("DROP TABLE bench_raw");
     return ms;
+  });
+}
+
+/**
+ * The ceiling GIN indexes put on any loader here: a raw COPY of the n entries into a fresh
+ * `LIKE ... INCLUDING ALL` table with its GIN indexes (tags and trigram) dropped, then those
+ * indexes created in one `CREATE INDEX` each, as a restore does. Returns the COPY's ms and the
+ * index builds' ms: n rows per the builds' time alone is the most rows/s any load that keeps
+ * these indexes can reach on this host, however the rows arrive.
+ */
+async function ginBuildCeiling(url: string, n: number): Promise<{ copyMs: number; indexMs: number }> {
+  const info = INFO.journalEntries;
+  const fields = info.columns.map((c) => ({ field: c.field, kind: c.kind }));
+  const columns = info.columns.map((c) => `"${(c.ident as unknown as { value: string }).value}"`).join(", ");
+  return withClient(url, async (c) => {
+    await c.query(`DROP TABLE IF EXISTS bench_raw; CREATE TABLE bench_raw (LIKE journal_store.journal_entries INCLUDING ALL)`);
+    const gin = await c.query<{ name: string; def: string }>(`SELECT indexrelid::regclass::text AS name, pg_get_indexdef(indexrelid) AS def FROM pg_index i JOIN pg_class x ON x.oid = i.indexrelid JOIN pg_am a ON a.oid = x.relam WHERE i.indrelid = 'bench_raw'::regclass AND a.amname = 'gin'`);
+    for (const { name } of gin.rows) await c.query(`DROP INDEX ${name}`);
+    await c.query("CHECKPOINT");
+    let seq = 0;
+    const t0 = performance.now();
+    const lines = function* () {
+      for (const rows of entryChunks(n, 5000)) {
+        for (const chunk of copyChunks(rows as unknown as Record<string, unknown>[], fields)!) yield chunk.replace(/\n/g, () => `\t${++seq}\n`);
+      }
+    };
+    await pipeline(Readable.from(lines()), c.query(copyFrom(`COPY bench_raw (${columns}, "change_seq") FROM STDIN`)));
+    const t1 = performance.now();
+    for (const { def } of gin.rows) await c.query(def);
+    const t2 = performance.now();
+    await c.query("DROP TABLE bench_raw");
+    return { copyMs: t1 - t0, indexMs: t2 - t1 };
   });
 }
 
@@ -203,6 +272,9 @@ interface SizeResult {
   jsonBytes: number;
   rawOff: number;
   rawOn: number;
+  gin: { copyMs: number; indexMs: number };
+  cliBackfill: ChildResult;
+  cliCompare: ChildResult;
   statement: ChildResult;
   bulk: ChildResult;
   bulkLoad: ChildResult;
@@ -220,6 +292,8 @@ async function benchSize(n: number, url: string): Promise<SizeResult> {
     log(`raw COPY (fastupdate off): ${fmt(rate(n, rawOff))} rows/s`);
     const rawOn = await rawCopy(url, n, true);
     log(`raw COPY (fastupdate on): ${fmt(rate(n, rawOn))} rows/s`);
+    const gin = await ginBuildCeiling(url, n);
+    log(`raw COPY without GIN indexes ${fmt(rate(n, gin.copyMs))} rows/s, then CREATE INDEX of the GIN indexes ${fmt(rate(n, gin.indexMs))} rows/s (${fmt(rate(n, gin.copyMs + gin.indexMs))} rows/s together)`);
     const run = async (env: Record<string, string>) => {
       await withClient(url, async (c) => {
         await c.query(RESET);
@@ -234,7 +308,17 @@ async function benchSize(n: number, url: string): Promise<SizeResult> {
     const statement = await run({ BULK_MIN_ROWS: "off", BULK_LOAD: "0" });
     const bulkLoad = await run({ BULK_LOAD: "1" });
     const bulk = await run({ BULK_LOAD: "1", BATCH: String(bulkBatch), BULK_MIN_ROWS: "1" });
+    // The built CLI, as a user runs it: default backfill, then compare of what it wrote.
+    await withClient(url, async (c) => {
+      await c.query(RESET);
+      await c.query("CHECKPOINT");
+    });
+    const cliBackfill = cli("backfill", json.dir, url);
+    log(`CLI backfill: ${fmt(rate(cliBackfill.rows, cliBackfill.totalMs))} rows/s from spawn to exit, peak RSS ${mb(cliBackfill.maxRss)}`);
     await withClient(url, (c) => c.query("VACUUM ANALYZE journal_store.journal_entries"));
+    const cliCompare = cli("compare", json.dir, url);
+    if (cliCompare.divergences !== 0) throw new Error(`CLI compare found ${cliCompare.divergences} divergences after backfill`);
+    log(`CLI compare (equal): ${fmt(rate(cliCompare.rows, cliCompare.totalMs))} rows/s from spawn to exit, peak RSS ${mb(cliCompare.maxRss)}`);
     const compareEqual = child({ MODE: "compare", DIR: json.dir, DB_URL: url, BATCH: String(batch) });
     if (compareEqual.divergences !== 0) throw new Error(`compare found ${compareEqual.divergences} divergences after backfill`);
     log(`compare (equal): ${fmt(rate(compareEqual.rows, compareEqual.totalMs))} rows/s end to end`);
@@ -248,7 +332,7 @@ async function benchSize(n: number, url: string): Promise<SizeResult> {
     const compareDiff = child({ MODE: "compare", DIR: json.dir, DB_URL: url, BATCH: String(batch) });
     if (compareDiff.divergences !== changed) throw new Error(`compare found ${compareDiff.divergences} divergences, ${changed} planted`);
     log(`compare (1% differ): ${fmt(rate(compareDiff.rows, compareDiff.totalMs))} rows/s end to end`);
-    return { n, jsonBytes: json.bytes, rawOff, rawOn, statement, bulk, bulkLoad, compareEqual, compareDiff, changed };
+    return { n, jsonBytes: json.bytes, rawOff, rawOn, gin, cliBackfill, cliCompare, statement, bulk, bulkLoad, compareEqual, compareDiff, changed };
   } finally {
     await rm(json.dir, { recursive: true, force: true });
   }
@@ -262,6 +346,7 @@ let sweep: Awaited<ReturnType<typeof thresholds>> = [];
 try {
   await migrate(url);
   if (process.env.BENCH_ONLY !== "sizes") sweep = await thresholds(url);
+  if (process.env.BENCH_ONLY !== "sweep") ensureBuilt();
   if (process.env.BENCH_ONLY !== "sweep") for (const n of sizes) results.push(await benchSize(n, url));
 } finally {
   await withClient(admin, (c) => c.query(`DROP DATABASE IF EXISTS ${c.escapeIdentifier(dbName)} WITH (FORCE)`));
@@ -289,6 +374,28 @@ const lines: string[] = [
     return `| ${fmt(r.n)} | ${s(r.statement)} | ${s(r.bulkLoad)} | ${s(r.bulk)} | ${s(r.compareEqual)} | ${s(r.compareDiff)} |`;
   }),
 ];
+lines.push(
+  "",
+  "The built CLI (`node dist/cli.js --mode backfill|compare --json`, default options), timed from spawn to exit (Node's start included), peak RSS of the process:",
+  "",
+  "| entries | JSON data | CLI backfill rows/s | its peak RSS | CLI compare (equal) rows/s | its peak RSS |",
+  "| ---: | ---: | ---: | ---: | ---: | ---: |",
+  ...results.map(
+    (r) =>
+      `| ${fmt(r.n)} | ${mb(r.jsonBytes)} | ${fmt(e2e(r.cliBackfill))} | ${mb(r.cliBackfill.maxRss)} (${(r.cliBackfill.maxRss / r.jsonBytes).toFixed(2)}x data) | ${fmt(e2e(r.cliCompare))} | ${mb(r.cliCompare.maxRss)} (${(r.cliCompare.maxRss / r.jsonBytes).toFixed(2)}x data) |`,
+  ),
+);
+lines.push(
+  "",
+  "The GIN indexes' ceiling: the same raw COPY with the tags and trigram GIN indexes dropped, then each built by one CREATE INDEX (as a restore does). The builds' rows/s alone bound every load that keeps those indexes on this host.",
+  "",
+  "| entries | COPY without GIN rows/s | CREATE INDEX of the GIN indexes, rows/s | both, rows/s | best backfill / GIN builds alone |",
+  "| ---: | ---: | ---: | ---: | ---: |",
+  ...results.map((r) => {
+    const b = Math.max(e2e(r.bulkLoad), e2e(r.bulk));
+    return `| ${fmt(r.n)} | ${fmt(rate(r.n, r.gin.copyMs))} | ${fmt(rate(r.n, r.gin.indexMs))} | ${fmt(rate(r.n, r.gin.copyMs + r.gin.indexMs))} | ${(b / rate(r.n, r.gin.indexMs)).toFixed(2)}x |`;
+  }),
+);
 if (sweep.length > 0) {
   lines.push(
     "",
@@ -306,6 +413,7 @@ for (const r of results) {
   const b = Math.max(e2e(r.bulkLoad), e2e(r.bulk));
   lines.push(`- ${fmt(r.n)}: backfill (faster of default and COPY path) ${fmt(b)} rows/s, ${(b / e2e(r.statement)).toFixed(2)}x before (target >= 40,000) ${met(b >= 40_000)}; ${(b / best).toFixed(2)}x raw COPY (target >= 0.4x) ${met(b / best >= 0.4)}`);
   lines.push(`- ${fmt(r.n)}: compare, equal: ${fmt(e2e(r.compareEqual))} rows/s (target >= 100,000) ${met(e2e(r.compareEqual) >= 100_000)}; 1% differ: ${fmt(e2e(r.compareDiff))} rows/s (target >= 30,000) ${met(e2e(r.compareDiff) >= 30_000)}`);
-  lines.push(`- ${fmt(r.n)}: backfill peak RSS ${(r.bulkLoad.maxRss / r.jsonBytes).toFixed(2)}x JSON data (target <= 2x) ${met(r.bulkLoad.maxRss / r.jsonBytes <= 2)}`);
+  const peak = Math.max(r.cliBackfill.maxRss, r.cliCompare.maxRss) / r.jsonBytes;
+  lines.push(`- ${fmt(r.n)}: CLI peak RSS (backfill, compare) ${peak.toFixed(2)}x JSON data (target <= 2x) ${met(peak <= 2)}`);
 }
 process.stdout.write(`${lines.join("\n")}\n`);
