@@ -12,6 +12,7 @@ import type { DualWriteOptions } from "../../src/dual-write/options.js";
 import { REPLICATED_COLLECTIONS } from "../../src/model/collections.js";
 import type { ConformanceTarget } from "../../src/testing/index.js";
 import { keepOpen } from "./keep-open.js";
+import { withSpareCopy } from "./spare-copy.js";
 import { TRUNCATE_ALL } from "./postgres.js";
 
 /** One side of a dual write in a test: opens the same storage again on demand. */
@@ -89,50 +90,31 @@ export async function expectSidesEqual(a: Backend, b: Backend): Promise<void> {
 /**
  * A conformance target for a dual-write backend over two test sides. After every test it
  * reconciles and checks that both sides hold identical rows, so each conformance case is also a
- * replication case. A second copy made within one case (`create()` again before the cleanup) runs
- * over the `spare` sides, so the first copy keeps what it holds.
+ * replication case. A second copy made within one case runs over the `spare` sides
+ * ({@link withSpareCopy}), so the first copy keeps what it holds.
  */
 export function dualTarget(from: TestSide, to: TestSide, options: Omit<DualWriteOptions, "from" | "to">, spare: { from: TestSide; to: TestSide }): ConformanceTarget {
   let sides: { from: Backend; to: Backend } | undefined;
-  let spareSides: { from: Backend; to: Backend } | undefined;
   let last: DualWriteBackend | undefined;
-  const open = async (f: TestSide, t: TestSide): Promise<{ sides: { from: Backend; to: Backend }; backend: DualWriteBackend }> => {
-    const opened = { from: await f.open(), to: await t.open() };
-    const backend = dualWriteBackend({ reconcileIntervalMs: 60_000, ...options, from: keepOpen(opened.from), to: keepOpen(opened.to) });
-    return { sides: opened, backend };
+  const open = async (): Promise<DualWriteBackend> => {
+    sides = { from: await from.open(), to: await to.open() };
+    last = dualWriteBackend({ reconcileIntervalMs: 60_000, ...options, from: keepOpen(sides.from), to: keepOpen(sides.to) });
+    return last;
   };
-  return {
+  const target: ConformanceTarget = {
     async create() {
-      if (sides) {
-        // A second copy in the same case: fresh spare sides; the first copy's stay as they are.
-        await Promise.all([spare.from.reset(), spare.to.reset()]);
-        const second = await open(spare.from, spare.to);
-        spareSides = second.sides;
-        return second.backend;
-      }
       // The previous case's async writes still queued must land before the reset, not on the
       // fresh sides after it.
       await last?.flush().catch(() => undefined);
       await Promise.all([from.reset(), to.reset()]);
-      const first = await open(from, to);
-      sides = first.sides;
-      last = first.backend;
-      return last;
+      return open();
     },
     async reopen(backend) {
       await backend.close();
       await Promise.all([sides!.from.close(), sides!.to.close()]);
-      const again = await open(from, to);
-      sides = again.sides;
-      last = again.backend;
-      return last;
+      return open();
     },
     async cleanup() {
-      if (spareSides) {
-        const { from: f, to: t } = spareSides;
-        spareSides = undefined;
-        await Promise.allSettled([f.close(), t.close()]);
-      }
       if (!sides) return;
       const { from: f, to: t } = sides;
       sides = undefined;
@@ -146,4 +128,9 @@ export function dualTarget(from: TestSide, to: TestSide, options: Omit<DualWrite
       }
     },
   };
+  // The spare copy owns its sides: closing it closes them.
+  return withSpareCopy(target, async () => {
+    await Promise.all([spare.from.reset(), spare.to.reset()]);
+    return dualWriteBackend({ reconcileIntervalMs: 60_000, ...options, from: await spare.from.open(), to: await spare.to.open() });
+  });
 }
