@@ -1,3 +1,4 @@
+import { copyWithout } from "./model/json.js";
 import type { AnyRow, CollectionName, RowTypes } from "./model/rows.js";
 
 /**
@@ -314,6 +315,5 @@ export async function beginBulkLoad(backend: Backend, collections: readonly Coll
 
 /** A stored row without its backend-local `changeSeq`: what `applyReplicated` and `update` take. */
 export function withoutChangeSeq<R extends AnyRow>(row: Stored<R> | R): R {
-  const { changeSeq: _local, ...rest } = row as Stored<R>;
-  return rest as unknown as R;
+  return copyWithout(row, "changeSeq") as unknown as R;
 }

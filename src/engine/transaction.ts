@@ -8,6 +8,7 @@ import type {
   ReplicationOutcome,
   Stored,
 } from "../backend.js";
+import { withoutChangeSeq } from "../backend.js";
 import { BackendError, ConflictError, NotFoundError } from "../errors.js";
 import { COLLECTION_NAMES, checkCollection, childrenOf } from "../model/collections.js";
 import { checkId } from "../model/ids.js";
@@ -21,8 +22,7 @@ import type { Layer, View } from "./view.js";
 
 /** A deep copy of `row` as given (derived fields and all) with `changeSeq` set: what a write returns. */
 function stamped(row: AnyRow, changeSeq: number): Stored {
-  const { changeSeq: _ignored, ...plain } = row as Stored;
-  const copy = copyData(plain) as Stored;
+  const copy = copyData(withoutChangeSeq(row)) as Stored;
   copy.changeSeq = changeSeq;
   return copy;
 }

@@ -1,4 +1,5 @@
 import { newRow } from "./entity.js";
+import { copyWithout } from "./json.js";
 import { migrationLogModel } from "./entities/migration-logs.js";
 import type { MigrationLogRow } from "./rows.js";
 import { unstorableText } from "./storable.js";
@@ -36,7 +37,7 @@ export function operationalRow(input: OperationalInput, id: string, at: Timestam
 
 /** The next version of an operational record with `patch` applied, updated at `at`. */
 export function nextOperationalRow(current: MigrationLogRow, patch: Partial<OperationalInput>, at: Timestamp): MigrationLogRow {
-  const { changeSeq: _local, ...row } = current as MigrationLogRow & { changeSeq?: number };
+  const row = copyWithout(current, "changeSeq") as unknown as MigrationLogRow;
   const next = { ...row, ...patch, version: row.version + 1, updatedAt: at };
   return { ...next, error: boundedError(next.error ?? null) };
 }

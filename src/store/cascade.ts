@@ -1,5 +1,6 @@
+import { withoutChangeSeq } from "../backend.js";
 import { childrenOf } from "../model/collections.js";
-import type { CollectionName } from "../model/rows.js";
+import type { AnyRow, CollectionName } from "../model/rows.js";
 import type { Timestamp } from "../model/time.js";
 import type { StoreContext } from "./context.js";
 import { writeTombstone } from "./tombstone.js";
@@ -24,7 +25,7 @@ export async function cascadeDelete(ctx: StoreContext, collection: CollectionNam
       if (page.rows.length === 0) break;
       for (const row of page.rows) {
         if (child.optional) {
-          const { changeSeq: _local, ...plain } = row;
+          const plain = withoutChangeSeq<AnyRow>(row);
           const detached = { ...plain, [child.field]: null, version: row.version + 1, updatedAt: at };
           await ctx.ops.update(child.collection, detached as typeof plain, row.version);
           continue;

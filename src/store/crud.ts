@@ -1,5 +1,5 @@
 import { z } from "zod";
-import type { Filter, OrderBy, Stored } from "../backend.js";
+import { withoutChangeSeq, type Filter, type OrderBy, type Stored } from "../backend.js";
 import { ConflictError, NotFoundError, ValidationError } from "../errors.js";
 import { type EntityModel, newRow } from "../model/entity.js";
 import { checkId } from "../model/ids.js";
@@ -42,8 +42,7 @@ export interface DeleteOptions {
 
 /** Strips the backend-local `changeSeq`. */
 export function toEntity<R extends AnyRow>(row: Stored<R>): Entity<R> {
-  const { changeSeq: _local, ...entity } = row;
-  return entity as unknown as Entity<R>;
+  return withoutChangeSeq(row) as unknown as Entity<R>;
 }
 
 /** Validates a create input and builds the full new row (id, version 1, timestamps, derived fields). */
@@ -122,7 +121,7 @@ export function successor<C extends CollectionName>(
   change: (row: RowTypes[C]) => RowTypes[C],
   at: Timestamp = now(ctx),
 ): RowTypes[C] {
-  const { changeSeq: _local, ...plain } = current;
+  const plain = withoutChangeSeq(current);
   return model.derive({
     ...change(plain as unknown as RowTypes[C]),
     id: current.id,

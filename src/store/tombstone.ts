@@ -1,4 +1,4 @@
-import type { Stored } from "../backend.js";
+import { withoutChangeSeq, type Stored } from "../backend.js";
 import { tombstoneOf } from "../model/collections.js";
 import type { CollectionName, RowTypes } from "../model/rows.js";
 import type { Timestamp } from "../model/time.js";
@@ -15,6 +15,6 @@ export function writeTombstone<C extends CollectionName>(
   row: Stored<RowTypes[C]>,
   at: Timestamp,
 ): Promise<Stored<RowTypes[C]>> {
-  const { changeSeq: _local, ...plain } = row;
+  const plain = withoutChangeSeq(row);
   return ctx.ops.update(collection, tombstoneOf(collection, plain as unknown as RowTypes[C], at), row.version);
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { cloneJson, copyData } from "../../src/model/json.js";
+import { cloneJson, copyData, copyWithout } from "../../src/model/json.js";
 
 describe("copyData", () => {
   it("copies deeply: nothing in the copy is shared with the original", () => {
@@ -41,5 +41,36 @@ describe("copyData", () => {
     expect(copy.when.getTime()).toBe(0);
     expect(copy.bytes).not.toBe(bytes);
     expect([...copy.bytes]).toEqual([1, 2]);
+  });
+});
+
+describe("copyWithout", () => {
+  it("gives what object rest gives: the other own keys, in order, values shared", () => {
+    const nested = { a: [1, { b: 2 }] };
+    const rows: Record<string, unknown>[] = [
+      { id: "x", changeSeq: 4, version: 2, metadata: nested, n: -0, u: undefined },
+      { changeSeq: 1 },
+      { id: "y" },
+      {},
+    ];
+    for (const row of rows) {
+      const { changeSeq: _c, ...rest } = row;
+      const copy = copyWithout(row, "changeSeq");
+      expect(Object.keys(copy)).toEqual(Object.keys(rest));
+      for (const key of Object.keys(rest)) expect(Object.is(copy[key], rest[key])).toBe(true);
+      expect(copy).not.toBe(row);
+      expect(Object.getPrototypeOf(copy)).toBe(Object.prototype);
+    }
+    expect(copyWithout(rows[0]!, "changeSeq").metadata).toBe(nested);
+  });
+
+  it("keeps a parsed __proto__ key as own data, never as the prototype", () => {
+    const row = JSON.parse('{"id":"x","__proto__":{"polluted":true},"changeSeq":3}') as Record<string, unknown>;
+    const copy = copyWithout(row, "changeSeq");
+    expect(Object.getPrototypeOf(copy)).toBe(Object.prototype);
+    expect(Object.hasOwn(copy, "__proto__")).toBe(true);
+    expect((copy as { polluted?: boolean }).polluted).toBeUndefined();
+    expect(Object.keys(copy)).toEqual(["id", "__proto__"]);
+    expect(({} as { polluted?: boolean }).polluted).toBeUndefined();
   });
 });

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import type { Filter, Page, Stored } from "../../backend.js";
+import { withoutChangeSeq, type Filter, type Page, type Stored } from "../../backend.js";
 import { NotFoundError } from "../../errors.js";
 import { analyticsId, computeAnalytics } from "../../model/analytics.js";
 import { newRow } from "../../model/entity.js";
@@ -102,7 +102,7 @@ export function analyticsRepository(ctx: StoreContext): AnalyticsRepository {
             live.push(toEntity(await tx.ops.insert(collection, newRow(analyticsModel, figures, rowId, at))));
             continue;
           }
-          const { changeSeq: _local, ...plain } = stored;
+          const plain = withoutChangeSeq(stored);
           if (!stored.deleted && rowsEqual({ ...plain, ...figures }, plain)) {
             live.push(toEntity(stored));
             continue;
