@@ -1,6 +1,6 @@
 import { mkdir, open, rename, rm } from "node:fs/promises";
 import { join } from "node:path";
-import type { Backend, Stored } from "../backend.js";
+import { withoutChangeSeq, type Backend, type Stored } from "../backend.js";
 import { ValidationError } from "../errors.js";
 import { isId } from "../model/ids.js";
 import type { Store } from "../store/create-store.js";
@@ -93,8 +93,7 @@ async function liveRows(backend: Backend, collection: LegacyCollection, user: st
     const page: Stored<LegacyRow>[] = await backend.scan(collection, { afterId, limit: PAGE });
     for (const stored of page) {
       if (stored.deleted || (user !== undefined && stored.userId !== user)) continue;
-      const { changeSeq: _local, ...row } = stored;
-      out.push(row as LegacyRow);
+      out.push(withoutChangeSeq<LegacyRow>(stored));
     }
     if (page.length < PAGE) return out;
     afterId = page[page.length - 1]!.id;

@@ -2,6 +2,7 @@ import type { Stored } from "../../backend.js";
 import { ValidationError } from "../../errors.js";
 import { userModel, type CreateUserInput, type UserPatch } from "../../model/entities/users.js";
 import type { UserRow } from "../../model/rows.js";
+import { copyWithout } from "../../model/json.js";
 import { emailKeyOf } from "../../model/text.js";
 import type { StoreContext } from "../context.js";
 import {
@@ -109,8 +110,7 @@ export interface UsersRepository {
 function project(row: Stored<UserRow>, options?: UserReadOptions): User | UserWithPasswordHash {
   const entity = toEntity<UserRow>(row);
   if (options?.withPasswordHash) return entity;
-  const { passwordHash: _hidden, ...user } = entity;
-  return user;
+  return copyWithout(entity, "passwordHash") as unknown as User;
 }
 
 /** Builds the users repository over a store context. */
