@@ -400,6 +400,8 @@ export async function changesAfter(primary: Backend, watermark: number, pageSize
 
 /** Consecutive runs of one collection, each row at its last version, in first-write order. */
 function byCollection(changes: Change[]): { collection: CollectionName; rows: (AnyRow | Stored)[] }[] {
+  // One change (a single-row write, the common case) is its own group: no keys to build.
+  if (changes.length === 1) return [{ collection: changes[0]!.collection, rows: [changes[0]!.row] }];
   const latest = new Map<string, Change>();
   for (const c of changes) latest.set(`${c.collection}:${c.row.id}`, c);
   const groups: { collection: CollectionName; rows: (AnyRow | Stored)[] }[] = [];
