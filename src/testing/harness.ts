@@ -4,7 +4,12 @@ import { createStore, type Store } from "../store/create-store.js";
 
 /** What `runConformance` needs to test a backend. */
 export interface ConformanceTarget {
-  /** A fresh, empty backend; called before every test. */
+  /**
+   * A fresh, empty backend; called before every test. One replication case calls it a second
+   * time within the test, for a second copy to replay the first one's rows onto: that copy must
+   * not share the first one's storage (a target that empties one database per call needs a
+   * spare database for it), or the case fails with nothing to replay.
+   */
   create(): Promise<Backend>;
   /**
    * For durable backends: close `backend` and open the same storage again. When given, the
