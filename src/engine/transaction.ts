@@ -1,14 +1,14 @@
-import type {
-  BackendTransaction,
-  Filter,
-  GetOptions,
-  Page,
-  PurgeResult,
-  QuerySpec,
-  ReplicationOutcome,
-  Stored,
+import {
+  withoutChangeSeq,
+  type BackendTransaction,
+  type Filter,
+  type GetOptions,
+  type Page,
+  type PurgeResult,
+  type QuerySpec,
+  type ReplicationOutcome,
+  type Stored,
 } from "../backend.js";
-import { withoutChangeSeq } from "../backend.js";
 import { BackendError, ConflictError, NotFoundError } from "../errors.js";
 import { COLLECTION_NAMES, checkCollection, childrenOf } from "../model/collections.js";
 import { checkId } from "../model/ids.js";
