@@ -72,4 +72,46 @@ describe("canonical forms", () => {
       expect(canonicalValue("textArray", values)).toBe(arraySend(values));
     }
   });
+
+  it("writes text[] elements as array_send does, the same from its cache of recent elements and past its size", () => {
+    const reference = (values: string[]) => {
+      const head = Buffer.alloc(20);
+      head.writeInt32BE(1, 0);
+      head.writeInt32BE(0, 4);
+      head.writeInt32BE(25, 8);
+      head.writeInt32BE(values.length, 12);
+      head.writeInt32BE(1, 16);
+      const parts = [head];
+      for (const v of values) {
+        const bytes = Buffer.from(v, "utf8");
+        const length = Buffer.alloc(4);
+        length.writeInt32BE(bytes.length, 0);
+        parts.push(length, bytes);
+      }
+      return Buffer.concat(parts).toString("hex");
+    };
+    const tags = Array.from({ length: 5000 }, (_, i) => [`t${i}`, i % 3 === 0 ? `café ${i}` : "calm", i % 7 === 0 ? "🧘" : `x${i % 10}`]);
+    for (let round = 0; round < 2; round++) {
+      for (const values of tags) expect(canonicalValue("textArray", values)).toBe(reference(values));
+    }
+  });
+
+  it("orders keys the same whatever order an object was built in", () => {
+    const keys = ["a", "bb", "b", "aa", "é", "z", "zz", "ab", "ä", "A", "B1", "_", "ë", "🧘"];
+    const expected = canonicalJson(Object.fromEntries(keys.map((k, i) => [k, i])));
+    for (let seed = 1; seed <= 50; seed++) {
+      const shuffled = [...keys];
+      let x = seed;
+      for (let i = shuffled.length - 1; i > 0; i--) {
+        x = (x * 1103515245 + 12345) % 2147483648;
+        const j = x % (i + 1);
+        [shuffled[i], shuffled[j]] = [shuffled[j]!, shuffled[i]!];
+      }
+      const subset = shuffled.slice(0, 2 + (seed % (shuffled.length - 1)));
+      const obj = Object.fromEntries(subset.map((k) => [k, keys.indexOf(k)]));
+      const ordered = [...subset].sort((p, q) => Buffer.byteLength(p) - Buffer.byteLength(q) || Buffer.compare(Buffer.from(p), Buffer.from(q)));
+      expect(canonicalJson(obj)).toBe(`{${ordered.map((k) => `${JSON.stringify(k)}: ${keys.indexOf(k)}`).join(", ")}}`);
+    }
+    expect(expected.startsWith('{"A": ')).toBe(true);
+  });
 });
