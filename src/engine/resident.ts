@@ -71,16 +71,19 @@ export function readField(collection: CollectionName, row: Stored, field: string
 /** A resident `row` with its derived fields restored (shallow: `row` itself when none is missing). */
 export function withDerived(collection: CollectionName, row: Stored): Stored {
   if (specOf(collection).derived.every((d) => Object.hasOwn(row, d.field))) return row;
-  return restore(collection, { ...row });
+  return restoreDerived(collection, { ...row });
 }
 
 /** A deep copy of a resident `row` with its derived fields restored: what readers get. */
 export function copyOut(collection: CollectionName, row: Stored): Stored {
-  return restore(collection, copyData(row));
+  return restoreDerived(collection, copyData(row));
 }
 
-/** Computes into `copy` (a copy of a resident row) the derived fields it lacks. */
-function restore(collection: CollectionName, copy: Stored): Stored {
+/**
+ * Computes into `copy` (a copy of a resident row the caller owns, such as a row just parsed from
+ * a snapshot line) the derived fields it lacks, and returns it.
+ */
+export function restoreDerived(collection: CollectionName, copy: Stored): Stored {
   const out = copy as unknown as Fields;
   for (const d of specOf(collection).derived) if (!Object.hasOwn(out, d.field)) out[d.field] = d.compute(out);
   return copy;

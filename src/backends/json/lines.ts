@@ -33,11 +33,24 @@ const CHUNK = 1 << 20;
  * Calls `onLine(text, lineNumber, start, end)` for each complete line in order (text without the
  * newline; `end` is just after it). Returning `false` stops the scan.
  */
-export async function scanLines(
+export function scanLines(
   fs: FsLayer,
   fd: number,
   options: ScanOptions,
   onLine: (text: string, line: number, start: number, end: number) => boolean | void,
+): Promise<ScanEnd> {
+  return scanLineBytes(fs, fd, options, (bytes, line, start, end) => onLine(bytes.toString("utf8"), line, start, end));
+}
+
+/**
+ * {@link scanLines} without decoding: `bytes` is the line's bytes (without the newline), a view
+ * valid only during the call. For a reader that needs a few bytes of each line, not its text.
+ */
+export async function scanLineBytes(
+  fs: FsLayer,
+  fd: number,
+  options: ScanOptions,
+  onLine: (bytes: Buffer, line: number, start: number, end: number) => boolean | void,
 ): Promise<ScanEnd> {
   const chunk = Buffer.allocUnsafe(CHUNK);
   let position = options.from ?? 0;
@@ -56,11 +69,11 @@ export async function scanLines(
       if (i === -1 || i >= n) break;
       lineNumber++;
       if (carryBytes + (i - s) > options.maxLineBytes) options.onTooLong(lineNumber);
-      const text = carryBytes > 0 ? Buffer.concat([...carry, chunk.subarray(s, i)]).toString("utf8") : chunk.toString("utf8", s, i);
+      const bytes = carryBytes > 0 ? Buffer.concat([...carry, chunk.subarray(s, i)]) : chunk.subarray(s, i);
       carry = [];
       carryBytes = 0;
       const end = position + i + 1;
-      if (onLine(text, lineNumber, lineStart, end) === false) return { end, partial: 0, stopped: true };
+      if (onLine(bytes, lineNumber, lineStart, end) === false) return { end, partial: 0, stopped: true };
       lineStart = end;
       s = i + 1;
     }
@@ -72,4 +85,15 @@ export async function scanLines(
     position += n;
   }
   return { end: lineStart, partial: carryBytes, stopped: false };
+}
+
+/** Reads `buffer.length` bytes at `position` (fewer only at the end of the file); resolves with the count read. */
+export async function readAt(fs: FsLayer, fd: number, buffer: Uint8Array, position: number): Promise<number> {
+  let got = 0;
+  while (got < buffer.length) {
+    const n = await fs.read(fd, buffer, got, buffer.length - got, position + got);
+    if (n === 0) break;
+    got += n;
+  }
+  return got;
 }

@@ -11,6 +11,7 @@ import { classify, decodeManifest, MANIFEST, type Manifest } from "./format.js";
 import { importLegacy } from "./legacy.js";
 import { chainOf, openSegment, readHeader, replayChain, type SegmentFile } from "./segments.js";
 import { readSnapshot } from "./snapshot.js";
+import type { SnapshotRef } from "./format.js";
 
 /**
  * Opening a store directory: manifest, then its snapshots, then the log chain, into an engine.
@@ -46,11 +47,41 @@ export interface LoadOptions {
   maxRowBytes: number;
 }
 
-/** Loads `dir` into `engine` (which must be empty). */
-export async function loadStore(fs: FsLayer, dir: string, engine: Engine, options: LoadOptions): Promise<LoadedState> {
+/** A snapshot file named by the manifest, open for reading. */
+export interface OpenSnapshot {
+  collection: CollectionName;
+  fd: number;
+  path: string;
+  ref: SnapshotRef;
+  generation: number;
+}
+
+/**
+ * Where loading puts what it reads. The engine takes the log's changes and legacy files, and the
+ * snapshots too unless `snapshot` takes them: an open store holds every row in its engine, a
+ * {@link jsonFileSource} only the log's, indexing its snapshots where they lie on disk.
+ */
+export interface LoadTarget {
+  readonly engine: Engine;
+  /** Reads one snapshot (default: every row into the engine). */
+  snapshot?(file: OpenSnapshot): Promise<void>;
+  /** Told of each purge the log replays, after the engine forgot the row. */
+  purged?(collection: CollectionName, id: string): void;
+  /** Forgets what an attempt loaded before the load starts over (the engine's tables are reset here). */
+  reset?(): void;
+  /**
+   * Keeps the snapshot files of the successful attempt open and hands them over (the receiver
+   * closes them): they stay readable while open, even after a compaction removes them.
+   */
+  keep?(files: readonly OpenSnapshot[]): void;
+}
+
+/** Loads `dir` into `into` (whose engine must be empty). */
+export async function loadStore(fs: FsLayer, dir: string, into: Engine | LoadTarget, options: LoadOptions): Promise<LoadedState> {
+  const target: LoadTarget = "engine" in into ? into : { engine: into };
   for (let attempt = 1; ; attempt++) {
     try {
-      return await loadOnce(fs, dir, engine, options);
+      return await loadOnce(fs, dir, target, options);
     } catch (error) {
       // A reader beside a live writer can also catch a group half-written in the page cache,
       // which reads like a damaged line: it starts over a few times before reporting corruption.
@@ -59,13 +90,15 @@ export async function loadStore(fs: FsLayer, dir: string, engine: Engine, option
         if (error instanceof Vanished) throw new BackendError("json", `${dir} kept changing while it was read; try again`);
         throw error;
       }
-      for (const name of COLLECTION_NAMES) engine.tables.set(name, new Table(specOf(name)));
+      for (const name of COLLECTION_NAMES) target.engine.tables.set(name, new Table(specOf(name)));
+      target.reset?.();
       await new Promise((r) => setTimeout(r, attempt * 5));
     }
   }
 }
 
-async function loadOnce(fs: FsLayer, dir: string, engine: Engine, options: LoadOptions): Promise<LoadedState> {
+async function loadOnce(fs: FsLayer, dir: string, target: LoadTarget, options: LoadOptions): Promise<LoadedState> {
+  const { engine } = target;
   let names: string[];
   try {
     names = await fs.readdir(dir);
@@ -94,12 +127,12 @@ async function loadOnce(fs: FsLayer, dir: string, engine: Engine, options: LoadO
     }
   };
   try {
-    const snapshots: { collection: CollectionName; fd: number; path: string }[] = [];
+    const snapshots: OpenSnapshot[] = [];
     for (const collection of COLLECTION_NAMES) {
       const ref = manifest.snapshots[collection];
       if (!ref) continue;
       const path = join(dir, ref.file);
-      snapshots.push({ collection, fd: await open(path), path });
+      snapshots.push({ collection, fd: await open(path), path, ref, generation: manifest.generation });
     }
     const numbers = kinds.flatMap((k) => (k.kind === "segment" ? [k.number] : [])).sort((a, b) => a - b);
     const segments: SegmentFile[] = [];
@@ -112,13 +145,20 @@ async function loadOnce(fs: FsLayer, dir: string, engine: Engine, options: LoadO
     const chain = await chainOf(fs, segments, manifest.generation, options.maxLineBytes, offChain);
     let snapshotBytes = 0;
     for (const s of snapshots) {
-      const ref = manifest.snapshots[s.collection]!;
-      await readSnapshot(fs, s.fd, s.path, s.collection, manifest.generation, ref, engine, options.maxLineBytes);
-      snapshotBytes += ref.bytes;
+      if (target.snapshot) await target.snapshot(s);
+      else await readSnapshot(fs, s.fd, s.path, s.collection, s.generation, s.ref, engine, options.maxLineBytes);
+      snapshotBytes += s.ref.bytes;
     }
     engine.restoreSeq(manifest.seq);
-    const replay = await replayChain(fs, chain, engine, manifest.tx, options.maxLineBytes);
+    const purged = target.purged;
+    const replayInto = purged ? { load: engine.load.bind(engine), unload: (c: CollectionName, id: string) => (engine.unload(c, id), purged(c, id)) } : engine;
+    const replay = await replayChain(fs, chain, replayInto, manifest.tx, options.maxLineBytes);
     engine.restoreSeq(replay.seq);
+    if (target.keep) {
+      // Handed over, so not closed below.
+      for (const s of snapshots) fds.splice(fds.indexOf(s.fd), 1);
+      target.keep(snapshots);
+    }
     return {
       manifest,
       legacy: false,

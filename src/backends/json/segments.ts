@@ -16,6 +16,9 @@ import { scanLines } from "./lines.js";
  * failed) are ignored. Only the chain's last segment may end in a torn write, which is dropped.
  */
 
+/** What a replay writes into: an engine, or a wrapper that also notes purges. */
+export type ReplayTarget = Pick<Engine, "load" | "unload">;
+
 /** One open segment file. */
 export interface SegmentFile {
   number: number;
@@ -98,7 +101,7 @@ export interface ReplayResult {
  * (a torn, never-acknowledged write), unless a later group commit follows it, which proves the
  * bad line had been acknowledged: that is corruption.
  */
-export async function replayChain(fs: FsLayer, chain: readonly SegmentFile[], engine: Engine, afterTx: number, maxLineBytes: number): Promise<ReplayResult> {
+export async function replayChain(fs: FsLayer, chain: readonly SegmentFile[], engine: ReplayTarget, afterTx: number, maxLineBytes: number): Promise<ReplayResult> {
   let lastTx = afterTx;
   let seq = 0;
   let bytes = 0;
