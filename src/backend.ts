@@ -264,6 +264,26 @@ export interface BulkLoad {
   end(): Promise<void>;
 }
 
+/**
+ * What sync (backfill, compare, repair) reads from its source: pages in id order, rows by id, live
+ * counts and, optionally, range digests. Every {@link Backend} is one; so is `jsonFileSource`,
+ * which streams a large JSON-file store from disk instead of holding its rows in memory.
+ */
+export interface RowSource {
+  /** Short name, as {@link Backend.name}. */
+  readonly name: string;
+  /** A page of rows in id order after `afterId` (exclusive), tombstones included, as {@link Backend.scan}. */
+  scan<C extends CollectionName>(collection: C, options: { afterId?: string | null; limit: number }): Promise<Stored<RowTypes[C]>[]>;
+  /** One result per id, in the order given (null where absent), tombstones included. */
+  getMany<C extends CollectionName>(collection: C, ids: readonly string[]): Promise<(Stored<RowTypes[C]> | null)[]>;
+  /** How many live rows `collection` holds. */
+  count(collection: CollectionName): Promise<number>;
+  /** Optional: range digests, as {@link Backend.digest}. */
+  digest?(collection: CollectionName, range: DigestRange): Promise<RangeDigest[]>;
+  /** Releases files and connections. */
+  close(): Promise<void>;
+}
+
 /** A storage backend. Factories are named `<kind>Backend(options)`. */
 export interface Backend extends BackendReader, BackendWriter {
   /** Short name carried by BackendError and events, e.g. `memory`, `json`, `postgres`. */

@@ -1,4 +1,4 @@
-import type { Backend, DigestRange, RangeDigest } from "./backend.js";
+import type { Backend, DigestRange, RangeDigest, RowSource } from "./backend.js";
 import { ValidationError } from "./errors.js";
 import { canonicalRow } from "./canonical.js";
 import { hashBytesExtended } from "./hash-bytes.js";
@@ -106,7 +106,7 @@ export class ScannedDigests {
   ) {}
 
   /** Scans every row of `collection` (pages of `batchSize`), hashing each once. */
-  static async load(backend: Backend, collection: CollectionName, batchSize = 1000): Promise<ScannedDigests> {
+  static async load(backend: RowSource, collection: CollectionName, batchSize = 1000): Promise<ScannedDigests> {
     checkCollection(collection);
     const ids: string[] = [];
     let hashes = new BigInt64Array(1024);

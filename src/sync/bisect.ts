@@ -1,4 +1,4 @@
-import type { Backend, DigestRange, RangeDigest } from "../backend.js";
+import type { DigestRange, RangeDigest, RowSource } from "../backend.js";
 import { ScannedDigests } from "../digest.js";
 import { bigIntToId, idToBigInt } from "../model/ids.js";
 import type { CollectionName } from "../model/rows.js";
@@ -63,8 +63,8 @@ interface Range {
 
 /** Compares `collection` on both sides by digests, pushing divergences onto `out` in id order. */
 export async function bisectCollection(
-  source: Backend,
-  target: Backend,
+  source: RowSource,
+  target: RowSource,
   collection: CollectionName,
   out: RowDivergence[],
   options: BisectOptions,
@@ -73,7 +73,7 @@ export async function bisectCollection(
   let settled = 0;
   // A side without its own digest is scanned and hashed once; every digest of this walk is then
   // answered from those hashes (see `ScannedDigests`).
-  const side = (backend: Backend) => {
+  const side = (backend: RowSource) => {
     let scanned: Promise<ScannedDigests> | undefined;
     return (range: DigestRange): Promise<RangeDigest[]> => {
       if (backend.digest) return backend.digest(collection, range);

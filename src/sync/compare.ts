@@ -1,4 +1,4 @@
-import type { Backend, Stored } from "../backend.js";
+import type { RowSource, Stored } from "../backend.js";
 import { ValidationError } from "../errors.js";
 import type { CollectionName } from "../model/rows.js";
 import { toTimestamp } from "../model/time.js";
@@ -168,7 +168,7 @@ export async function compare(options: CompareOptions): Promise<CompareReport> {
 }
 
 /** Reads the given ids again on both sides and keeps only the rows that still differ. */
-export async function recheck(source: Backend, target: Backend, divergences: readonly RowDivergence[]): Promise<RowDivergence[]> {
+export async function recheck(source: RowSource, target: RowSource, divergences: readonly RowDivergence[]): Promise<RowDivergence[]> {
   const out: RowDivergence[] = [];
   const byCollection = new Map<CollectionName, string[]>();
   for (const d of divergences) byCollection.set(d.collection, [...(byCollection.get(d.collection) ?? []), d.id]);

@@ -1,4 +1,4 @@
-import type { Backend, Stored } from "../backend.js";
+import type { RowSource, Stored } from "../backend.js";
 import { diffRows } from "../diff.js";
 import type { CollectionName } from "../model/rows.js";
 import type { RowDivergence } from "./report.js";
@@ -62,7 +62,7 @@ export async function mergeRows(
  * row `scan` returned. Stops early when `signal` aborts.
  */
 export async function* rangeRows(
-  backend: Backend,
+  backend: RowSource,
   collection: CollectionName,
   range: { afterId: string | null; untilId: string | null },
   options: { batchSize: number; expected?: number; signal?: AbortSignal },

@@ -1,4 +1,4 @@
-import type { Backend } from "../backend.js";
+import type { Backend, RowSource } from "../backend.js";
 import { SYNC_RUN_IDS } from "../model/operational.js";
 import type { CollectionName } from "../model/rows.js";
 
@@ -22,7 +22,7 @@ export interface SyncProgress {
 /** What backfill, compare and repair share. */
 export interface SyncOptions {
   /** The authoritative side. */
-  source: Backend;
+  source: RowSource;
   /** The side brought in line with it. */
   target: Backend;
   /** Collections to work on (default: every replicated one), always in owner-first order. */

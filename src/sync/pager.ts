@@ -1,4 +1,4 @@
-import type { Backend, Stored } from "../backend.js";
+import type { RowSource, Stored } from "../backend.js";
 import { REPLICATED_COLLECTIONS } from "../model/collections.js";
 import type { CollectionName } from "../model/rows.js";
 import { ValidationError } from "../errors.js";
@@ -9,7 +9,7 @@ import { ValidationError } from "../errors.js";
  */
 
 /** Pages of `collection` after `afterId` (exclusive), in id order. Stops early when `signal` aborts. */
-export async function* pages(backend: Backend, collection: CollectionName, options: { afterId?: string | null; batchSize: number; signal?: AbortSignal }): AsyncGenerator<Stored[]> {
+export async function* pages(backend: RowSource, collection: CollectionName, options: { afterId?: string | null; batchSize: number; signal?: AbortSignal }): AsyncGenerator<Stored[]> {
   let afterId = options.afterId ?? null;
   for (;;) {
     if (options.signal?.aborted) return;

@@ -24,9 +24,10 @@ export interface TestSide {
 }
 
 /** A JSON-file side in a fresh temporary directory per reset. */
-export function jsonSide(): TestSide {
+export function jsonSide(): TestSide & { dir(): string } {
   let dir: string | undefined;
   return {
+    dir: () => dir!,
     async reset() {
       if (dir) await rm(dir, { recursive: true, force: true });
       dir = await mkdtemp(join(tmpdir(), "journal-dual-"));

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { Backend } from "../../src/backend.js";
+import type { Backend, RowSource } from "../../src/backend.js";
+import { jsonFileSource } from "../../src/backends/json/index.js";
 import { migrate } from "../../src/backends/postgres/index.js";
 import { REPLICATED_COLLECTIONS } from "../../src/model/collections.js";
 import { createStore } from "../../src/store/create-store.js";
@@ -120,50 +121,58 @@ describe("backfill and compare", () => {
 });
 
 describe("planted divergences", () => {
-  it("compare reports exactly the changed, missing and extra rows of every collection, repair fixes exactly those", async () => {
-    await generateDataset(createStore({ backend: j }), { users: 3, entriesPerUser: 6 });
-    await backfill({ source: j, target: p });
-    const planted: { collection: string; id: string; kind: string; fields: string[] }[] = [];
-    const tables: Record<string, string> = {
-      users: "users",
-      topics: "topics",
-      journalEntries: "journal_entries",
-      chatSessions: "chat_sessions",
-      messages: "messages",
-      psychologyContent: "psychology_content",
-      userAnalytics: "user_analytics",
-    };
-    for (const collection of REPLICATED_COLLECTIONS) {
-      const rows = (await j.scan(collection, { limit: 1000 })).filter((r) => !r.deleted);
-      expect(rows.length, collection).toBeGreaterThanOrEqual(2);
-      const [changed, missing] = [rows[0]!, rows[1]!];
-      // A changed field (the version kept, so only content differs).
-      await sql(`UPDATE journal_store.${tables[collection]} SET created_at = created_at + interval '1 second' WHERE id = $1`, [changed.id]);
-      planted.push({ collection, id: changed.id, kind: "different", fields: ["createdAt"] });
-      // A row missing on the target (a leaf row, so nothing refers to it).
-      if (collection === "psychologyContent" || collection === "userAnalytics" || collection === "messages" || collection === "journalEntries") {
-        await sql(`DELETE FROM journal_store.${tables[collection]} WHERE id = $1`, [missing.id]);
-        planted.push({ collection, id: missing.id, kind: "missing", fields: ["id"] });
+  // The JSON side read as the CLI reads it: a jsonFileSource, rows left on disk.
+  for (const reader of ["backend", "jsonFileSource"] as const) {
+    it(`compare reports exactly the changed, missing and extra rows of every collection, repair fixes exactly those (JSON read by its ${reader})`, async () => {
+      await generateDataset(createStore({ backend: j }), { users: 3, entriesPerUser: 6 });
+      const source: RowSource = reader === "backend" ? j : jsonFileSource({ dir: json.dir() });
+      try {
+        await backfill({ source, target: p, batchSize: 4 });
+        const planted: { collection: string; id: string; kind: string; fields: string[] }[] = [];
+        const tables: Record<string, string> = {
+          users: "users",
+          topics: "topics",
+          journalEntries: "journal_entries",
+          chatSessions: "chat_sessions",
+          messages: "messages",
+          psychologyContent: "psychology_content",
+          userAnalytics: "user_analytics",
+        };
+        for (const collection of REPLICATED_COLLECTIONS) {
+          const rows = (await j.scan(collection, { limit: 1000 })).filter((r) => !r.deleted);
+          expect(rows.length, collection).toBeGreaterThanOrEqual(2);
+          const [changed, missing] = [rows[0]!, rows[1]!];
+          // A changed field (the version kept, so only content differs).
+          await sql(`UPDATE journal_store.${tables[collection]} SET created_at = created_at + interval '1 second' WHERE id = $1`, [changed.id]);
+          planted.push({ collection, id: changed.id, kind: "different", fields: ["createdAt"] });
+          // A row missing on the target (a leaf row, so nothing refers to it).
+          if (collection === "psychologyContent" || collection === "userAnalytics" || collection === "messages" || collection === "journalEntries") {
+            await sql(`DELETE FROM journal_store.${tables[collection]} WHERE id = $1`, [missing.id]);
+            planted.push({ collection, id: missing.id, kind: "missing", fields: ["id"] });
+          }
+        }
+        // An extra row on the target: one the source never had.
+        const extra = await createStore({ backend: p }).content.create({ title: "only here", content: "x", category: "c", evidenceLevel: "strong" });
+        planted.push({ collection: "psychologyContent", id: extra.id, kind: "extra", fields: ["id"] });
+
+        const found = await compare({ source, target: p });
+        const key = (d: { collection: string; id: string }) => `${d.collection}:${d.id}`;
+        expect(found.divergences.map((d) => ({ collection: d.collection, id: d.id, kind: d.kind, fields: d.fields })).sort((a, b) => key(a).localeCompare(key(b)))).toEqual(
+          planted.sort((a, b) => key(a).localeCompare(key(b))),
+        );
+
+        const fixed = await repair({ source, target: p, divergences: found.divergences, force: true });
+        expect(fixed.status).toBe("completed");
+        expect(fixed.unresolved).toEqual([]);
+        expect(fixed.repaired).toBe(planted.length);
+        expect((await compare({ source, target: p })).divergences).toEqual([]);
+        // The extra row is now a tombstone on the target: the source never had it, and both say it does not exist.
+        expect((await p.get("psychologyContent", extra.id))?.deleted).toBe(true);
+      } finally {
+        if (source !== j) await source.close();
       }
-    }
-    // An extra row on the target: one the source never had.
-    const extra = await createStore({ backend: p }).content.create({ title: "only here", content: "x", category: "c", evidenceLevel: "strong" });
-    planted.push({ collection: "psychologyContent", id: extra.id, kind: "extra", fields: ["id"] });
-
-    const found = await compare({ source: j, target: p });
-    const key = (d: { collection: string; id: string }) => `${d.collection}:${d.id}`;
-    expect(found.divergences.map((d) => ({ collection: d.collection, id: d.id, kind: d.kind, fields: d.fields })).sort((a, b) => key(a).localeCompare(key(b)))).toEqual(
-      planted.sort((a, b) => key(a).localeCompare(key(b))),
-    );
-
-    const fixed = await repair({ source: j, target: p, divergences: found.divergences, force: true });
-    expect(fixed.status).toBe("completed");
-    expect(fixed.unresolved).toEqual([]);
-    expect(fixed.repaired).toBe(planted.length);
-    expect((await compare({ source: j, target: p })).divergences).toEqual([]);
-    // The extra row is now a tombstone on the target: the source never had it, and both say it does not exist.
-    expect((await p.get("psychologyContent", extra.id))?.deleted).toBe(true);
-  });
+    });
+  }
 
   it("with sourceReadAt, rows the target changed after the source was read are counted apart, and repair leaves them", async () => {
     const old = () => new Date(Date.now() - 60_000);

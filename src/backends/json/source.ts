@@ -1,0 +1,261 @@
+import type { DigestRange, RangeDigest, RowSource, Stored } from "../../backend.js";
+import { canonicalRow } from "../../canonical.js";
+import { digestSorted, rowHash } from "../../digest.js";
+import { Engine } from "../../engine/engine.js";
+import { restoreDerived } from "../../engine/resident.js";
+import { BackendError, ClosedError, ValidationError } from "../../errors.js";
+import { COLLECTION_NAMES, checkCollection } from "../../model/collections.js";
+import { upperBound } from "../../model/ids.js";
+import type { CollectionName, RowTypes } from "../../model/rows.js";
+import { CorruptStoreError } from "./errors.js";
+import { isStoredRow } from "./format.js";
+import { type FsLayer, realFs } from "./fs.js";
+import { readAt } from "./lines.js";
+import { loadStore, type OpenSnapshot } from "./load.js";
+import { JSON_DEFAULTS, MAX_LINE_BYTES } from "./options.js";
+import { indexSnapshot, type SnapshotIndex } from "./snapshot-index.js";
+
+/** Options of {@link jsonFileSource}. */
+export interface JsonFileSourceOptions {
+  /** The store directory. */
+  dir: string;
+  /** File-system layer (tests inject faults); default: node:fs. */
+  fs?: FsLayer;
+}
+
+/** A {@link RowSource} over a JSON-file store directory: see {@link jsonFileSource}. */
+export interface JsonFileSource extends RowSource {
+  /** The store directory. */
+  readonly dir: string;
+  /** Resolves once the directory is indexed; every call waits for it. Surfaces CorruptStoreError early. */
+  ready(): Promise<void>;
+}
+
+/** Rows read back from disk at most per read call, in bytes: a page of rows is one read or a few. */
+const SPAN_BYTES = 4 << 20;
+/** Rows further apart than this in the file are read by separate calls rather than one read over the gap. */
+const SPAN_GAP = 64 << 10;
+/** Rows hashed per read while a collection's digests are built. */
+const HASH_PAGE = 1000;
+
+/**
+ * Where one collection's rows are, in id order: a row of a snapshot has its byte range there; a
+ * row the log wrote since (or a legacy file held) is kept in memory, in `engine`.
+ */
+interface Located {
+  ids: string[];
+  /** Byte offset of the row's snapshot line, or -1 for a row held in memory. */
+  starts: Float64Array;
+  lengths: Uint32Array;
+  lines: Uint32Array;
+  live: number;
+  file: OpenSnapshot | null;
+  /** Row hashes in id order, computed on the first digest. */
+  hashes?: Promise<BigInt64Array>;
+}
+
+/**
+ * A read-only {@link RowSource} over a JSON-file store directory that leaves the rows on disk:
+ * opening indexes the snapshots (an id, a byte range and a line number per row) and keeps only
+ * the rows the log wrote since the last compaction in memory; a page is read back from the
+ * snapshot files, parsed and checked when it is asked for. So backfill and compare of a store of
+ * any size hold about one page of rows, where a {@link jsonFileBackend} would hold them all.
+ * The journal-store-backfill CLI reads a JSON source this way.
+ *
+ * Like a `readOnly` backend it takes no lock, so it reads a running app's directory, and it sees
+ * the store as it was when it opened: the files it read stay open (and readable, even once a
+ * compaction replaces them) until `close()`. A row is checked when it is read: a damaged line
+ * fails that read with CorruptStoreError naming the file and line. A directory of legacy arrays
+ * is read whole into memory.
+ *
+ * @example
+ * ```ts
+ * const source = jsonFileSource({ dir: "./data" });
+ * const report = await backfill({ source, target: postgresBackend({ connectionString }) });
+ * await source.close();
+ * ```
+ */
+export function jsonFileSource(options: JsonFileSourceOptions): JsonFileSource {
+  const dir = options?.dir;
+  if (typeof dir !== "string" || dir.length === 0 || dir.includes("\0")) {
+    throw new ValidationError("jsonFileSource options", [{ path: "dir", message: "must be a non-empty path" }]);
+  }
+  const fs = options.fs ?? realFs;
+  // Holds the rows the log wrote since the snapshot (and a legacy directory's); never written.
+  const engine = new Engine({ name: "json", persist: () => Promise.reject(new BackendError("json", "a jsonFileSource never writes")) });
+  let files: OpenSnapshot[] = [];
+  let closed = false;
+  const indexes = new Map<CollectionName, SnapshotIndex>();
+  const purged = new Map<CollectionName, Set<string>>();
+  const located = new Map<CollectionName, Located>();
+
+  const opening = (async () => {
+    await loadStore(
+      fs,
+      dir,
+      {
+        engine,
+        snapshot: async (s) => void indexes.set(s.collection, await indexSnapshot(fs, s.fd, s.path, s.collection, s.generation, s.ref, MAX_LINE_BYTES)),
+        purged: (c, id) => void (purged.get(c) ?? purged.set(c, new Set()).get(c)!).add(id),
+        reset: () => (indexes.clear(), purged.clear()),
+        keep: (kept) => void (files = [...kept]),
+      },
+      { readOnly: true, maxLineBytes: MAX_LINE_BYTES, maxRowBytes: JSON_DEFAULTS.maxRowBytes },
+    );
+    for (const collection of COLLECTION_NAMES) {
+      located.set(collection, locate(collection, indexes.get(collection), engine, purged.get(collection), files.find((f) => f.collection === collection) ?? null));
+    }
+    indexes.clear();
+    purged.clear();
+  })();
+  opening.catch(() => {});
+
+  const open = async (collection: string): Promise<Located> => {
+    checkCollection(collection);
+    await opening;
+    if (closed) throw new ClosedError("json file source");
+    return located.get(collection as CollectionName)!;
+  };
+
+  /** The rows at `positions` of `at`, in that order. */
+  const rowsAt = async (collection: CollectionName, at: Located, positions: readonly number[]): Promise<Stored[]> => {
+    const out: Stored[] = new Array(positions.length);
+    const onDisk: number[] = [];
+    positions.forEach((p, k) => {
+      if (at.starts[p]! >= 0) onDisk.push(k);
+      else out[k] = engine.get(collection, at.ids[p]!)!;
+    });
+    onDisk.sort((a, b) => at.starts[positions[a]!]! - at.starts[positions[b]!]!);
+    for (let i = 0; i < onDisk.length; ) {
+      // One read for rows close together in the file, up to SPAN_BYTES.
+      const first = positions[onDisk[i]!]!;
+      const from = at.starts[first]!;
+      let j = i + 1;
+      let end = from + at.lengths[first]!;
+      for (; j < onDisk.length; j++) {
+        const p = positions[onDisk[j]!]!;
+        const stop = at.starts[p]! + at.lengths[p]!;
+        if (at.starts[p]! - end > SPAN_GAP || stop - from > SPAN_BYTES) break;
+        end = Math.max(end, stop);
+      }
+      const buffer = Buffer.allocUnsafe(end - from);
+      if ((await readAt(fs, at.file!.fd, buffer, from)) < buffer.length) throw new CorruptStoreError(at.file!.path, "is shorter than when it was opened");
+      for (; i < j; i++) {
+        const p = positions[onDisk[i]!]!;
+        const offset = at.starts[p]! - from;
+        out[onDisk[i]!] = parseRow(collection, buffer.toString("utf8", offset, offset + at.lengths[p]!), at.ids[p]!, at.file!.path, at.lines[p]!);
+      }
+    }
+    return out;
+  };
+
+  const hashesOf = (collection: CollectionName, at: Located): Promise<BigInt64Array> =>
+    (at.hashes ??= (async () => {
+      const hashes = new BigInt64Array(at.ids.length);
+      for (let from = 0; from < at.ids.length; from += HASH_PAGE) {
+        const positions = Array.from({ length: Math.min(HASH_PAGE, at.ids.length - from) }, (_, k) => from + k);
+        const rows = await rowsAt(collection, at, positions);
+        rows.forEach((row, k) => (hashes[from + k] = rowHash(canonicalRow(collection, row as unknown as Record<string, unknown>))));
+      }
+      return hashes;
+    })());
+
+  return {
+    name: "json",
+    dir,
+    ready: () => opening,
+    async scan<C extends CollectionName>(collection: C, options: { afterId?: string | null; limit: number }) {
+      const at = await open(collection);
+      if ((options as { changedSince?: unknown }).changedSince !== undefined) {
+        throw new ValidationError("scan", [{ path: "changedSince", message: "a JSON file source walks in id order only (afterId)" }]);
+      }
+      const from = options.afterId ? upperBound(at.ids, options.afterId) : 0;
+      const stop = Math.min(at.ids.length, from + Math.max(0, Math.floor(options.limit)));
+      const positions = Array.from({ length: Math.max(0, stop - from) }, (_, k) => from + k);
+      return (await rowsAt(collection, at, positions)) as unknown as Stored<RowTypes[C]>[];
+    },
+    async getMany<C extends CollectionName>(collection: C, ids: readonly string[]) {
+      const at = await open(collection);
+      const found: number[] = [];
+      const where: number[] = [];
+      ids.forEach((id, k) => {
+        const p = upperBound(at.ids, id) - 1;
+        if (p >= 0 && at.ids[p] === id) (found.push(p), where.push(k));
+      });
+      const rows = await rowsAt(collection, at, found);
+      const out: (Stored<RowTypes[C]> | null)[] = ids.map(() => null);
+      where.forEach((k, i) => (out[k] = rows[i] as unknown as Stored<RowTypes[C]>));
+      return out;
+    },
+    async count(collection) {
+      return (await open(collection)).live;
+    },
+    async digest(collection: CollectionName, range: DigestRange): Promise<RangeDigest[]> {
+      const at = await open(collection);
+      const hashes = await hashesOf(collection, at);
+      return digestSorted(collection, range, at.ids, (i) => hashes[i]!);
+    },
+    async close() {
+      await opening.catch(() => {});
+      if (closed) return;
+      closed = true;
+      await Promise.all(files.map((f) => fs.close(f.fd).catch(() => {})));
+      located.clear();
+    },
+  };
+}
+
+/** A row's snapshot line, parsed and checked, its derived fields restored (what a backend's scan returns). */
+function parseRow(collection: CollectionName, text: string, id: string, path: string, line: number): Stored {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (cause) {
+    throw new CorruptStoreError(path, `does not parse as JSON (${(cause as Error).message})`, { line, cause });
+  }
+  if (!isStoredRow(value) || value.id !== id) throw new CorruptStoreError(path, "is not a valid row", { line });
+  return restoreDerived(collection, value);
+}
+
+/**
+ * One collection's rows in id order: the snapshot's, less those the log wrote again or purged,
+ * merged with the rows in memory. CorruptStoreError for an id the snapshot repeats.
+ */
+function locate(collection: CollectionName, index: SnapshotIndex | undefined, engine: Engine, purged: Set<string> | undefined, file: OpenSnapshot | null): Located {
+  const table = engine.tables.get(collection)!;
+  const kept: number[] = [];
+  let sorted = true;
+  if (index) {
+    for (let i = 0; i < index.ids.length; i++) {
+      const id = index.ids[i]!;
+      if (table.rows.has(id) || purged?.has(id)) continue;
+      if (kept.length > 0 && index.ids[kept[kept.length - 1]!]! >= id) sorted = false;
+      kept.push(i);
+    }
+    if (!sorted) kept.sort((a, b) => (index.ids[a]! < index.ids[b]! ? -1 : index.ids[a]! > index.ids[b]! ? 1 : 0));
+    for (let k = 1; k < kept.length; k++) {
+      if (index.ids[kept[k]!] === index.ids[kept[k - 1]!]) throw new CorruptStoreError(file!.path, `repeats id ${index.ids[kept[k]!]}`, { line: index.lines[kept[k]!]! });
+    }
+  }
+  const held = table.idsInOrder();
+  const n = kept.length + held.length;
+  const at: Located = { ids: new Array(n), starts: new Float64Array(n), lengths: new Uint32Array(n), lines: new Uint32Array(n), live: 0, file };
+  let a = 0;
+  let b = 0;
+  for (let k = 0; k < n; k++) {
+    if (b >= held.length || (a < kept.length && index!.ids[kept[a]!]! < held[b]!)) {
+      const i = kept[a++]!;
+      at.ids[k] = index!.ids[i]!;
+      at.starts[k] = index!.starts[i]!;
+      at.lengths[k] = index!.lengths[i]!;
+      at.lines[k] = index!.lines[i]!;
+      if (!index!.deleted[i]) at.live++;
+    } else {
+      const id = held[b++]!;
+      at.ids[k] = id;
+      at.starts[k] = -1;
+      if (!table.rows.get(id)!.deleted) at.live++;
+    }
+  }
+  return at;
+}
