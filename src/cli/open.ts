@@ -1,6 +1,6 @@
 import { stat } from "node:fs/promises";
-import type { Backend } from "../backend.js";
-import { jsonFileBackend, LockedError } from "../backends/json/index.js";
+import type { Backend, RowSource } from "../backend.js";
+import { jsonFileBackend, jsonFileSource, LockedError } from "../backends/json/index.js";
 import { BackendError, JournalStoreError, UsageError } from "../errors.js";
 import type { Endpoint } from "./endpoint.js";
 
@@ -32,10 +32,32 @@ export async function openEndpoint(endpoint: Endpoint, access: Access, options: 
   return endpoint.kind === "json" ? openJson(endpoint, access, options) : openPostgres(endpoint);
 }
 
-async function openJson(endpoint: Extract<Endpoint, { kind: "json" }>, access: Access, options: OpenOptions): Promise<Backend> {
+/**
+ * Opens the source a sync command reads: a JSON directory as a `jsonFileSource`, whose rows stay
+ * on disk (a backfill or compare of any size holds about a page of them), PostgreSQL as a backend.
+ */
+export async function openSource(endpoint: Endpoint): Promise<RowSource> {
+  if (endpoint.kind === "postgres") return openPostgres(endpoint);
+  await checkDir(endpoint, "read");
+  const source = jsonFileSource({ dir: endpoint.dir });
+  try {
+    await source.ready();
+  } catch (e) {
+    await source.close().catch(() => undefined);
+    throw opening(endpoint, e);
+  }
+  return source;
+}
+
+/** A UsageError naming the flag when a JSON endpoint's path is not a directory (or, to be read, is missing). */
+async function checkDir(endpoint: Extract<Endpoint, { kind: "json" }>, access: Access): Promise<void> {
   const info = await stat(endpoint.dir).catch(() => null);
   if (access === "read" && !info) throw new UsageError(endpoint.setting, `${endpoint.dir} does not exist`);
   if (info && !info.isDirectory()) throw new UsageError(endpoint.setting, `${endpoint.dir} is not a directory`);
+}
+
+async function openJson(endpoint: Extract<Endpoint, { kind: "json" }>, access: Access, options: OpenOptions): Promise<Backend> {
+  await checkDir(endpoint, access);
   const backend = jsonFileBackend({ dir: endpoint.dir, readOnly: access === "read", autoCompact: access === "write" });
   try {
     await backend.ready();

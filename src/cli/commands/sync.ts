@@ -10,7 +10,7 @@ import { isoTimestamp, oneOf, parseFlags, positiveInteger } from "../args.js";
 import type { Command } from "../command.js";
 import { endpoints, type Endpoint } from "../endpoint.js";
 import { EXIT, type ExitCode } from "../io.js";
-import { migrateEndpoint, openEndpoint } from "../open.js";
+import { migrateEndpoint, openEndpoint, openSource } from "../open.js";
 import { emitOutcome, reportFileOf } from "../output.js";
 import { createProgress } from "../progress.js";
 import { redactUrl } from "../redact.js";
@@ -115,7 +115,7 @@ the command that resumes).
     // the app writes, from here on): what the app writes on the target after this, the source
     // cannot judge, so compare does not report it and repair leaves it alone.
     const sourceReadAt = new Date().toISOString();
-    const source = await openEndpoint(from, "read");
+    const source = await openSource(from);
     let target: Backend | undefined;
     const progress = createProgress(io.stderr, io.progressIntervalMs ?? 2000);
     const outcome: SyncOutcome = { mode, dryRun, from: from.display, to: to.display, exitCode: EXIT.consistent, verdict: "consistent", backfill: null, compare: null, repair: null, recheck: null };
