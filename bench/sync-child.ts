@@ -1,11 +1,14 @@
 /**
  * Child of bench/sync.ts, run in a fresh process so its peak RSS is one operation's alone.
- * MODE=backfill: opens the JSON store in DIR read-only and backfills it into DB_URL;
+ * MODE=backfill: opens the JSON store in DIR and backfills it into DB_URL;
  * MODE=compare: opens it and compares it with DB_URL. Timed end to end, opening (reading) the
- * JSON included. BULK_MIN_ROWS (default: the backend's), BULK_LOAD (1/0) and BATCH pick the
- * path. Prints one JSON line: timings, the report's counts, and peak RSS.
+ * JSON included. SOURCE picks how the JSON is read: `source` (default, what the CLI does) a
+ * jsonFileSource, rows left on disk; `backend` a read-only jsonFileBackend, every row in memory.
+ * BULK_MIN_ROWS (default: the backend's), BULK_LOAD (1/0) and BATCH pick the path. Prints one
+ * JSON line: timings, the report's counts, and peak RSS.
  */
-import { jsonFileBackend } from "../src/backends/json/index.js";
+import type { RowSource } from "../src/backend.js";
+import { jsonFileBackend, jsonFileSource } from "../src/backends/json/index.js";
 import { postgresBackend } from "../src/backends/postgres/index.js";
 import { backfill, compare } from "../src/index.js";
 
@@ -16,8 +19,11 @@ const batchSize = Number(process.env.BATCH ?? 1000);
 const bulkMinRows = process.env.BULK_MIN_ROWS === "off" ? Number.POSITIVE_INFINITY : process.env.BULK_MIN_ROWS ? Number(process.env.BULK_MIN_ROWS) : undefined;
 
 const t0 = performance.now();
-const source = jsonFileBackend({ dir, readOnly: true });
-await source.ready();
+const held = process.env.SOURCE === "backend";
+if (!held && process.env.SOURCE !== undefined && process.env.SOURCE !== "source") throw new Error("SOURCE: source or backend");
+const reader = held ? jsonFileBackend({ dir, readOnly: true }) : jsonFileSource({ dir });
+await reader.ready();
+const source: RowSource = reader;
 const openMs = performance.now() - t0;
 const target = postgresBackend({ connectionString: url, poolSize: 2, ...(bulkMinRows !== undefined ? { bulkMinRows } : {}) });
 let out: Record<string, unknown>;

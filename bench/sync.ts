@@ -13,11 +13,14 @@
  * 2. backfill, each in a child process timed end to end (opening the JSON store included) and
  *    measured for peak RSS: as before this work (single statement, `bulkMinRows: Infinity`, GIN
  *    written through), the default (bulk-load mode), and bulk-load mode with batches of
- *    BENCH_BULK_BATCH (default 10000) through the COPY path;
+ *    BENCH_BULK_BATCH (default 10000) through the COPY path; the JSON read by a jsonFileSource
+ *    (rows left on disk, as the CLI reads it), and the default once more read by a read-only
+ *    jsonFileBackend (every row held in memory), side by side;
  * 3. the built CLI (dist/cli.js, built first when missing or older than src/): a default
  *    backfill and a compare, timed from spawn to exit, peak RSS measured (the RSS target is the
  *    CLI's);
- * 4. compare with nothing different, then with 1% of the entries changed in PostgreSQL.
+ * 4. compare with nothing different (the JSON read both ways), then with 1% of the entries
+ *    changed in PostgreSQL.
  * And once, on the smallest size: applyReplicated rows/s by batch size, single statement vs
  * bulk path, which is how BULK_DEFAULTS.minRows was chosen.
  *
@@ -262,7 +265,9 @@ interface SizeResult {
   statement: ChildResult;
   bulk: ChildResult;
   bulkLoad: ChildResult;
+  bulkLoadHeld: ChildResult;
   compareEqual: ChildResult;
+  compareEqualHeld: ChildResult;
   compareDiff: ChildResult;
   changed: number;
 }
@@ -292,6 +297,7 @@ async function benchSize(n: number, url: string): Promise<SizeResult> {
     const statement = await run({ BULK_MIN_ROWS: "off", BULK_LOAD: "0" });
     const bulkLoad = await run({ BULK_LOAD: "1" });
     const bulk = await run({ BULK_LOAD: "1", BATCH: String(bulkBatch), BULK_MIN_ROWS: "1" });
+    const bulkLoadHeld = await run({ BULK_LOAD: "1", SOURCE: "backend" });
     // The built CLI, as a user runs it: default backfill, then compare of what it wrote.
     await withClient(url, async (c) => {
       await c.query(RESET);
@@ -306,6 +312,9 @@ async function benchSize(n: number, url: string): Promise<SizeResult> {
     const compareEqual = child({ MODE: "compare", DIR: json.dir, DB_URL: url, BATCH: String(batch) });
     if (compareEqual.divergences !== 0) throw new Error(`compare found ${compareEqual.divergences} divergences after backfill`);
     log(`compare (equal): ${fmt(rate(compareEqual.rows, compareEqual.totalMs))} rows/s end to end`);
+    const compareEqualHeld = child({ MODE: "compare", DIR: json.dir, DB_URL: url, BATCH: String(batch), SOURCE: "backend" });
+    if (compareEqualHeld.divergences !== 0) throw new Error(`compare found ${compareEqualHeld.divergences} divergences after backfill`);
+    log(`compare (equal, JSON held in memory): ${fmt(rate(compareEqualHeld.rows, compareEqualHeld.totalMs))} rows/s end to end`);
     const changed = await withClient(url, async (c) => {
       const r = await c.query(
         `WITH t AS (SELECT id, row_number() OVER (ORDER BY id) AS rn FROM journal_store.journal_entries)
@@ -316,7 +325,7 @@ async function benchSize(n: number, url: string): Promise<SizeResult> {
     const compareDiff = child({ MODE: "compare", DIR: json.dir, DB_URL: url, BATCH: String(batch) });
     if (compareDiff.divergences !== changed) throw new Error(`compare found ${compareDiff.divergences} divergences, ${changed} planted`);
     log(`compare (1% differ): ${fmt(rate(compareDiff.rows, compareDiff.totalMs))} rows/s end to end`);
-    return { n, jsonBytes: json.bytes, rawOff, rawOn, gin, cliBackfill, cliCompare, statement, bulk, bulkLoad, compareEqual, compareDiff, changed };
+    return { n, jsonBytes: json.bytes, rawOff, rawOn, gin, cliBackfill, cliCompare, statement, bulk, bulkLoad, bulkLoadHeld, compareEqual, compareEqualHeld, compareDiff, changed };
   } finally {
     await rm(json.dir, { recursive: true, force: true });
   }
@@ -349,13 +358,22 @@ const lines: string[] = [
     return `| ${fmt(r.n)} | ${mb(r.jsonBytes)} | ${fmt(rate(r.n, r.rawOff))} / ${fmt(rate(r.n, r.rawOn))} | ${fmt(e2e(r.statement))} | ${fmt(e2e(r.bulkLoad))} | ${fmt(e2e(r.bulk))} | ${(e2e(r.bulkLoad) / best).toFixed(2)}x | ${mb(r.bulkLoad.maxRss)} (${(r.bulkLoad.maxRss / r.jsonBytes).toFixed(2)}x data) | ${fmt(e2e(r.compareEqual))} | ${fmt(e2e(r.compareDiff))} (${fmt(r.changed)} found) |`;
   }),
   "",
+  "The JSON read two ways, side by side (library children under tsx, default options): a jsonFileSource leaves the rows on disk and reads a page at a time (the rows/s and RSS above); a read-only jsonFileBackend holds every row in memory.",
+  "",
+  "| entries | JSON data | backfill rows/s, source / backend | its peak RSS, source / backend | compare (equal) rows/s, source / backend | its peak RSS, source / backend |",
+  "| ---: | ---: | ---: | ---: | ---: | ---: |",
+  ...results.map(
+    (r) =>
+      `| ${fmt(r.n)} | ${mb(r.jsonBytes)} | ${fmt(e2e(r.bulkLoad))} / ${fmt(e2e(r.bulkLoadHeld))} | ${mb(r.bulkLoad.maxRss)} / ${mb(r.bulkLoadHeld.maxRss)} | ${fmt(e2e(r.compareEqual))} / ${fmt(e2e(r.compareEqualHeld))} | ${mb(r.compareEqual.maxRss)} / ${mb(r.compareEqualHeld.maxRss)} |`,
+  ),
+  "",
   "Time split (ms): JSON open / operation, per child.",
   "",
-  "| entries | backfill before | backfill default | backfill COPY path | compare equal | compare 1% |",
-  "| ---: | ---: | ---: | ---: | ---: | ---: |",
+  "| entries | backfill before | backfill default | backfill COPY path | backfill default, JSON held | compare equal | compare equal, JSON held | compare 1% |",
+  "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
   ...results.map((r) => {
     const s = (c: ChildResult) => `${c.openMs.toFixed(0)} / ${(c.backfillMs ?? c.compareMs ?? 0).toFixed(0)}`;
-    return `| ${fmt(r.n)} | ${s(r.statement)} | ${s(r.bulkLoad)} | ${s(r.bulk)} | ${s(r.compareEqual)} | ${s(r.compareDiff)} |`;
+    return `| ${fmt(r.n)} | ${s(r.statement)} | ${s(r.bulkLoad)} | ${s(r.bulk)} | ${s(r.bulkLoadHeld)} | ${s(r.compareEqual)} | ${s(r.compareEqualHeld)} | ${s(r.compareDiff)} |`;
   }),
 ];
 lines.push(
