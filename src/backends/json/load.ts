@@ -10,8 +10,7 @@ import { errorCode, FLAGS, type FsLayer } from "./fs.js";
 import { classify, decodeManifest, MANIFEST, type Manifest } from "./format.js";
 import { importLegacy } from "./legacy.js";
 import { chainOf, openSegment, readHeader, replayChain, type SegmentFile } from "./segments.js";
-import { readSnapshot } from "./snapshot.js";
-import type { SnapshotRef } from "./format.js";
+import { type OpenSnapshot, readSnapshot } from "./snapshot.js";
 
 /**
  * Opening a store directory: manifest, then its snapshots, then the log chain, into an engine.
@@ -45,15 +44,6 @@ export interface LoadOptions {
   readOnly: boolean;
   maxLineBytes: number;
   maxRowBytes: number;
-}
-
-/** A snapshot file named by the manifest, open for reading. */
-export interface OpenSnapshot {
-  collection: CollectionName;
-  fd: number;
-  path: string;
-  ref: SnapshotRef;
-  generation: number;
 }
 
 /**
@@ -146,7 +136,7 @@ async function loadOnce(fs: FsLayer, dir: string, target: LoadTarget, options: L
     let snapshotBytes = 0;
     for (const s of snapshots) {
       if (target.snapshot) await target.snapshot(s);
-      else await readSnapshot(fs, s.fd, s.path, s.collection, s.generation, s.ref, engine, options.maxLineBytes);
+      else await readSnapshot(fs, s, engine, options.maxLineBytes);
       snapshotBytes += s.ref.bytes;
     }
     engine.restoreSeq(manifest.seq);

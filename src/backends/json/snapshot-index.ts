@@ -1,9 +1,5 @@
-import { isId } from "../../model/ids.js";
-import type { CollectionName } from "../../model/rows.js";
-import { CorruptStoreError } from "./errors.js";
 import type { FsLayer } from "./fs.js";
-import { decodeSnapshotHeader, isSnapshotTrailer, isStoredRow, type SnapshotRef } from "./format.js";
-import { scanLineBytes } from "./lines.js";
+import { type OpenSnapshot, parseSnapshotLine, walkSnapshot } from "./snapshot.js";
 
 /**
  * Where each row of a snapshot file lies, instead of the rows: an id, a byte range and a line
@@ -40,32 +36,10 @@ const ID_AT = 7;
  */
 const ROW_START = /^\{"id":"([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})","version":[1-9]\d*,"createdAt":"[^"\\]*","updatedAt":"[^"\\]*","deleted":(true|false)[,}]/;
 
-/** Indexes the snapshot `ref` of `collection` open at `fd`; CorruptStoreError naming the file and line otherwise. */
-export async function indexSnapshot(
-  fs: FsLayer,
-  fd: number,
-  path: string,
-  collection: CollectionName,
-  generation: number,
-  ref: SnapshotRef,
-  maxLineBytes: number,
-): Promise<SnapshotIndex> {
+/** Indexes the snapshot `file` (checked as {@link walkSnapshot} checks it): CorruptStoreError naming the file and line otherwise. */
+export async function indexSnapshot(fs: FsLayer, file: OpenSnapshot, maxLineBytes: number): Promise<SnapshotIndex> {
   const index: SnapshotIndex = { ids: [], starts: [], lengths: [], lines: [], deleted: [] };
-  let header = false;
-  let trailer = false;
-  const fail = (problem: string, line?: number): never => {
-    throw new CorruptStoreError(path, problem, line === undefined ? {} : { line });
-  };
-  const done = await scanLineBytes(fs, fd, { maxLineBytes, onTooLong: (line) => fail(`line longer than ${maxLineBytes} bytes`, line) }, (bytes, line, start, end) => {
-    if (trailer) fail("data after the trailer", line);
-    if (!header) {
-      const h = decodeSnapshotHeader(bytes.toString("utf8"));
-      if (typeof h === "string") fail(h, line);
-      const ok = h as Exclude<typeof h, string>;
-      if (ok.collection !== collection || ok.generation !== generation || ok.rows !== ref.rows) fail("header does not match the manifest", line);
-      header = true;
-      return;
-    }
+  await walkSnapshot(fs, file, maxLineBytes, (bytes, line, start, end, fail) => {
     let id: string;
     let deleted: boolean;
     // Only the start of the line is decoded, byte for byte (Latin-1): no byte of a multi-byte
@@ -75,28 +49,17 @@ export async function indexSnapshot(
       id = bytes.toString("latin1", ID_AT, ID_AT + 36);
       deleted = m[2] === "true";
     } else {
-      let value: unknown;
-      try {
-        value = JSON.parse(bytes.toString("utf8"));
-      } catch (cause) {
-        return fail(`does not parse as JSON (${(cause as Error).message})`, line);
-      }
-      if (isSnapshotTrailer(value, ref.rows)) {
-        trailer = true;
-        return;
-      }
-      if (!isStoredRow(value) || !isId(value.id)) return fail("is not a valid row", line);
-      id = value.id;
-      deleted = value.deleted;
+      const row = parseSnapshotLine(bytes.toString("utf8"), file.ref.rows, line, fail);
+      if (row === "trailer") return "trailer";
+      id = row.id;
+      deleted = row.deleted;
     }
     index.ids.push(id);
     index.starts.push(start);
     index.lengths.push(end - 1 - start);
     index.lines.push(line);
     index.deleted.push(deleted);
+    return "row";
   });
-  if (done.partial > 0 || !trailer) fail("is cut short (no trailer): the file is incomplete");
-  if (index.ids.length !== ref.rows) fail(`holds ${index.ids.length} rows, the manifest says ${ref.rows}`);
   return index;
 }
-

@@ -14,7 +14,7 @@ import {
   snapshotName,
   type SnapshotRef,
 } from "./format.js";
-import { scanLines } from "./lines.js";
+import { scanLineBytes } from "./lines.js";
 
 /**
  * Snapshots, streamed one row per line: a header line, the rows in changeSeq order (so a reload
@@ -74,55 +74,81 @@ export async function writeSnapshot(
   return { file, rows: rows.length, bytes };
 }
 
+/** A snapshot file named by the manifest, open for reading. */
+export interface OpenSnapshot {
+  collection: CollectionName;
+  fd: number;
+  path: string;
+  ref: SnapshotRef;
+  generation: number;
+}
+
+/** What a line after a snapshot's header was. */
+export type SnapshotLine = "row" | "trailer";
+
+/** Throws the CorruptStoreError of a snapshot file, naming the line when one is at fault. */
+export type FailSnapshot = (problem: string, line?: number) => never;
+
 /**
- * Loads the snapshot `ref` of `collection` into `engine`. Anything but a complete, well-formed
+ * Walks the snapshot `file` line by line: checks its header against the manifest, hands every
+ * further line to `onLine` (its bytes, a view valid during the call), which says whether it was
+ * a row or the trailer and fails through `fail` on anything else, then checks that the trailer
+ * ends the file and that the row count is the manifest's. Anything but a complete, well-formed
  * file is a CorruptStoreError naming it: a snapshot is never partly trusted.
  */
-export async function readSnapshot(
+export async function walkSnapshot(
   fs: FsLayer,
-  fd: number,
-  path: string,
-  collection: CollectionName,
-  generation: number,
-  ref: SnapshotRef,
-  engine: Engine,
+  file: OpenSnapshot,
   maxLineBytes: number,
+  onLine: (bytes: Buffer, line: number, start: number, end: number, fail: FailSnapshot) => SnapshotLine,
 ): Promise<void> {
-  const table = engine.tables.get(collection)!;
+  const { path, ref } = file;
   let header = false;
   let rows = 0;
   let trailer = false;
-  const fail = (problem: string, line?: number): never => {
+  const fail: FailSnapshot = (problem, line) => {
     throw new CorruptStoreError(path, problem, line === undefined ? {} : { line });
   };
-  const done = await scanLines(fs, fd, { maxLineBytes, onTooLong: (line) => fail(`line longer than ${maxLineBytes} bytes`, line) }, (text, line) => {
+  const done = await scanLineBytes(fs, file.fd, { maxLineBytes, onTooLong: (line) => fail(`line longer than ${maxLineBytes} bytes`, line) }, (bytes, line, start, end) => {
     if (trailer) fail("data after the trailer", line);
     if (!header) {
-      const h = decodeSnapshotHeader(text);
+      const h = decodeSnapshotHeader(bytes.toString("utf8"));
       if (typeof h === "string") fail(h, line);
       const ok = h as Exclude<typeof h, string>;
-      if (ok.collection !== collection || ok.generation !== generation || ok.rows !== ref.rows) {
+      if (ok.collection !== file.collection || ok.generation !== file.generation || ok.rows !== ref.rows) {
         fail("header does not match the manifest", line);
       }
       header = true;
       return;
     }
-    let value: unknown;
-    try {
-      value = JSON.parse(text);
-    } catch (cause) {
-      fail(`does not parse as JSON (${(cause as Error).message})`, line);
-    }
-    if (isSnapshotTrailer(value, ref.rows)) {
-      trailer = true;
-      return;
-    }
-    if (!isStoredRow(value)) fail("is not a valid row", line);
-    const row = value as Stored;
-    if (table.rows.has(row.id)) fail(`repeats id ${row.id}`, line);
-    engine.load(collection, row);
-    rows++;
+    if (onLine(bytes, line, start, end, fail) === "trailer") trailer = true;
+    else rows++;
   });
   if (done.partial > 0 || !trailer) fail("is cut short (no trailer): the file is incomplete");
   if (rows !== ref.rows) fail(`holds ${rows} rows, the manifest says ${ref.rows}`);
+}
+
+/** A line of a snapshot of `rows` rows parsed: a stored row, or "trailer"; anything else fails. */
+export function parseSnapshotLine(text: string, rows: number, line: number, fail: FailSnapshot): Stored | "trailer" {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (cause) {
+    return fail(`does not parse as JSON (${(cause as Error).message})`, line);
+  }
+  if (isSnapshotTrailer(value, rows)) return "trailer";
+  if (!isStoredRow(value)) return fail("is not a valid row", line);
+  return value;
+}
+
+/** Loads the snapshot `file` into `engine` (see {@link walkSnapshot} for what is checked). */
+export async function readSnapshot(fs: FsLayer, file: OpenSnapshot, engine: Engine, maxLineBytes: number): Promise<void> {
+  const table = engine.tables.get(file.collection)!;
+  await walkSnapshot(fs, file, maxLineBytes, (bytes, line, _start, _end, fail) => {
+    const row = parseSnapshotLine(bytes.toString("utf8"), file.ref.rows, line, fail);
+    if (row === "trailer") return "trailer";
+    if (table.rows.has(row.id)) fail(`repeats id ${row.id}`, line);
+    engine.load(file.collection, row);
+    return "row";
+  });
 }

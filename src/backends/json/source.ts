@@ -11,9 +11,10 @@ import { CorruptStoreError } from "./errors.js";
 import { isStoredRow } from "./format.js";
 import { type FsLayer, realFs } from "./fs.js";
 import { readAt } from "./lines.js";
-import { loadStore, type OpenSnapshot } from "./load.js";
+import { loadStore } from "./load.js";
 import { JSON_DEFAULTS, MAX_LINE_BYTES } from "./options.js";
 import { indexSnapshot, type SnapshotIndex } from "./snapshot-index.js";
+import type { OpenSnapshot } from "./snapshot.js";
 
 /** Options of {@link jsonFileSource}. */
 export interface JsonFileSourceOptions {
@@ -95,7 +96,7 @@ export function jsonFileSource(options: JsonFileSourceOptions): JsonFileSource {
       dir,
       {
         engine,
-        snapshot: async (s) => void indexes.set(s.collection, await indexSnapshot(fs, s.fd, s.path, s.collection, s.generation, s.ref, MAX_LINE_BYTES)),
+        snapshot: async (s) => void indexes.set(s.collection, await indexSnapshot(fs, s, MAX_LINE_BYTES)),
         purged: (c, id) => void (purged.get(c) ?? purged.set(c, new Set()).get(c)!).add(id),
         reset: () => (indexes.clear(), purged.clear()),
         keep: (kept) => void (files = [...kept]),
