@@ -9,9 +9,10 @@ import type { RowDivergence } from "./report.js";
  * Compare by checksums (the idea of data-diff): digest the whole collection on both sides; where
  * the counts or hashes differ, cut the range into parts of about `leafRows` rows (at most
  * `fanout`) between its smallest and largest id, and digest all the parts on both sides in one
- * statement each; cut the unequal parts larger than `fetchRows` again; fetch the others
- * from both sides, consecutive ones as one range, and merge them row by row (`merge.ts`). Equal
- * ranges are never fetched. Divergences come out in id order, as the row-by-row path reports them.
+ * statement each; cut the unequal parts larger than `fetchRows` again, all of one level together
+ * (one statement per side, not one per part: with differences in every part of a large
+ * collection, that is thousands of statements fewer); fetch the others from both sides, adjacent
+ * ones as one range, and merge them row by row (`merge.ts`). Equal ranges are never fetched. Divergences come out in id order, as the row-by-row path reports them.
  *
  * When one cut leaves many small unequal parts (differences scattered over the range, e.g. 1% of
  * rows spread evenly, which leaves about a fifth of the parts of ~`leafRows` rows unequal: fetching
@@ -41,6 +42,8 @@ export interface BisectOptions {
   roundTripRows: number;
   /** Parts per row of a leaf when pinpointing. */
   pinpointParts: number;
+  /** Cuts of one digest call at most: a level with more is digested in several calls. */
+  maxCutsPerDigest: number;
   batchSize: number;
   signal?: AbortSignal;
   /** Called as ranges are settled, with the source rows settled so far. */
@@ -54,6 +57,13 @@ export interface BisectResult {
   target: number;
   /** Rows read (`scan` of fetched ranges, `getMany` of pinpointed ids), both sides together. */
   fetched: number;
+}
+
+/** An unequal range and both sides' digests of it. */
+interface Unequal {
+  range: Range;
+  s: RangeDigest;
+  t: RangeDigest;
 }
 
 interface Range {
@@ -180,66 +190,113 @@ export async function bisectCollection(
     for (const list of lists) for (const d of list) into.push(d);
   };
 
-  const walk = async (range: Range, s: RangeDigest, t: RangeDigest, into: RowDivergence[]): Promise<void> => {
-    if (options.signal?.aborted) return;
-    if (equal(s, t)) return settle(s.count);
-    const rows = Math.max(s.count, t.count);
-    const cuts = rows > options.fetchRows ? cutsBetween(s, t, Math.min(options.fanout, Math.ceil(rows / options.leafRows))) : [];
-    if (cuts.length === 0) return fetchAndMerge(range, s.count, t.count, into);
-    const [sp, tp] = await digests({ ...range, splitAt: cuts });
-    // Unequal parts small enough to fetch are leaves; larger unequal parts are cut again.
-    const parts: ({ leaf: boolean; range: Range; s: RangeDigest; t: RangeDigest } | null)[] = [];
-    for (let i = 0; i <= cuts.length; i++) {
-      const part = { afterId: i === 0 ? range.afterId : cuts[i - 1]!, untilId: i === cuts.length ? range.untilId : cuts[i]! };
-      const [ps, pt] = [sp[i]!, tp[i]!];
-      if (equal(ps, pt)) {
-        settle(ps.count);
-        parts.push(null);
-      } else parts.push({ leaf: Math.max(ps.count, pt.count) <= options.fetchRows, range: part, s: ps, t: pt });
-    }
-    const leaves = parts.filter((p) => p?.leaf) as { range: Range; s: RangeDigest; t: RangeDigest }[];
+  /**
+   * Walks one level: `level` holds unequal ranges, each of more than `fetchRows` rows, in id
+   * order. Each is cut into parts of about `leafRows` rows (at most `fanout`), and the parts of
+   * all of them are digested together, one call per side for up to `maxCutsPerDigest` cuts
+   * (`parts` names the ranges' own parts, so rows between them are not hashed again): with
+   * differences everywhere, a level costs a statement, not one per unequal range. Unequal parts
+   * small enough to fetch are leaves, fetched or pinpointed; larger ones make the next level.
+   */
+  const walk = async (level: Unequal[], into: RowDivergence[]): Promise<void> => {
+    if (options.signal?.aborted || level.length === 0) return;
     const tasks: ((into: RowDivergence[]) => Promise<void>)[] = [];
-    // Fetching the leaves costs their rows and a round trip each; pinpointing them costs one more
-    // pass over the rows between the first leaf and the last, hashing the leaves' rows only (then
-    // about the differing rows). Judged against digesting the whole span: pinpointing is chosen
-    // only where it surely pays.
-    const first = parts.findIndex((p) => p?.leaf);
-    let span = 0;
-    for (let i = first, last = parts.findLastIndex((p) => p?.leaf); first >= 0 && i <= last; i++) span += Math.max(sp[i]!.count, tp[i]!.count);
-    const fetchCost = leaves.reduce((n, l) => n + Math.max(l.s.count, l.t.count) + options.roundTripRows, 0);
-    if (leaves.length > 1 && fetchCost >= options.pinpointShare * span) {
-      // Many leaves: pinpointed together; the larger parts are walked as usual.
-      tasks.push((o) => pinpoint({ afterId: leaves[0]!.range.afterId, untilId: leaves[leaves.length - 1]!.range.untilId }, leaves, o));
-      for (const p of parts) if (p && !p.leaf) tasks.push((o) => walk(p.range, p.s, p.t, o));
-      const found: RowDivergence[] = [];
-      await runTasks(tasks, found);
-      found.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-      for (const d of found) into.push(d);
-      return;
-    }
-    // Consecutive leaves are fetched as one range (one merge, full pages); the fetches run
-    // `concurrency` at a time, each into its own list, appended in id order.
-    let run: { range: Range; s: number; t: number } | null = null;
+    let group: { unit: Unequal; cuts: string[] }[] = [];
+    let size = 0;
     const flush = () => {
-      const r = run;
-      if (r) tasks.push((o) => fetchAndMerge(r.range, r.s, r.t, o));
-      run = null;
+      const g = group;
+      if (g.length > 0) tasks.push((o) => cutGroup(g, o));
+      group = [];
+      size = 0;
     };
-    for (const p of parts) {
-      if (!p) flush();
-      else if (p.leaf) {
-        run = run ? { range: { afterId: run.range.afterId, untilId: p.range.untilId }, s: run.s + p.s.count, t: run.t + p.t.count } : { range: p.range, s: p.s.count, t: p.t.count };
-      } else {
-        flush();
-        tasks.push((o) => walk(p.range, p.s, p.t, o));
+    for (const unit of level) {
+      const cuts = cutsBetween(unit.s, unit.t, Math.min(options.fanout, Math.ceil(Math.max(unit.s.count, unit.t.count) / options.leafRows)));
+      // Ids too close together to cut: fetched whole.
+      if (cuts.length === 0) tasks.push((o) => fetchAndMerge(unit.range, unit.s.count, unit.t.count, o));
+      else {
+        if (size + cuts.length > options.maxCutsPerDigest) flush();
+        group.push({ unit, cuts });
+        size += cuts.length + 2;
       }
     }
     flush();
-    await runTasks(tasks, into);
+    const found: RowDivergence[] = [];
+    await runTasks(tasks, found);
+    found.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    for (const d of found) into.push(d);
+  };
+
+  /** Digests the parts of the ranges of `group` (in id order, each with its cuts) in one call per side, then settles them. */
+  const cutGroup = async (group: { unit: Unequal; cuts: string[] }[], into: RowDivergence[]): Promise<void> => {
+    const whole: Range = { afterId: group[0]!.unit.range.afterId, untilId: group[group.length - 1]!.unit.range.untilId };
+    const cuts: string[] = [];
+    const inRange: boolean[] = [];
+    const cut = (id: string | null) => {
+      if (id !== null && id !== whole.afterId && id !== whole.untilId && (cuts.length === 0 || id > cuts[cuts.length - 1]!)) cuts.push(id);
+    };
+    for (const { unit, cuts: inside } of group) {
+      cut(unit.range.afterId);
+      const first = cuts.length;
+      for (const c of inside) cut(c);
+      cut(unit.range.untilId);
+      const last = unit.range.untilId === whole.untilId ? cuts.length : cuts.length - 1;
+      for (let i = first; i <= last; i++) inRange[i] = true;
+    }
+    const wanted: number[] = [];
+    for (let i = 0; i <= cuts.length; i++) if (inRange[i]) wanted.push(i);
+    const [sp, tp] = await digests({ ...whole, splitAt: cuts, parts: wanted });
+    // The unequal parts in id order, with their position among the parts digested.
+    const parts: (Unequal & { leaf: boolean; at: number })[] = [];
+    for (let w = 0; w < wanted.length; w++) {
+      const i = wanted[w]!;
+      const [ps, pt] = [sp[w]!, tp[w]!];
+      if (equal(ps, pt)) settle(ps.count);
+      else {
+        const range = { afterId: i === 0 ? whole.afterId : cuts[i - 1]!, untilId: i === cuts.length ? whole.untilId : cuts[i]! };
+        parts.push({ leaf: Math.max(ps.count, pt.count) <= options.fetchRows, range, s: ps, t: pt, at: w });
+      }
+    }
+    const leaves = parts.filter((p) => p.leaf);
+    const larger = parts.filter((p) => !p.leaf);
+    const tasks: ((into: RowDivergence[]) => Promise<void>)[] = [];
+    if (larger.length > 0) tasks.push((o) => walk(larger, o));
+    // Fetching the leaves costs their rows and a round trip each; pinpointing them costs one more
+    // pass over the parts from the first leaf to the last, hashing the leaves' rows only (then
+    // about the differing rows). Judged against digesting those parts again: pinpointing is
+    // chosen only where it surely pays.
+    let span = 0;
+    for (let w = leaves[0]?.at ?? 0, last = leaves[leaves.length - 1]?.at ?? -1; w <= last; w++) span += Math.max(sp[w]!.count, tp[w]!.count);
+    const fetchCost = leaves.reduce((n, l) => n + Math.max(l.s.count, l.t.count) + options.roundTripRows, 0);
+    if (leaves.length > 1 && fetchCost >= options.pinpointShare * span) {
+      tasks.push((o) => pinpoint({ afterId: leaves[0]!.range.afterId, untilId: leaves[leaves.length - 1]!.range.untilId }, leaves, o));
+    } else {
+      // Adjacent leaves are fetched as one range (one merge, full pages).
+      let run: { range: Range; s: number; t: number } | null = null;
+      const flushRun = () => {
+        const r = run;
+        if (r) tasks.push((o) => fetchAndMerge(r.range, r.s, r.t, o));
+        run = null;
+      };
+      for (const p of leaves) {
+        if (run && run.range.untilId === p.range.afterId) run = { range: { afterId: run.range.afterId, untilId: p.range.untilId }, s: run.s + p.s.count, t: run.t + p.t.count };
+        else {
+          flushRun();
+          run = { range: p.range, s: p.s.count, t: p.t.count };
+        }
+      }
+      flushRun();
+    }
+    const found: RowDivergence[] = [];
+    await runTasks(tasks, found);
+    found.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    for (const d of found) into.push(d);
   };
 
   const [[s], [t]] = await digests({ afterId: null, untilId: null });
-  await walk({ afterId: null, untilId: null }, s!, t!, out);
+  const all: Unequal = { range: { afterId: null, untilId: null }, s: s!, t: t! };
+  if (equal(all.s, all.t)) settle(all.s.count);
+  else if (Math.max(all.s.count, all.t.count) <= options.fetchRows) await fetchAndMerge(all.range, all.s.count, all.t.count, out);
+  else await walk([all], out);
   return { source: s!.count, target: t!.count, fetched: fetched.rows };
 }
 

@@ -70,6 +70,11 @@ export const SYNC_DEFAULTS = {
     roundTripRows: 50,
     /** Parts per row of a leaf when pinpointing (measured: 1 beat 2, fewer groups to aggregate). */
     pinpointParts: 1,
+    /**
+     * The unequal ranges of one level of the walk are cut together, one digest call per side for
+     * up to this many cuts (a `width_bucket` array of about 2.4 MB of text on PostgreSQL).
+     */
+    maxCutsPerDigest: 65_536,
   },
   /** `runId` of the migrationLogs rows each operation writes, so the latest is one query away. */
   runIds: SYNC_RUN_IDS,

@@ -238,3 +238,45 @@ describe("many scattered differences are pinpointed, with the row compare's resu
     }, 60_000);
   }
 });
+
+describe("a level of the walk is cut in one digest call per side", () => {
+  it("differences in every part: each level costs one call, not one per unequal part, and the result is the row compare's", async () => {
+    await withPair(["postgres", "memory"], async (source, target) => {
+      await generateDataset(storeOver(source), { users: 4, entriesPerUser: 500 });
+      expect((await backfill({ source, target })).status).toBe("completed");
+      const entries = await source.scan("journalEntries", { limit: 10_000 });
+      expect(entries.length).toBe(2000);
+      // Every 25th entry differs: with parts of 4 at most per cut, every part of the first three
+      // levels holds differences.
+      const planted = entries.filter((_, i) => i % 25 === 7);
+      for (const e of planted) await replicateNext(target, "journalEntries", { ...e, title: `${e.title}!` });
+      const calls: number[] = [];
+      const counting: Backend = {
+        ...source,
+        digest: async (collection, range) => {
+          calls.push(range.splitAt?.length ?? 0);
+          return source.digest!(collection, range);
+        },
+      };
+      // Four parts per cut, leaves of 16 rows at most, no pinpointing: 2000 rows take levels of
+      // 4, 16, 64 and 256 parts before the parts are small enough to fetch.
+      const options = { ...SYNC_DEFAULTS.checksum, fanout: 4, leafRows: 8, fetchRows: 16, pinpointShare: Infinity, batchSize: 1000 };
+      const found: RowDivergence[] = [];
+      await bisectCollection(counting, target, "journalEntries", found, options);
+      const rows = await compare({ source, target, strategy: "rows", record: false, collections: ["journalEntries"] });
+      expect(found).toEqual(rows.divergences);
+      expect(found).toHaveLength(planted.length);
+      // The whole collection, then one call per level.
+      expect(calls.length).toBeLessThanOrEqual(6);
+      expect(calls.slice(1).some((cuts) => cuts > 100)).toBe(true);
+
+      // A level with more cuts than one call may carry is split into several calls, same result.
+      calls.length = 0;
+      const split: RowDivergence[] = [];
+      await bisectCollection(counting, target, "journalEntries", split, { ...options, maxCutsPerDigest: 20 });
+      expect(split).toEqual(rows.divergences);
+      expect(Math.max(...calls.slice(1))).toBeLessThanOrEqual(20 + 2 * 4);
+      expect(calls.length).toBeGreaterThan(6);
+    });
+  }, 60_000);
+});
