@@ -130,32 +130,17 @@ export async function bisectCollection(
   };
 
   /**
-   * Many small unequal parts (`leaves`, in id order) inside `range`: rather than a fetch of each
+   * Many small unequal parts (`leaves`, in id order): rather than a fetch of each
    * (a round trip per side each, and every row of the part), one more digest on each side cuts
    * every leaf into parts of about one row. An unequal part of at most two rows on each side
    * names its rows (its first and last ids), which are read by id; a larger one is fetched.
    */
-  const pinpoint = async (range: Range, leaves: { range: Range; s: RangeDigest; t: RangeDigest }[], into: RowDivergence[]) => {
-    // The leaves' bounds and cuts inside them; the parts between leaves (equal, or walked on their
-    // own) are left alone: `inLeaf` marks the parts that lie in a leaf.
-    const cuts: string[] = [];
-    const inLeaf: boolean[] = [];
-    const cut = (id: string | null) => {
-      if (id !== null && id !== range.afterId && id !== range.untilId && (cuts.length === 0 || id > cuts[cuts.length - 1]!)) cuts.push(id);
-    };
-    for (const leaf of leaves) {
-      cut(leaf.range.afterId);
-      const first = cuts.length;
-      const rows = Math.max(leaf.s.count, leaf.t.count);
-      for (const c of cutsBetween(leaf.s, leaf.t, Math.min(options.fanout, rows * options.pinpointParts))) cut(c);
-      cut(leaf.range.untilId);
-      const last = leaf.range.untilId === range.untilId ? cuts.length : cuts.length - 1;
-      for (let i = first; i <= last; i++) inLeaf[i] = true;
-    }
+  const pinpoint = async (leaves: Unequal[], into: RowDivergence[]) => {
+    const cuts = leaves.map((leaf) => cutsBetween(leaf.s, leaf.t, Math.min(options.fanout, Math.max(leaf.s.count, leaf.t.count) * options.pinpointParts)));
     // Only the parts inside leaves are digested: the rows between leaves are not hashed again.
-    const wanted: number[] = [];
-    for (let i = 0; i <= cuts.length; i++) if (inLeaf[i]) wanted.push(i);
-    const [sp, tp] = await digests({ ...range, splitAt: cuts, parts: wanted });
+    const joint = jointRange(leaves.map((leaf, k) => ({ range: leaf.range, cuts: cuts[k]! })));
+    const wanted = joint.digest.parts;
+    const [sp, tp] = await digests(joint.digest);
     const ids: string[] = [];
     const tasks: ((into: RowDivergence[]) => Promise<void>)[] = [];
     for (let w = 0; w < wanted.length; w++) {
@@ -165,7 +150,7 @@ export async function bisectCollection(
       if (ps.count <= 2 && pt.count <= 2) {
         for (const id of new Set([ps.firstId, ps.lastId, pt.firstId, pt.lastId])) if (id !== null) ids.push(id);
       } else {
-        const part = { afterId: i === 0 ? range.afterId : cuts[i - 1]!, untilId: i === cuts.length ? range.untilId : cuts[i]! };
+        const part = joint.rangeOf(i);
         tasks.push((o) => fetchAndMerge(part, ps.count, pt.count, o, false));
       }
     }
@@ -228,23 +213,9 @@ export async function bisectCollection(
 
   /** Digests the parts of the ranges of `group` (in id order, each with its cuts) in one call per side, then settles them. */
   const cutGroup = async (group: { unit: Unequal; cuts: string[] }[], into: RowDivergence[]): Promise<void> => {
-    const whole: Range = { afterId: group[0]!.unit.range.afterId, untilId: group[group.length - 1]!.unit.range.untilId };
-    const cuts: string[] = [];
-    const inRange: boolean[] = [];
-    const cut = (id: string | null) => {
-      if (id !== null && id !== whole.afterId && id !== whole.untilId && (cuts.length === 0 || id > cuts[cuts.length - 1]!)) cuts.push(id);
-    };
-    for (const { unit, cuts: inside } of group) {
-      cut(unit.range.afterId);
-      const first = cuts.length;
-      for (const c of inside) cut(c);
-      cut(unit.range.untilId);
-      const last = unit.range.untilId === whole.untilId ? cuts.length : cuts.length - 1;
-      for (let i = first; i <= last; i++) inRange[i] = true;
-    }
-    const wanted: number[] = [];
-    for (let i = 0; i <= cuts.length; i++) if (inRange[i]) wanted.push(i);
-    const [sp, tp] = await digests({ ...whole, splitAt: cuts, parts: wanted });
+    const joint = jointRange(group.map((g) => ({ range: g.unit.range, cuts: g.cuts })));
+    const wanted = joint.digest.parts;
+    const [sp, tp] = await digests(joint.digest);
     // The unequal parts in id order, with their position among the parts digested.
     const parts: (Unequal & { leaf: boolean; at: number })[] = [];
     for (let w = 0; w < wanted.length; w++) {
@@ -252,8 +223,7 @@ export async function bisectCollection(
       const [ps, pt] = [sp[w]!, tp[w]!];
       if (equal(ps, pt)) settle(ps.count);
       else {
-        const range = { afterId: i === 0 ? whole.afterId : cuts[i - 1]!, untilId: i === cuts.length ? whole.untilId : cuts[i]! };
-        parts.push({ leaf: Math.max(ps.count, pt.count) <= options.fetchRows, range, s: ps, t: pt, at: w });
+        parts.push({ leaf: Math.max(ps.count, pt.count) <= options.fetchRows, range: joint.rangeOf(i), s: ps, t: pt, at: w });
       }
     }
     const leaves = parts.filter((p) => p.leaf);
@@ -268,7 +238,7 @@ export async function bisectCollection(
     for (let w = leaves[0]?.at ?? 0, last = leaves[leaves.length - 1]?.at ?? -1; w <= last; w++) span += Math.max(sp[w]!.count, tp[w]!.count);
     const fetchCost = leaves.reduce((n, l) => n + Math.max(l.s.count, l.t.count) + options.roundTripRows, 0);
     if (leaves.length > 1 && fetchCost >= options.pinpointShare * span) {
-      tasks.push((o) => pinpoint({ afterId: leaves[0]!.range.afterId, untilId: leaves[leaves.length - 1]!.range.untilId }, leaves, o));
+      tasks.push((o) => pinpoint(leaves, o));
     } else {
       // Adjacent leaves are fetched as one range (one merge, full pages).
       let run: { range: Range; s: number; t: number } | null = null;
@@ -298,6 +268,42 @@ export async function bisectCollection(
   else if (Math.max(all.s.count, all.t.count) <= options.fetchRows) await fetchAndMerge(all.range, all.s.count, all.t.count, out);
   else await walk([all], out);
   return { source: s!.count, target: t!.count, fetched: fetched.rows };
+}
+
+/** One digest call over several ranges: see {@link jointRange}. */
+interface JointRange {
+  /** From the first range's start to the last one's end, cut at every range's bounds and inner cuts; `parts` names the parts inside the ranges. */
+  digest: DigestRange & { parts: number[] };
+  /** The range of part `i` of `digest`. */
+  rangeOf(i: number): Range;
+}
+
+/**
+ * Several ranges (in id order, each with ascending cuts inside it) as one digest range, so one
+ * call per side digests all their parts; the parts between the ranges are not named in `parts`,
+ * so their rows are not hashed.
+ */
+function jointRange(units: readonly { range: Range; cuts: readonly string[] }[]): JointRange {
+  const whole: Range = { afterId: units[0]!.range.afterId, untilId: units[units.length - 1]!.range.untilId };
+  const cuts: string[] = [];
+  const inside: boolean[] = [];
+  const cut = (id: string | null) => {
+    if (id !== null && id !== whole.afterId && id !== whole.untilId && (cuts.length === 0 || id > cuts[cuts.length - 1]!)) cuts.push(id);
+  };
+  for (const unit of units) {
+    cut(unit.range.afterId);
+    const first = cuts.length;
+    for (const c of unit.cuts) cut(c);
+    cut(unit.range.untilId);
+    const last = unit.range.untilId === whole.untilId ? cuts.length : cuts.length - 1;
+    for (let i = first; i <= last; i++) inside[i] = true;
+  }
+  const parts: number[] = [];
+  for (let i = 0; i <= cuts.length; i++) if (inside[i]) parts.push(i);
+  return {
+    digest: { ...whole, splitAt: cuts, parts },
+    rangeOf: (i) => ({ afterId: i === 0 ? whole.afterId : cuts[i - 1]!, untilId: i === cuts.length ? whole.untilId : cuts[i]! }),
+  };
 }
 
 /**
