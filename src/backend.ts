@@ -284,6 +284,12 @@ export interface RowSource {
   close(): Promise<void>;
 }
 
+/** True when `source` is a whole {@link Backend} (it writes), not only a {@link RowSource}. */
+export function isBackend(source: RowSource): source is Backend {
+  const b = source as Partial<Backend>;
+  return typeof b.applyReplicated === "function" && typeof b.transaction === "function";
+}
+
 /** A storage backend. Factories are named `<kind>Backend(options)`. */
 export interface Backend extends BackendReader, BackendWriter {
   /** Short name carried by BackendError and events, e.g. `memory`, `json`, `postgres`. */

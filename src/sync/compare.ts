@@ -1,4 +1,4 @@
-import type { RowSource, Stored } from "../backend.js";
+import { isBackend, type RowSource, type Stored } from "../backend.js";
 import { ValidationError } from "../errors.js";
 import type { CollectionName } from "../model/rows.js";
 import { toTimestamp } from "../model/time.js";
@@ -24,13 +24,18 @@ export type CompareStrategy =
   | "rows";
 
 /** Options of {@link compare}. */
-export interface CompareOptions extends SyncOptions, SourceView {
+export interface CompareOptions extends Omit<SyncOptions, "target">, SourceView {
+  /**
+   * The side checked against the source: a backend, or, with `record: false`, any `RowSource`
+   * (a `jsonFileSource` of the directory a running app writes, say).
+   */
+  target: RowSource;
   /**
    * Before reporting, drain replication in flight with `settle.flush()` and recheck the differing
    * ids once, so rows a live app is writing right now are not reported. Pass the dual-write backend.
    */
   settle?: Settles;
-  /** Record one migrationLogs row per collection on the target (default true). */
+  /** Record one migrationLogs row per collection on the target (default true; needs a Backend target). */
   record?: boolean;
   /**
    * `checksum` or `rows`; both report the same divergences. Default: `checksum` when both sides
@@ -94,6 +99,10 @@ export async function compare(options: CompareOptions): Promise<CompareReport> {
   const now = options.now ?? (() => new Date());
   const collections = syncCollections(options.collections);
   const cutoff = cutoffOf(options.sourceReadAt, "compare");
+  const recordOn = options.record === false ? null : isBackend(target) ? target : null;
+  if (options.record !== false && !recordOn) {
+    throw new ValidationError("compare", [{ path: "record", message: "the target is not a Backend and cannot hold run records: pass record: false" }]);
+  }
   const started = now();
   const counts: Partial<Record<CollectionName, CompareCounts>> = {};
   let divergences: RowDivergence[] = [];
@@ -146,9 +155,9 @@ export async function compare(options: CompareOptions): Promise<CompareReport> {
   const finished = now();
   const timing = timings(started, finished);
   let runId: string | null = null;
-  if (options.record !== false && status !== "failed") {
+  if (recordOn && status !== "failed") {
     for (const [collection, c] of Object.entries(counts) as [CollectionName, CompareCounts][]) {
-      const log = await RunLog.start(target, { runId: SYNC_DEFAULTS.runIds.compare, operation: "compare", collection, startedAt: toTimestamp(started) }, now);
+      const log = await RunLog.start(recordOn, { runId: SYNC_DEFAULTS.runIds.compare, operation: "compare", collection, startedAt: toTimestamp(started) }, now);
       await log.finish(status, { counts: { source: c.source, target: c.target, newerOnTarget: c.newerOnTarget }, divergencesFound: c.divergences });
       runId ??= log.id;
     }

@@ -1,4 +1,4 @@
-import type { Backend, Stored } from "../backend.js";
+import type { RowSource, Stored } from "../backend.js";
 import { ValidationError } from "../errors.js";
 import type { CollectionName } from "../model/rows.js";
 import { SYNC_DEFAULTS } from "./options.js";
@@ -32,7 +32,7 @@ export function newerOnTarget(onTarget: Stored | null, sourceVersion: number | n
 
 /** `divergences` split into those to report and, per collection, how many the target changed after the cutoff. */
 export async function setApartNewerOnTarget(
-  target: Backend,
+  target: RowSource,
   divergences: readonly RowDivergence[],
   cutoff: number | null,
 ): Promise<{ kept: RowDivergence[]; newer: Partial<Record<CollectionName, number>> }> {

@@ -128,6 +128,14 @@ describe("stores that cannot be used", () => {
       // And compare into it works too, read-only, without recording there.
       const check = await cli(["--from", secretUrl(), "--to", `json:${dir}`, "--mode", "compare"]);
       expect(check.code).toBe(0);
+      // A row that differs is found there (exit 1).
+      const [user] = await app.scan("users", { limit: 1 });
+      await withClient(url(), (c) => c.query("UPDATE journal_store.users SET display_name = 'changed' WHERE id = $1", [user!.id]));
+      const changed = await cli(["--from", secretUrl(), "--to", `json:${dir}`, "--mode", "compare", "--json"]);
+      expect(changed.code).toBe(1);
+      expect((JSON.parse(changed.stdout) as { compare: { divergences: { id: string; fields: string[] }[] } }).compare.divergences).toEqual([
+        expect.objectContaining({ id: user!.id, fields: expect.arrayContaining(["displayName"]) }),
+      ]);
     } finally {
       await app.close();
     }

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Backend, RowSource } from "../../src/backend.js";
 import { jsonFileSource } from "../../src/backends/json/index.js";
+import { ValidationError } from "../../src/errors.js";
 import { migrate } from "../../src/backends/postgres/index.js";
 import { REPLICATED_COLLECTIONS } from "../../src/model/collections.js";
 import { createStore } from "../../src/store/create-store.js";
@@ -173,6 +174,25 @@ describe("planted divergences", () => {
       }
     });
   }
+
+  it("postgres -> a jsonFileSource target (record: false) finds what compare against the JSON backend finds; recording there is refused", async () => {
+    await generateDataset(createStore({ backend: p }), { users: 3, entriesPerUser: 6 });
+    await backfill({ source: p, target: j });
+    const [entry] = (await j.scan("journalEntries", { limit: 1 })).filter((r) => !r.deleted);
+    await sql(`UPDATE journal_store.journal_entries SET title = title || '!' WHERE id = $1`, [entry!.id]);
+    const reader = jsonFileSource({ dir: json.dir() });
+    try {
+      const viaSource = await compare({ source: p, target: reader, record: false });
+      const viaBackend = await compare({ source: p, target: j, record: false });
+      expect(viaSource.divergences).toEqual(viaBackend.divergences);
+      expect(viaSource.divergences.map((d) => [d.id, d.fields])).toEqual([[entry!.id, ["title"]]]);
+      const refused = await compare({ source: p, target: reader }).catch((e: unknown) => e);
+      expect(refused).toBeInstanceOf(ValidationError);
+      expect((refused as ValidationError).message).toMatch(/record/);
+    } finally {
+      await reader.close();
+    }
+  });
 
   it("with sourceReadAt, rows the target changed after the source was read are counted apart, and repair leaves them", async () => {
     const old = () => new Date(Date.now() - 60_000);

@@ -1,4 +1,4 @@
-import type { Backend } from "../../backend.js";
+import type { RowSource } from "../../backend.js";
 import { UsageError, ValidationError } from "../../errors.js";
 import type { CollectionName } from "../../model/rows.js";
 import { backfill, type BackfillReport } from "../../sync/backfill.js";
@@ -116,23 +116,26 @@ the command that resumes).
     // cannot judge, so compare does not report it and repair leaves it alone.
     const sourceReadAt = new Date().toISOString();
     const source = await openSource(from);
-    let target: Backend | undefined;
+    let target: RowSource | undefined;
     const progress = createProgress(io.stderr, io.progressIntervalMs ?? 2000);
     const outcome: SyncOutcome = { mode, dryRun, from: from.display, to: to.display, exitCode: EXIT.consistent, verdict: "consistent", backfill: null, compare: null, repair: null, recheck: null };
     try {
-      target = await openEndpoint(to, writes ? "write" : compareAccess(to, dryRun), { whenLocked: WHEN_LOCKED });
-      // A read-only JSON target cannot hold run records: compare without recording there.
-      const record = !dryRun && !(to.kind === "json" && !writes && (target as { readOnly?: boolean }).readOnly === true);
-      const common = { source, target, batchSize, onProgress: progress.update, ...(collections ? { collections } : {}), ...(io.signal ? { signal: io.signal } : {}) };
-      if (mode === "backfill" || mode === "all") {
-        outcome.backfill = await backfill({ ...common, resume: flags.resume === true, dryRun, ...(since ? { since } : {}) });
+      // Only compared, a JSON target is read like the source (no lock: a running app may hold it;
+      // rows left on disk) and holds no run records. Otherwise it is opened as a backend.
+      const backend = mode === "compare" && to.kind === "json" ? null : await openEndpoint(to, writes ? "write" : compareAccess(to, dryRun), { whenLocked: WHEN_LOCKED });
+      target = backend ?? (await openSource(to));
+      // A JSON target opened without its lock cannot hold run records: compare without recording there.
+      const record = !dryRun && !(to.kind === "json" && !writes);
+      const common = { source, batchSize, onProgress: progress.update, ...(collections ? { collections } : {}), ...(io.signal ? { signal: io.signal } : {}) };
+      if (backend && (mode === "backfill" || mode === "all")) {
+        outcome.backfill = await backfill({ ...common, target: backend, resume: flags.resume === true, dryRun, ...(since ? { since } : {}) });
       }
       if (mode !== "backfill" && settled(outcome.backfill)) {
-        outcome.compare = await compare({ ...common, record, sourceReadAt });
+        outcome.compare = await compare({ ...common, target, record, sourceReadAt });
         const found = outcome.compare.divergences.length;
-        if ((mode === "repair" || mode === "all") && !dryRun && outcome.compare.status === "completed" && found > 0) {
-          outcome.repair = await repair({ ...common, divergences: outcome.compare.divergences, force: flags.force === true, sourceReadAt });
-          if (outcome.repair.status === "completed") outcome.recheck = await compare({ ...common, record, sourceReadAt });
+        if (backend && (mode === "repair" || mode === "all") && !dryRun && outcome.compare.status === "completed" && found > 0) {
+          outcome.repair = await repair({ ...common, target: backend, divergences: outcome.compare.divergences, force: flags.force === true, sourceReadAt });
+          if (outcome.repair.status === "completed") outcome.recheck = await compare({ ...common, target, record, sourceReadAt });
         }
       }
     } finally {
@@ -158,7 +161,7 @@ const WHEN_LOCKED =
   "and repair({ source, target: <the app's dual-write backend> }) runs inside it. " +
   "Stop the app to write here with this command; comparing needs no lock (--mode compare).";
 
-/** How compare opens the target: a JSON target is read without a lock (a live app may hold it). */
+/** How a target the command does not write is opened (a dry run): a JSON target without a lock (a live app may hold it). */
 function compareAccess(to: Endpoint, dryRun: boolean): "read" | "write" {
   return to.kind === "json" || dryRun ? "read" : "write";
 }
