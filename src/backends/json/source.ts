@@ -150,6 +150,9 @@ export function jsonFileSource(options: JsonFileSourceOptions): JsonFileSource {
     return out;
   };
 
+  // Hashes in place of ScannedDigests over `scan`, which keeps a second copy of every id and
+  // pages by id: measured slower (a 100k-entry CLI compare 4.5 s against 3.3 s, 1M peaking at
+  // 440-460 MB against 360 MB).
   const hashesOf = (collection: CollectionName, at: Located): Promise<BigInt64Array> =>
     (at.hashes ??= (async () => {
       const hashes = new BigInt64Array(at.ids.length);
