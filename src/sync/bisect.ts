@@ -154,11 +154,16 @@ export async function bisectCollection(
         tasks.push((o) => fetchAndMerge(part, ps.count, pt.count, o, false));
       }
     }
+    await runSorted([(o) => fetchIds(ids, o), ...tasks], into);
+    settle(leaves.reduce((n, l) => n + l.s.count, 0));
+  };
+
+  /** Runs `tasks` (see {@link runTasks}) whose divergences interleave in id order, and appends them to `into` sorted by id. */
+  const runSorted = async (tasks: ((into: RowDivergence[]) => Promise<void>)[], into: RowDivergence[]) => {
     const found: RowDivergence[] = [];
-    await runTasks([(o) => fetchIds(ids, o), ...tasks], found);
+    await runTasks(tasks, found);
     found.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     for (const d of found) into.push(d);
-    settle(leaves.reduce((n, l) => n + l.s.count, 0));
   };
 
   /** Runs `tasks`, `concurrency` at a time, each into its own list, appended to `into` in order. */
@@ -205,10 +210,7 @@ export async function bisectCollection(
       }
     }
     flush();
-    const found: RowDivergence[] = [];
-    await runTasks(tasks, found);
-    found.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-    for (const d of found) into.push(d);
+    await runSorted(tasks, into);
   };
 
   /** Digests the parts of the ranges of `group` (in id order, each with its cuts) in one call per side, then settles them. */
@@ -256,10 +258,7 @@ export async function bisectCollection(
       }
       flushRun();
     }
-    const found: RowDivergence[] = [];
-    await runTasks(tasks, found);
-    found.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-    for (const d of found) into.push(d);
+    await runSorted(tasks, into);
   };
 
   const [[s], [t]] = await digests({ afterId: null, untilId: null });
