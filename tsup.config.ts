@@ -22,7 +22,14 @@ const rawImports: NonNullable<Options["esbuildPlugins"]>[number] = {
  * The package's entry points (`exports` in package.json), by output name, and the
  * journal-store-backfill bin (package.json "bin"; its shebang line is kept by esbuild).
  */
-const ENTRIES = { index: "src/index.ts", postgres: "src/backends/postgres/index.ts", testing: "src/testing/index.ts", cli: "src/cli/bin.ts" };
+const ENTRIES = {
+  index: "src/index.ts",
+  postgres: "src/backends/postgres/index.ts",
+  testing: "src/testing/index.ts",
+  cli: "src/cli/bin.ts",
+  // Not in `exports`: the module of jsonFileSource's hashing threads, found beside the code that starts them.
+  "hash-worker": "src/backends/json/hash-worker.ts",
+};
 const { testing: _esmOnly, cli: _binIsEsm, ...CJS_ENTRIES } = ENTRIES;
 
 /** What every build shares: declarations, sourcemaps, Node 20, database clients and vitest left external. */

@@ -46,7 +46,7 @@ export { STAGES, STAGE_NAMES, isStage } from "./model/stages.js";
 export type { Stage, Side, StageRouting } from "./model/stages.js";
 export { createStoreFromEnv, configFromEnv, redactUrl } from "./env.js";
 export type { EnvSource, StoreConfig, PostgresConfig, DualWriteConfig } from "./env.js";
-export { jsonFileBackend, jsonFileSource, CorruptStoreError, LockedError, JSON_DEFAULTS } from "./backends/json/index.js";
+export { jsonFileBackend, jsonFileSource, CorruptStoreError, LockedError, JSON_DEFAULTS, JSON_SOURCE_DEFAULTS } from "./backends/json/index.js";
 export type { JsonFileBackend, JsonFileBackendOptions, JsonFileSource, JsonFileSourceOptions, LockHolder, FsLayer } from "./backends/json/index.js";
 
 export type * from "./backend.js";

@@ -12,12 +12,15 @@ export class CorruptStoreError extends JournalStoreError {
   readonly file: string;
   /** 1-based line number in `file`, when one line is at fault. */
   readonly line: number | undefined;
+  /** What is wrong, in words (the message without the file and line). */
+  readonly problem: string;
 
   constructor(file: string, problem: string, details: { line?: number; cause?: unknown } = {}) {
     const where = details.line === undefined ? file : `${file}:${details.line}`;
     super("CORRUPT", `json: ${where}: ${problem}`, { cause: details.cause });
     this.file = file;
     this.line = details.line;
+    this.problem = problem;
   }
 }
 

@@ -6,7 +6,7 @@ import { JsonStore } from "./store.js";
 
 export { CorruptStoreError, LockedError, type LockHolder } from "./errors.js";
 export type { FsLayer } from "./fs.js";
-export { JSON_DEFAULTS, type JsonFileBackendOptions } from "./options.js";
+export { JSON_DEFAULTS, JSON_SOURCE_DEFAULTS, type JsonFileBackendOptions } from "./options.js";
 export { jsonFileSource, type JsonFileSource, type JsonFileSourceOptions } from "./source.js";
 
 /** A {@link Backend} over a directory of JSON files, with the extras of {@link jsonFileBackend}. */

@@ -1,3 +1,4 @@
+import { availableParallelism } from "node:os";
 import { ValidationError } from "../../errors.js";
 import { type FsLayer, realFs } from "./fs.js";
 
@@ -49,6 +50,17 @@ export const JSON_DEFAULTS = {
   /** The largest serialised transaction: 64 MiB. */
   maxTransactionBytes: 64 * 1024 * 1024,
 } as const;
+
+/** The defaults of {@link JsonFileSourceOptions}, in one place. */
+export const JSON_SOURCE_DEFAULTS = {
+  /**
+   * Worker threads hashing beside the main one: one fewer than the cores, at most 3 (a compare
+   * also needs a core for the database's own digest when it runs on the same host).
+   */
+  hashThreads: Math.max(0, Math.min(3, availableParallelism() - 1)),
+  /** A thread is started only for at least 10,000 rows: starting one costs about as much as hashing a few thousand. */
+  minRowsPerHashThread: 10_000,
+};
 
 /** Hard ceiling of one line in any file of the format: a longer line is corruption, never an allocation. */
 export const MAX_LINE_BYTES = 256 * 1024 * 1024;

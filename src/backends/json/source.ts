@@ -2,17 +2,16 @@ import type { DigestRange, RangeDigest, RowSource, Stored } from "../../backend.
 import { canonicalRow } from "../../canonical.js";
 import { digestSorted, rowHash } from "../../digest.js";
 import { Engine } from "../../engine/engine.js";
-import { restoreDerived } from "../../engine/resident.js";
 import { BackendError, ClosedError, ValidationError } from "../../errors.js";
 import { COLLECTION_NAMES, checkCollection } from "../../model/collections.js";
 import { upperBound } from "../../model/ids.js";
 import type { CollectionName, RowTypes } from "../../model/rows.js";
 import { CorruptStoreError } from "./errors.js";
-import { isStoredRow } from "./format.js";
 import { type FsLayer, realFs } from "./fs.js";
-import { readAt } from "./lines.js";
+import { type HashThreading, hashRowsInThreads } from "./hash-threads.js";
 import { loadStore } from "./load.js";
-import { JSON_DEFAULTS, MAX_LINE_BYTES } from "./options.js";
+import { JSON_DEFAULTS, JSON_SOURCE_DEFAULTS, MAX_LINE_BYTES } from "./options.js";
+import { eachRowInFile } from "./row-reader.js";
 import { indexSnapshot, type SnapshotIndex } from "./snapshot-index.js";
 import type { OpenSnapshot } from "./snapshot.js";
 
@@ -20,8 +19,16 @@ import type { OpenSnapshot } from "./snapshot.js";
 export interface JsonFileSourceOptions {
   /** The store directory. */
   dir: string;
-  /** File-system layer (tests inject faults); default: node:fs. */
+  /** File-system layer (tests inject faults); default: node:fs. A layer other than node:fs is read on this thread only. */
   fs?: FsLayer;
+  /**
+   * Worker threads that hash rows beside this one when compare digests a large collection
+   * (default {@link JSON_SOURCE_DEFAULTS}: one fewer than the cores, at most 3); 0 hashes on this
+   * thread only. The hashes are the same either way.
+   */
+  hashThreads?: number;
+  /** Rows each thread must have at least before one is started (default {@link JSON_SOURCE_DEFAULTS}: 10,000). */
+  minRowsPerHashThread?: number;
 }
 
 /** A {@link RowSource} over a JSON-file store directory: see {@link jsonFileSource}. */
@@ -31,13 +38,6 @@ export interface JsonFileSource extends RowSource {
   /** Resolves once the directory is indexed; every call waits for it. Surfaces CorruptStoreError early. */
   ready(): Promise<void>;
 }
-
-/** Rows read back from disk at most per read call, in bytes: a page of rows is one read or a few. */
-const SPAN_BYTES = 4 << 20;
-/** Rows further apart than this in the file are read by separate calls rather than one read over the gap. */
-const SPAN_GAP = 64 << 10;
-/** Rows hashed per read while a collection's digests are built. */
-const HASH_PAGE = 1000;
 
 /**
  * Where one collection's rows are, in id order: a row of a snapshot has its byte range there; a
@@ -82,6 +82,11 @@ export function jsonFileSource(options: JsonFileSourceOptions): JsonFileSource {
     throw new ValidationError("jsonFileSource options", [{ path: "dir", message: "must be a non-empty path" }]);
   }
   const fs = options.fs ?? realFs;
+  const threading: HashThreading = {
+    threads: fs === realFs ? count(options, "hashThreads", 0) : 0,
+    minRowsPerThread: count(options, "minRowsPerHashThread", 1),
+    live: new Set(),
+  };
   // Holds the rows the log wrote since the snapshot (and a legacy directory's); never written.
   const engine = new Engine({ name: "json", persist: () => Promise.reject(new BackendError("json", "a jsonFileSource never writes")) });
   let files: OpenSnapshot[] = [];
@@ -118,35 +123,22 @@ export function jsonFileSource(options: JsonFileSourceOptions): JsonFileSource {
     return located.get(collection as CollectionName)!;
   };
 
-  /** The rows at `positions` of `at`, in that order. */
-  const rowsAt = async (collection: CollectionName, at: Located, positions: readonly number[]): Promise<Stored[]> => {
-    const out: Stored[] = new Array(positions.length);
+  /** Visits the rows at `positions` of `at` (`visit(k, row)` for `positions[k]`): held ones first, then the file's in file order. */
+  const eachRowAt = async (collection: CollectionName, at: Located, positions: readonly number[], visit: (k: number, row: Stored) => void): Promise<void> => {
     const onDisk: number[] = [];
     positions.forEach((p, k) => {
       if (at.starts[p]! >= 0) onDisk.push(k);
-      else out[k] = engine.get(collection, at.ids[p]!)!;
+      else visit(k, engine.get(collection, at.ids[p]!)!);
     });
-    onDisk.sort((a, b) => at.starts[positions[a]!]! - at.starts[positions[b]!]!);
-    for (let i = 0; i < onDisk.length; ) {
-      // One read for rows close together in the file, up to SPAN_BYTES.
-      const first = positions[onDisk[i]!]!;
-      const from = at.starts[first]!;
-      let j = i + 1;
-      let end = from + at.lengths[first]!;
-      for (; j < onDisk.length; j++) {
-        const p = positions[onDisk[j]!]!;
-        const stop = at.starts[p]! + at.lengths[p]!;
-        if (at.starts[p]! - end > SPAN_GAP || stop - from > SPAN_BYTES) break;
-        end = Math.max(end, stop);
-      }
-      const buffer = Buffer.allocUnsafe(end - from);
-      if ((await readAt(fs, at.file!.fd, buffer, from)) < buffer.length) throw new CorruptStoreError(at.file!.path, "is shorter than when it was opened");
-      for (; i < j; i++) {
-        const p = positions[onDisk[i]!]!;
-        const offset = at.starts[p]! - from;
-        out[onDisk[i]!] = parseRow(collection, buffer.toString("utf8", offset, offset + at.lengths[p]!), at.ids[p]!, at.file!.path, at.lines[p]!);
-      }
+    if (onDisk.length > 0) {
+      await eachRowInFile(fs, at.file!, collection, at, onDisk.map((k) => positions[k]!), (i, row) => visit(onDisk[i]!, row));
     }
+  };
+
+  /** The rows at `positions` of `at`, in that order. */
+  const rowsAt = async (collection: CollectionName, at: Located, positions: readonly number[]): Promise<Stored[]> => {
+    const out: Stored[] = new Array(positions.length);
+    await eachRowAt(collection, at, positions, (k, row) => (out[k] = row));
     return out;
   };
 
@@ -155,11 +147,9 @@ export function jsonFileSource(options: JsonFileSourceOptions): JsonFileSource {
   // 440-460 MB against 360 MB).
   const hashesOf = (collection: CollectionName, at: Located): Promise<BigInt64Array> =>
     (at.hashes ??= (async () => {
-      const hashes = new BigInt64Array(at.ids.length);
-      for (let from = 0; from < at.ids.length; from += HASH_PAGE) {
-        const positions = Array.from({ length: Math.min(HASH_PAGE, at.ids.length - from) }, (_, k) => from + k);
-        const rows = await rowsAt(collection, at, positions);
-        rows.forEach((row, k) => (hashes[from + k] = rowHash(canonicalRow(collection, row as unknown as Record<string, unknown>))));
+      const hashes = at.file ? await hashRowsInThreads(fs, collection, at.file, at, threading) : new BigInt64Array(at.ids.length);
+      for (let p = 0; p < at.ids.length; p++) {
+        if (at.starts[p]! < 0) hashes[p] = rowHash(canonicalRow(collection, engine.get(collection, at.ids[p]!)! as unknown as Record<string, unknown>));
       }
       return hashes;
     })());
@@ -203,22 +193,20 @@ export function jsonFileSource(options: JsonFileSourceOptions): JsonFileSource {
       await opening.catch(() => {});
       if (closed) return;
       closed = true;
+      for (const worker of [...threading.live]) worker.stop();
       await Promise.all(files.map((f) => fs.close(f.fd).catch(() => {})));
       located.clear();
     },
   };
 }
 
-/** A row's snapshot line, parsed and checked, its derived fields restored (what a backend's scan returns). */
-function parseRow(collection: CollectionName, text: string, id: string, path: string, line: number): Stored {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (cause) {
-    throw new CorruptStoreError(path, `does not parse as JSON (${(cause as Error).message})`, { line, cause });
+/** A whole-number option, at least `least`, or its default; ValidationError naming it otherwise. */
+function count(options: JsonFileSourceOptions, name: keyof typeof JSON_SOURCE_DEFAULTS, least: number): number {
+  const value = options[name] ?? JSON_SOURCE_DEFAULTS[name];
+  if (!Number.isSafeInteger(value) || value < least) {
+    throw new ValidationError("jsonFileSource options", [{ path: name, message: `must be an integer >= ${least}` }]);
   }
-  if (!isStoredRow(value) || value.id !== id) throw new CorruptStoreError(path, "is not a valid row", { line });
-  return restoreDerived(collection, value);
+  return value;
 }
 
 /**
