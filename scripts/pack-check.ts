@@ -11,6 +11,9 @@
  * - `migrate()` from the installed `@journal/store/postgres` finds the shipped `drizzle/` folder
  *   inside the installed package (ESM and CJS builds) and migrates a database created for this
  *   run on DATABASE_URL's server (dropped afterwards), and a store works on it;
+ * - jsonFileSource's hashing threads work from the installed package (ESM and CJS builds): the
+ *   shipped worker module answers a task, and a threaded digest equals the one-thread digest
+ *   with no warning;
  * - a TypeScript consumer compiles under `moduleResolution` node16 (an ESM and a CJS file) and
  *   bundler (scripts/pack-consumer/).
  *
@@ -49,6 +52,9 @@ interface AttwProblem {
   entrypoint?: string;
   resolutionKind?: string;
 }
+
+/** What scripts/pack-consumer/hash-threads-check.mjs reports when the hashing threads work. */
+const HASH_THREADS_OK = { workerReply: { finished: true }, sameDigest: true, warnings: [] };
 
 /** Thrown by a failed check: its message is printed as the reason. */
 class CheckFailed extends Error {}
@@ -158,11 +164,13 @@ async function runtime(project: string, adminUrl: string): Promise<void> {
     expectEqual("ESM: migrate() on a fresh database applies every shipped migration", esm.applied, journal.entries.map((e) => e.tag));
     expectEqual("ESM: a second migrate() applies nothing", esm.reapplied, []);
     expectEqual("ESM: a PostgreSQL store round trip", esm.roundTrip, true);
+    expectEqual("ESM: jsonFileSource's hashing threads (shipped worker, threaded digest = one-thread digest, no warning)", esm.threads, HASH_THREADS_OK);
     const cjs = lastJsonLine(await sh(process.execPath, ["cjs.cjs"], { cwd: project, env }));
     expectEqual("CJS: core refuses bad input with its ValidationError", cjs.refused, true);
     expectEqual("CJS: require('@journal/store/testing') is refused by the exports map", cjs.testing, "ERR_PACKAGE_PATH_NOT_EXPORTED");
     expectEqual("CJS: migrations folder found by defaultMigrationsFolder()", realpathSync(String(cjs.folder)), installedMigrations);
     expectEqual("CJS: migrate() finds the database up to date", cjs.reapplied, []);
+    expectEqual("CJS: jsonFileSource's hashing threads (shipped worker, threaded digest = one-thread digest, no warning)", cjs.threads, HASH_THREADS_OK);
   } finally {
     await db.drop();
   }

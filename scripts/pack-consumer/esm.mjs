@@ -1,9 +1,13 @@
 // Run by scripts/pack-check.ts inside a fresh project where the packed tarball is installed.
 // ESM: every entry imports; migrate() finds the drizzle/ folder shipped in the installed package
 // and a PostgreSQL store works on the migrated database. Prints one JSON line for the checker.
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import * as api from "@journal/store";
 import { ValidationError, createStore, memoryBackend } from "@journal/store";
 import { defaultMigrationsFolder, migrate, postgresBackend } from "@journal/store/postgres";
 import { TestClock, runConformance } from "@journal/store/testing";
+import { checkHashThreads } from "./hash-threads-check.mjs";
 
 const url = process.env.PACK_CHECK_DATABASE_URL;
 if (!url) throw new Error("PACK_CHECK_DATABASE_URL is not set");
@@ -15,6 +19,7 @@ const refused = await memory.users.create({ email: "", displayName: "" }).then(
 );
 await memory.close();
 
+const threads = await checkHashThreads(api, join(dirname(fileURLToPath(import.meta.resolve("@journal/store"))), "hash-worker.js"));
 const folder = defaultMigrationsFolder();
 const first = await migrate(url);
 const second = await migrate(url);
@@ -30,6 +35,7 @@ try {
       applied: first.applied,
       reapplied: second.applied,
       roundTrip: found?.id === ada.id,
+      threads,
     }),
   );
 } finally {
