@@ -153,7 +153,8 @@ function startWorker(): Worker {
   const here = import.meta.url;
   const ext = here.slice(here.lastIndexOf("."));
   const url = new URL(`./hash-worker${ext}`, here);
-  if (ext !== ".ts") return new Worker(url);
+  // No flags of this process (a loader such as tsx, an instrumentation --import): the module needs none.
+  if (ext !== ".ts") return new Worker(url, { execArgv: [] });
   return new Worker(`import("tsx/esm/api").then((tsx) => tsx.tsImport(${JSON.stringify(url.href)}, ${JSON.stringify(here)}))`, { eval: true });
 }
 

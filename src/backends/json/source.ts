@@ -27,7 +27,7 @@ export interface JsonFileSourceOptions {
    * thread only. The hashes are the same either way.
    */
   hashThreads?: number;
-  /** Rows each thread must have at least before one is started (default {@link JSON_SOURCE_DEFAULTS}: 10,000). */
+  /** Rows each thread must get at least for a worker to be started (default {@link JSON_SOURCE_DEFAULTS}: 100,000). */
   minRowsPerHashThread?: number;
 }
 
