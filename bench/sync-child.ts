@@ -1,16 +1,19 @@
 /**
- * Child of bench/sync.ts, run in a fresh process so its peak RSS is one operation's alone.
+ * Child of bench/sync.ts, run in a fresh process so its peak RSS is one operation's alone, on the
+ * built package.
  * MODE=backfill: opens the JSON store in DIR and backfills it into DB_URL;
  * MODE=compare: opens it and compares it with DB_URL. Timed end to end, opening (reading) the
  * JSON included. SOURCE picks how the JSON is read: `source` (default, what the CLI does) a
  * jsonFileSource, rows left on disk; `backend` a read-only jsonFileBackend, every row in memory.
- * BULK_MIN_ROWS (default: the backend's), BULK_LOAD (1/0) and BATCH pick the path. Prints one
+ * HASH_THREADS and MIN_ROWS_PER_HASH_THREAD set the source's hashing threads (default: its own
+ * defaults). BULK_MIN_ROWS
+ * (default: the backend's), BULK_LOAD (1/0) and BATCH pick the path. Prints one
  * JSON line: timings, the report's counts, and peak RSS.
  */
-import type { RowSource } from "../src/backend.js";
-import { jsonFileBackend, jsonFileSource } from "../src/backends/json/index.js";
-import { postgresBackend } from "../src/backends/postgres/index.js";
-import { backfill, compare } from "../src/index.js";
+// The built package (bench/sync.ts builds it first when src/ is newer), as an app runs it: its
+// hashing threads then start from dist/hash-worker.js, not from source through a TS loader.
+import { type RowSource, backfill, compare, jsonFileBackend, jsonFileSource } from "../dist/index.js";
+import { postgresBackend } from "../dist/postgres.js";
 
 const mode = process.env.MODE;
 const dir = process.env.DIR!;
@@ -21,7 +24,11 @@ const bulkMinRows = process.env.BULK_MIN_ROWS === "off" ? Number.POSITIVE_INFINI
 const t0 = performance.now();
 const held = process.env.SOURCE === "backend";
 if (!held && process.env.SOURCE !== undefined && process.env.SOURCE !== "source") throw new Error("SOURCE: source or backend");
-const reader = held ? jsonFileBackend({ dir, readOnly: true }) : jsonFileSource({ dir });
+const threading = {
+  ...(process.env.HASH_THREADS ? { hashThreads: Number(process.env.HASH_THREADS) } : {}),
+  ...(process.env.MIN_ROWS_PER_HASH_THREAD ? { minRowsPerHashThread: Number(process.env.MIN_ROWS_PER_HASH_THREAD) } : {}),
+};
+const reader = held ? jsonFileBackend({ dir, readOnly: true }) : jsonFileSource({ dir, ...threading });
 await reader.ready();
 const source: RowSource = reader;
 const openMs = performance.now() - t0;

@@ -20,7 +20,9 @@
  *    backfill and a compare, timed from spawn to exit, peak RSS measured (the RSS target is the
  *    CLI's);
  * 4. compare with nothing different (the JSON read both ways), then with 1% of the entries
- *    changed in PostgreSQL.
+ *    changed in PostgreSQL; each once more with the JSON side hashed on one thread only
+ *    (`hashThreads: 0`) and with one worker thread beside it whatever the size (`hashThreads: 1,
+ *    minRowsPerHashThread: 10000`; the default starts workers from 200k rows, see jsonFileSource).
  * And once, on the smallest size: applyReplicated rows/s by batch size, single statement vs
  * bulk path, which is how BULK_DEFAULTS.minRows was chosen.
  *
@@ -42,6 +44,7 @@ import { BULK_DEFAULTS } from "../src/backends/postgres/replicate.js";
 import type { AnyRow } from "../src/model/rows.js";
 import { beginBulkLoad } from "../src/backend.js";
 import { SYNC_DEFAULTS } from "../src/sync/options.js";
+import { JSON_SOURCE_DEFAULTS } from "../src/backends/json/options.js";
 import { withClient } from "../test/support/pg-client.js";
 import { USERS, benchEntry, benchUser } from "./sync-rows.js";
 import { from as copyFrom } from "pg-copy-streams";
@@ -152,6 +155,10 @@ function cli(mode: "backfill" | "compare", dir: string, url: string): ChildResul
   if (mode === "backfill") return { rows: Object.values(out.backfill!.collections).reduce((n, c) => n + c.read, 0), openMs: 0, totalMs, maxRss };
   return { rows: Object.values(out.compare!.collections).reduce((n, c) => n + c.source, 0), openMs: 0, totalMs, maxRss, divergences: out.compare!.divergences.length };
 }
+
+/** The compare children's JSON hashing, side by side: one thread only, and one worker beside it at any size. */
+const ONE_THREAD = { HASH_THREADS: "0" };
+const ONE_WORKER = { HASH_THREADS: "1", MIN_ROWS_PER_HASH_THREAD: "10000" };
 
 const RESET = `TRUNCATE "journal_store"."migration_logs", "journal_store"."journal_entries", "journal_store"."users" CASCADE`;
 
@@ -268,7 +275,11 @@ interface SizeResult {
   bulkLoadHeld: ChildResult;
   compareEqual: ChildResult;
   compareEqualHeld: ChildResult;
+  compareEqualOne: ChildResult;
+  compareEqualWorker: ChildResult;
   compareDiff: ChildResult;
+  compareDiffOne: ChildResult;
+  compareDiffWorker: ChildResult;
   changed: number;
 }
 
@@ -315,6 +326,12 @@ async function benchSize(n: number, url: string): Promise<SizeResult> {
     const compareEqualHeld = child({ MODE: "compare", DIR: json.dir, DB_URL: url, BATCH: String(batch), SOURCE: "backend" });
     if (compareEqualHeld.divergences !== 0) throw new Error(`compare found ${compareEqualHeld.divergences} divergences after backfill`);
     log(`compare (equal, JSON held in memory): ${fmt(rate(compareEqualHeld.rows, compareEqualHeld.totalMs))} rows/s end to end`);
+    const compareEqualOne = child({ MODE: "compare", DIR: json.dir, DB_URL: url, BATCH: String(batch), ...ONE_THREAD });
+    if (compareEqualOne.divergences !== 0) throw new Error(`compare found ${compareEqualOne.divergences} divergences after backfill`);
+    log(`compare (equal, hashed on one thread): ${fmt(rate(compareEqualOne.rows, compareEqualOne.totalMs))} rows/s end to end`);
+    const compareEqualWorker = child({ MODE: "compare", DIR: json.dir, DB_URL: url, BATCH: String(batch), ...ONE_WORKER });
+    if (compareEqualWorker.divergences !== 0) throw new Error(`compare found ${compareEqualWorker.divergences} divergences after backfill`);
+    log(`compare (equal, one worker thread beside): ${fmt(rate(compareEqualWorker.rows, compareEqualWorker.totalMs))} rows/s end to end`);
     const changed = await withClient(url, async (c) => {
       const r = await c.query(
         `WITH t AS (SELECT id, row_number() OVER (ORDER BY id) AS rn FROM journal_store.journal_entries)
@@ -325,7 +342,16 @@ async function benchSize(n: number, url: string): Promise<SizeResult> {
     const compareDiff = child({ MODE: "compare", DIR: json.dir, DB_URL: url, BATCH: String(batch) });
     if (compareDiff.divergences !== changed) throw new Error(`compare found ${compareDiff.divergences} divergences, ${changed} planted`);
     log(`compare (1% differ): ${fmt(rate(compareDiff.rows, compareDiff.totalMs))} rows/s end to end`);
-    return { n, jsonBytes: json.bytes, rawOff, rawOn, gin, cliBackfill, cliCompare, statement, bulk, bulkLoad, bulkLoadHeld, compareEqual, compareEqualHeld, compareDiff, changed };
+    const compareDiffOne = child({ MODE: "compare", DIR: json.dir, DB_URL: url, BATCH: String(batch), ...ONE_THREAD });
+    if (compareDiffOne.divergences !== changed) throw new Error(`compare found ${compareDiffOne.divergences} divergences, ${changed} planted`);
+    log(`compare (1% differ, hashed on one thread): ${fmt(rate(compareDiffOne.rows, compareDiffOne.totalMs))} rows/s end to end`);
+    const compareDiffWorker = child({ MODE: "compare", DIR: json.dir, DB_URL: url, BATCH: String(batch), ...ONE_WORKER });
+    if (compareDiffWorker.divergences !== changed) throw new Error(`compare found ${compareDiffWorker.divergences} divergences, ${changed} planted`);
+    log(`compare (1% differ, one worker thread beside): ${fmt(rate(compareDiffWorker.rows, compareDiffWorker.totalMs))} rows/s end to end`);
+    return {
+      ...{ n, jsonBytes: json.bytes, rawOff, rawOn, gin, cliBackfill, cliCompare, statement, bulk, bulkLoad, bulkLoadHeld },
+      ...{ compareEqual, compareEqualHeld, compareEqualOne, compareEqualWorker, compareDiff, compareDiffOne, compareDiffWorker, changed },
+    };
   } finally {
     await rm(json.dir, { recursive: true, force: true });
   }
@@ -358,13 +384,22 @@ const lines: string[] = [
     return `| ${fmt(r.n)} | ${mb(r.jsonBytes)} | ${fmt(rate(r.n, r.rawOff))} / ${fmt(rate(r.n, r.rawOn))} | ${fmt(e2e(r.statement))} | ${fmt(e2e(r.bulkLoad))} | ${fmt(e2e(r.bulk))} | ${(e2e(r.bulkLoad) / best).toFixed(2)}x | ${mb(r.bulkLoad.maxRss)} (${(r.bulkLoad.maxRss / r.jsonBytes).toFixed(2)}x data) | ${fmt(e2e(r.compareEqual))} | ${fmt(e2e(r.compareDiff))} (${fmt(r.changed)} found) |`;
   }),
   "",
-  "The JSON read two ways, side by side (library children under tsx, default options): a jsonFileSource leaves the rows on disk and reads a page at a time (the rows/s and RSS above); a read-only jsonFileBackend holds every row in memory.",
+  "The JSON read two ways, side by side (library children on the built package, default options): a jsonFileSource leaves the rows on disk and reads a page at a time (the rows/s and RSS above); a read-only jsonFileBackend holds every row in memory.",
   "",
   "| entries | JSON data | backfill rows/s, source / backend | its peak RSS, source / backend | compare (equal) rows/s, source / backend | its peak RSS, source / backend |",
   "| ---: | ---: | ---: | ---: | ---: | ---: |",
   ...results.map(
     (r) =>
       `| ${fmt(r.n)} | ${mb(r.jsonBytes)} | ${fmt(e2e(r.bulkLoad))} / ${fmt(e2e(r.bulkLoadHeld))} | ${mb(r.bulkLoad.maxRss)} / ${mb(r.bulkLoadHeld.maxRss)} | ${fmt(e2e(r.compareEqual))} / ${fmt(e2e(r.compareEqualHeld))} | ${mb(r.compareEqual.maxRss)} / ${mb(r.compareEqualHeld.maxRss)} |`,
+  ),
+  "",
+  `The JSON side's hashing (compare's checksums) on one thread only (\`hashThreads: 0\`) and with one worker thread beside it (\`hashThreads: 1, minRowsPerHashThread: 10000\`), side by side; the default (the tables above) starts ${JSON_SOURCE_DEFAULTS.hashThreads} worker(s) on this host once each thread gets ${fmt(JSON_SOURCE_DEFAULTS.minRowsPerHashThread)} rows:`,
+  "",
+  "| entries | compare (equal) rows/s, one thread / one worker beside | ratio | its peak RSS, one thread / one worker beside | compare (1% differ) rows/s, one thread / one worker beside | ratio |",
+  "| ---: | ---: | ---: | ---: | ---: | ---: |",
+  ...results.map(
+    (r) =>
+      `| ${fmt(r.n)} | ${fmt(e2e(r.compareEqualOne))} / ${fmt(e2e(r.compareEqualWorker))} | ${(e2e(r.compareEqualWorker) / e2e(r.compareEqualOne)).toFixed(2)}x | ${mb(r.compareEqualOne.maxRss)} / ${mb(r.compareEqualWorker.maxRss)} | ${fmt(e2e(r.compareDiffOne))} / ${fmt(e2e(r.compareDiffWorker))} | ${(e2e(r.compareDiffWorker) / e2e(r.compareDiffOne)).toFixed(2)}x |`,
   ),
   "",
   "Time split (ms): JSON open / operation, per child.",
