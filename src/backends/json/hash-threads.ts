@@ -11,7 +11,7 @@ import { hashRowsInFile, type RowFile, type RowSpans } from "./row-reader.js";
  * take jobs of JOB_ROWS consecutive rows by incrementing one shared counter (no thread waits for
  * another to hand it work), read them through the descriptor the source already holds (threads
  * share it), hash them with the same code (`row-reader.ts`) and write the hashes into one shared
- * array. Measured in bench/sync.ts (compare, one thread and the default side by side).
+ * array. Measured in bench/sync.ts (compare on one thread and with one worker, side by side).
  *
  * A worker that cannot start (a bundler that left `hash-worker` behind) or fails for any reason
  * other than a damaged row leaves the jobs it did not finish to this thread, with one process

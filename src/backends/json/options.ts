@@ -60,8 +60,8 @@ export const JSON_SOURCE_DEFAULTS = {
   hashThreads: Math.max(0, Math.min(3, availableParallelism() - 1)),
   /**
    * A worker is started only when each thread gets at least 100,000 rows: a worker costs about
-   * 40 MB of RSS and its start, and on a 2-core host hashes about 12% of a million-row compare
-   * away but nothing measurable of a 100k-row one (bench/sync.ts).
+   * 40 MB of RSS and its start, and on a 2-core host took a third off a million-row compare but
+   * nothing measurable off a 100k-row one (docs/performance.md).
    */
   minRowsPerHashThread: 100_000,
 };
