@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { jsonFileBackend, jsonFileSource } from "../../src/backends/json/index.js";
 import { CorruptStoreError } from "../../src/backends/json/errors.js";
-import { type HashTask, type RunningWorker, hashInWorker } from "../../src/backends/json/hash-threads.js";
+import { type HashTask, type RunningWorker, hashInWorker, hashTask } from "../../src/backends/json/hash-threads.js";
 import type { RowSpans } from "../../src/backends/json/row-reader.js";
 import { canonicalRow } from "../../src/canonical.js";
 import { rowHash } from "../../src/digest.js";
@@ -67,14 +67,7 @@ async function entrySpans(dir: string): Promise<{ path: string; spans: RowSpans 
 }
 
 function task(fd: number, path: string, spans: RowSpans): HashTask {
-  return {
-    collection: "journalEntries",
-    file: { fd, path },
-    spans,
-    next: new SharedArrayBuffer(4),
-    hashes: new SharedArrayBuffer(8 * spans.ids.length),
-    done: new SharedArrayBuffer(spans.ids.length),
-  };
+  return hashTask("journalEntries", { fd, path }, spans);
 }
 
 describe("hashing on worker threads", () => {

@@ -22,17 +22,46 @@ import { hashRowsInFile, type RowFile, type RowSpans } from "./row-reader.js";
 /** Rows per job: small enough that the threads finish close together, large enough that claiming one costs nothing. */
 const JOB_ROWS = 2048;
 
-/** What a worker is given: the whole collection's rows, and the shared counter, hashes and finished-job flags. */
+/**
+ * What a worker is given: where the collection's rows are, and the shared counter, hashes and
+ * finished-job flags. The ids travel as one shared buffer of 36 ASCII bytes each (every id is a
+ * lowercase UUID), not as an array of strings a worker would copy into its own heap.
+ */
 export interface HashTask {
   collection: CollectionName;
   file: RowFile;
-  spans: RowSpans;
+  /** 36 bytes per position: the id the index found there. */
+  ids: SharedArrayBuffer;
+  starts: Float64Array;
+  lengths: Uint32Array;
+  lines: Uint32Array;
   /** Int32: the next job to claim. */
   next: SharedArrayBuffer;
   /** BigInt64 per position. */
   hashes: SharedArrayBuffer;
   /** Uint8 per job: 1 once its hashes are written. */
   done: SharedArrayBuffer;
+}
+
+const ID_BYTES = 36;
+
+/** The task of hashing the file's rows of `spans`, nothing claimed yet. */
+export function hashTask(collection: CollectionName, file: RowFile, spans: RowSpans): HashTask {
+  const n = spans.ids.length;
+  const ids = new SharedArrayBuffer(ID_BYTES * n);
+  const idBytes = Buffer.from(ids);
+  spans.ids.forEach((id, p) => idBytes.write(id, p * ID_BYTES, ID_BYTES, "latin1"));
+  return {
+    collection,
+    file,
+    ids,
+    starts: spans.starts,
+    lengths: spans.lengths,
+    lines: spans.lines,
+    next: new SharedArrayBuffer(4),
+    hashes: new SharedArrayBuffer(8 * n),
+    done: new SharedArrayBuffer(Math.ceil(n / JOB_ROWS)),
+  };
 }
 
 /** A worker's answer once no job is left, or what stopped it. */
@@ -53,13 +82,26 @@ export interface HashThreading {
 /** Claims and hashes jobs of `task` until none is left (this thread's side and the worker's). */
 export async function runHashJobs(fs: FsLayer, task: HashTask): Promise<void> {
   const next = new Int32Array(task.next);
-  const hashes = new BigInt64Array(task.hashes);
   const done = new Uint8Array(task.done);
-  const n = task.spans.ids.length;
+  const n = task.starts.length;
   for (let job = Atomics.add(next, 0, 1); job * JOB_ROWS < n; job = Atomics.add(next, 0, 1)) {
-    await hashRowsInFile(fs, task.file, task.collection, task.spans, hashes, job * JOB_ROWS, Math.min(n, (job + 1) * JOB_ROWS));
+    await hashJob(fs, task, job);
     Atomics.store(done, job, 1);
   }
+}
+
+/** Hashes the rows of job `job` into the task's shared hashes. */
+async function hashJob(fs: FsLayer, task: HashTask, job: number): Promise<void> {
+  const from = job * JOB_ROWS;
+  const to = Math.min(task.starts.length, from + JOB_ROWS);
+  const idBytes = Buffer.from(task.ids);
+  const spans: RowSpans = {
+    ids: Array.from({ length: to - from }, (_, k) => idBytes.toString("latin1", (from + k) * ID_BYTES, (from + k + 1) * ID_BYTES)),
+    starts: task.starts.subarray(from, to),
+    lengths: task.lengths.subarray(from, to),
+    lines: task.lines.subarray(from, to),
+  };
+  await hashRowsInFile(fs, task.file, task.collection, spans, new BigInt64Array(task.hashes, 8 * from, to - from));
 }
 
 /** The file's rows of `spans` hashed by position (rows not in the file left 0), by this thread and up to `threads` workers. */
@@ -71,15 +113,8 @@ export async function hashRowsInThreads(fs: FsLayer, collection: CollectionName,
     await hashRowsInFile(fs, file, collection, spans, hashes);
     return hashes;
   }
-  const jobs = Math.ceil(n / JOB_ROWS);
-  const task: HashTask = {
-    collection,
-    file,
-    spans,
-    next: new SharedArrayBuffer(4),
-    hashes: new SharedArrayBuffer(8 * n),
-    done: new SharedArrayBuffer(jobs),
-  };
+  const task = hashTask(collection, file, spans);
+  const jobs = task.done.byteLength;
   const next = new Int32Array(task.next);
   const started = Array.from({ length: workers }, () => hashInWorker(task, threading.live));
   const done = new Uint8Array(task.done);
@@ -96,9 +131,7 @@ export async function hashRowsInThreads(fs: FsLayer, collection: CollectionName,
   if (corrupt) throw corrupt;
   // Jobs a failed worker claimed and did not finish.
   const hashes = new BigInt64Array(task.hashes);
-  for (let job = 0; job < jobs; job++) {
-    if (done[job] !== 1) await hashRowsInFile(fs, file, collection, spans, hashes, job * JOB_ROWS, Math.min(n, (job + 1) * JOB_ROWS));
-  }
+  for (let job = 0; job < jobs; job++) if (done[job] !== 1) await hashJob(fs, task, job);
   return hashes;
 }
 

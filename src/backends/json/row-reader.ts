@@ -72,11 +72,12 @@ export async function eachRowInFile(
 const HASH_PAGE = 1000;
 
 /**
- * Writes into `out[p]` the digest hash (`digest.ts`) of each row at positions `from` to `to` of
- * `spans` that is in the file; a row not in the file (`starts < 0`) is left for the caller.
+ * Writes into `out[p]` the digest hash (`digest.ts`) of each row of `spans` that is in the file;
+ * a row not in the file (`starts < 0`) is left for the caller.
  */
-export async function hashRowsInFile(fs: FsLayer, file: RowFile, collection: CollectionName, spans: RowSpans, out: BigInt64Array, from = 0, to = spans.ids.length): Promise<void> {
-  for (let page = from; page < to; page += HASH_PAGE) {
+export async function hashRowsInFile(fs: FsLayer, file: RowFile, collection: CollectionName, spans: RowSpans, out: BigInt64Array): Promise<void> {
+  const to = spans.ids.length;
+  for (let page = 0; page < to; page += HASH_PAGE) {
     const positions: number[] = [];
     for (let p = page; p < Math.min(to, page + HASH_PAGE); p++) if (spans.starts[p]! >= 0) positions.push(p);
     await eachRowInFile(fs, file, collection, spans, positions, (k, row) => (out[positions[k]!] = rowHash(canonicalRow(collection, row as unknown as Record<string, unknown>))));
