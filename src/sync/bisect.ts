@@ -48,6 +48,8 @@ export interface BisectOptions {
   signal?: AbortSignal;
   /** Called as ranges are settled, with the source rows settled so far. */
   onSettled?: (sourceRows: number) => void;
+  /** The whole collection's digest of a side, when the caller started it already (see `compare`). */
+  whole?: { source?: Promise<RangeDigest[]>; target?: Promise<RangeDigest[]> };
 }
 
 /** What one collection's walk found. */
@@ -261,7 +263,8 @@ export async function bisectCollection(
     await runSorted(tasks, into);
   };
 
-  const [[s], [t]] = await digests({ afterId: null, untilId: null });
+  const everything = { afterId: null, untilId: null };
+  const [[s], [t]] = await Promise.all([options.whole?.source ?? sourceDigest(everything), options.whole?.target ?? targetDigest(everything)]);
   const all: Unequal = { range: { afterId: null, untilId: null }, s: s!, t: t! };
   if (equal(all.s, all.t)) settle(all.s.count);
   else if (Math.max(all.s.count, all.t.count) <= options.fetchRows) await fetchAndMerge(all.range, all.s.count, all.t.count, out);

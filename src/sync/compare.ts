@@ -1,4 +1,4 @@
-import { isBackend, type RowSource, type Stored } from "../backend.js";
+import { isBackend, type RangeDigest, type RowSource, type Stored } from "../backend.js";
 import { ValidationError } from "../errors.js";
 import type { CollectionName } from "../model/rows.js";
 import { toTimestamp } from "../model/time.js";
@@ -110,6 +110,10 @@ export async function compare(options: CompareOptions): Promise<CompareReport> {
   let error: string | null = null;
   let read = 0;
   let fetched = 0;
+  // Every collection's whole digest is asked of a side that computes digests itself at once, so
+  // PostgreSQL digests while a JSON source is still opening and the walk of an earlier collection
+  // runs (a side that has to scan is digested only when its collection's turn comes).
+  const whole = strategy === "checksum" ? { source: wholeDigests(source, collections), target: wholeDigests(target, collections) } : null;
   try {
     for (const collection of collections) {
       const total = await source.count(collection);
@@ -121,7 +125,13 @@ export async function compare(options: CompareOptions): Promise<CompareReport> {
       };
       let c: MergeCounts;
       if (strategy === "checksum") {
-        const r = await bisectCollection(source, target, collection, divergences, { ...SYNC_DEFAULTS.checksum, batchSize, signal, onSettled: (n) => progress(n) });
+        const r = await bisectCollection(source, target, collection, divergences, {
+          ...SYNC_DEFAULTS.checksum,
+          batchSize,
+          signal,
+          onSettled: (n) => progress(n),
+          whole: { source: whole?.source.get(collection), target: whole?.target.get(collection) },
+        });
         c = r;
         fetched += r.fetched;
       } else {
@@ -174,6 +184,18 @@ export async function compare(options: CompareOptions): Promise<CompareReport> {
     rowsPerSecond: perSecond(read, timing.durationMs),
     rowsFetched: fetched,
   };
+}
+
+/** The whole-collection digests of `side` for `collections`, started now, when it computes digests itself (else empty). */
+function wholeDigests(side: RowSource, collections: readonly CollectionName[]): Map<CollectionName, Promise<RangeDigest[]>> {
+  const out = new Map<CollectionName, Promise<RangeDigest[]>>();
+  if (!side.digest) return out;
+  for (const collection of collections) {
+    const digest = side.digest(collection, { afterId: null, untilId: null });
+    digest.catch(() => {}); // a failure surfaces where the walk awaits it; an aborted run never does
+    out.set(collection, digest);
+  }
+  return out;
 }
 
 /** Reads the given ids again on both sides and keeps only the rows that still differ. */

@@ -280,3 +280,44 @@ describe("a level of the walk is cut in one digest call per side", () => {
     });
   }, 60_000);
 });
+
+describe("compare asks a side that digests itself for every collection's whole digest at once", () => {
+  it("the target digests all collections while the source has not answered its first one; the result is unchanged", async () => {
+    await withPair(["memory", "postgres"], async (source, target) => {
+      await generateDataset(storeOver(source), { users: 3, entriesPerUser: 20 });
+      expect((await backfill({ source, target })).status).toBe("completed");
+      const entries = await source.scan("journalEntries", { limit: 1000 });
+      await replicateNext(target, "journalEntries", { ...entries[5]!, title: "changed" });
+      const expected = await compare({ source, target, strategy: "rows", record: false });
+      // The source's first digest waits until the target has been asked for every whole digest
+      // (a JSON source still opening while PostgreSQL digests).
+      const asked = new Set<CollectionName>();
+      let release!: () => void;
+      const allAsked = new Promise<void>((resolve) => (release = resolve));
+      const collections = REPLICATED_COLLECTIONS;
+      const watched: Backend = {
+        ...target,
+        digest: (collection, range) => {
+          if (range.afterId == null && range.untilId == null && !range.splitAt?.length) asked.add(collection);
+          if (collections.every((c) => asked.has(c))) release();
+          return target.digest!(collection, range);
+        },
+      };
+      // At most 3 s, so that a compare that asks one collection at a time fails rather than hangs.
+      let askedFirst: CollectionName[] | undefined;
+      const slow: Backend = {
+        ...source,
+        digest: async (collection, range) => {
+          await Promise.race([allAsked, new Promise((resolve) => setTimeout(resolve, 3000))]);
+          askedFirst ??= [...asked];
+          return source.digest!(collection, range);
+        },
+      };
+      const report = await compare({ source: slow, target: watched, record: false });
+      expect(askedFirst?.sort(), "collections whose whole digest was asked before the source's first answer").toEqual([...collections].sort());
+      expect(report.status).toBe("completed");
+      expect(report.divergences).toEqual(expected.divergences);
+      expect(report.divergences).toHaveLength(1);
+    });
+  }, 60_000);
+});
