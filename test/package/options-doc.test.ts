@@ -12,6 +12,7 @@ const root = fileURLToPath(new URL("../..", import.meta.url));
 const DOCUMENTED: readonly { file: string; name: string; page: string }[] = [
   { file: "src/store/create-store.ts", name: "StoreOptions", page: "docs/configuration.md" },
   { file: "src/backends/json/options.ts", name: "JsonFileBackendOptions", page: "docs/json-backend.md" },
+  { file: "src/backends/json/source.ts", name: "JsonFileSourceOptions", page: "docs/sync.md" },
   { file: "src/backends/postgres/backend.ts", name: "PostgresBackendOptions", page: "docs/postgres.md" },
   { file: "src/backends/postgres/migrate.ts", name: "MigrateOptions", page: "docs/postgres.md" },
   { file: "src/dual-write/options.ts", name: "DualWriteOptions", page: "docs/dual-write.md" },
