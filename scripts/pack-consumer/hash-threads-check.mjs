@@ -20,8 +20,9 @@ export async function checkHashThreads(api, workerPath) {
       const worker = new Worker(workerPath);
       worker.once("error", reject);
       worker.once("message", (reply) => void worker.terminate().then(() => resolve(reply)));
-      const empty = { ids: [], starts: new Float64Array(0), lengths: new Uint32Array(0), lines: new Uint32Array(0) };
-      worker.postMessage({ collection: "users", file: { fd: -1, path: "none" }, spans: empty, next: new SharedArrayBuffer(4), hashes: new SharedArrayBuffer(0), done: new SharedArrayBuffer(0) });
+      // A task of no rows (the shape of HashTask in src/backends/json/hash-threads.ts).
+      const none = { ids: new SharedArrayBuffer(0), starts: new Float64Array(0), lengths: new Uint32Array(0), lines: new Uint32Array(0) };
+      worker.postMessage({ collection: "users", file: { fd: -1, path: "none" }, ...none, next: new SharedArrayBuffer(4), hashes: new SharedArrayBuffer(0), done: new SharedArrayBuffer(0) });
     });
     const store = api.jsonFileBackend({ dir, autoCompact: false });
     const at = "2026-01-05T09:00:00.000Z";
@@ -41,7 +42,8 @@ export async function checkHashThreads(api, workerPath) {
       active: true,
       lastLoginAt: null,
     }));
-    for (let i = 0; i < rows.length; i += 5000) await store.applyReplicated("users", rows.slice(i, i + 5000));
+    // Batches of 500: the JSON engine checks a unique key against every row of the same transaction.
+    for (let i = 0; i < rows.length; i += 500) await store.applyReplicated("users", rows.slice(i, i + 500));
     await store.compact();
     await store.close();
     const digest = async (options) => {
