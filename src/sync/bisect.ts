@@ -265,7 +265,7 @@ export async function bisectCollection(
 
   const everything = { afterId: null, untilId: null };
   const [[s], [t]] = await Promise.all([options.whole?.source ?? sourceDigest(everything), options.whole?.target ?? targetDigest(everything)]);
-  const all: Unequal = { range: { afterId: null, untilId: null }, s: s!, t: t! };
+  const all: Unequal = { range: everything, s: s!, t: t! };
   if (equal(all.s, all.t)) settle(all.s.count);
   else if (Math.max(all.s.count, all.t.count) <= options.fetchRows) await fetchAndMerge(all.range, all.s.count, all.t.count, out);
   else await walk([all], out);

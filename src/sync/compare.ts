@@ -110,11 +110,11 @@ export async function compare(options: CompareOptions): Promise<CompareReport> {
   let error: string | null = null;
   let read = 0;
   let fetched = 0;
-  // Every collection's whole digest is asked of a side that computes digests itself at once, so
-  // PostgreSQL digests while a JSON source is still opening and the walk of an earlier collection
-  // runs (a side that has to scan is digested only when its collection's turn comes).
-  const whole = strategy === "checksum" ? { source: wholeDigests(source, collections), target: wholeDigests(target, collections) } : null;
   try {
+    // Every collection's whole digest is asked of a side that computes digests itself at once, so
+    // PostgreSQL digests while a JSON source is still opening and the walk of an earlier collection
+    // runs (a side that has to scan is digested only when its collection's turn comes).
+    const whole = strategy === "checksum" ? { source: wholeDigests(source, collections), target: wholeDigests(target, collections) } : null;
     for (const collection of collections) {
       const total = await source.count(collection);
       let reported = 0;
