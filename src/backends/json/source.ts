@@ -1,6 +1,5 @@
 import type { DigestRange, RangeDigest, RowSource, Stored } from "../../backend.js";
-import { canonicalRow } from "../../canonical.js";
-import { digestSorted, rowHash } from "../../digest.js";
+import { digestSorted } from "../../digest.js";
 import { Engine } from "../../engine/engine.js";
 import { BackendError, ClosedError, ValidationError } from "../../errors.js";
 import { COLLECTION_NAMES, checkCollection } from "../../model/collections.js";
@@ -11,7 +10,7 @@ import { type FsLayer, realFs } from "./fs.js";
 import { type HashThreading, hashRowsInThreads } from "./hash-threads.js";
 import { loadStore } from "./load.js";
 import { JSON_DEFAULTS, JSON_SOURCE_DEFAULTS, MAX_LINE_BYTES } from "./options.js";
-import { eachRowInFile } from "./row-reader.js";
+import { eachRowInFile, rowDigestHash } from "./row-reader.js";
 import { indexSnapshot, type SnapshotIndex } from "./snapshot-index.js";
 import type { OpenSnapshot } from "./snapshot.js";
 
@@ -123,22 +122,17 @@ export function jsonFileSource(options: JsonFileSourceOptions): JsonFileSource {
     return located.get(collection as CollectionName)!;
   };
 
-  /** Visits the rows at `positions` of `at` (`visit(k, row)` for `positions[k]`): held ones first, then the file's in file order. */
-  const eachRowAt = async (collection: CollectionName, at: Located, positions: readonly number[], visit: (k: number, row: Stored) => void): Promise<void> => {
+  /** The rows at `positions` of `at`, in that order: held ones from memory, the others read from the file. */
+  const rowsAt = async (collection: CollectionName, at: Located, positions: readonly number[]): Promise<Stored[]> => {
+    const out: Stored[] = new Array(positions.length);
     const onDisk: number[] = [];
     positions.forEach((p, k) => {
       if (at.starts[p]! >= 0) onDisk.push(k);
-      else visit(k, engine.get(collection, at.ids[p]!)!);
+      else out[k] = engine.get(collection, at.ids[p]!)!;
     });
     if (onDisk.length > 0) {
-      await eachRowInFile(fs, at.file!, collection, at, onDisk.map((k) => positions[k]!), (i, row) => visit(onDisk[i]!, row));
+      await eachRowInFile(fs, at.file!, collection, at, onDisk.map((k) => positions[k]!), (i, row) => (out[onDisk[i]!] = row));
     }
-  };
-
-  /** The rows at `positions` of `at`, in that order. */
-  const rowsAt = async (collection: CollectionName, at: Located, positions: readonly number[]): Promise<Stored[]> => {
-    const out: Stored[] = new Array(positions.length);
-    await eachRowAt(collection, at, positions, (k, row) => (out[k] = row));
     return out;
   };
 
@@ -149,7 +143,7 @@ export function jsonFileSource(options: JsonFileSourceOptions): JsonFileSource {
     (at.hashes ??= (async () => {
       const hashes = at.file ? await hashRowsInThreads(fs, collection, at.file, at, threading) : new BigInt64Array(at.ids.length);
       for (let p = 0; p < at.ids.length; p++) {
-        if (at.starts[p]! < 0) hashes[p] = rowHash(canonicalRow(collection, engine.get(collection, at.ids[p]!)! as unknown as Record<string, unknown>));
+        if (at.starts[p]! < 0) hashes[p] = rowDigestHash(collection, engine.get(collection, at.ids[p]!)!);
       }
       return hashes;
     })());
