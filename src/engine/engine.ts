@@ -9,7 +9,8 @@ import { Mutex } from "./mutex.js";
 import { copyOut, toResident } from "./resident.js";
 import { Table } from "./table.js";
 import { EngineTransaction } from "./transaction.js";
-import { type Layer, View } from "./view.js";
+import type { Layer } from "./layer.js";
+import { View } from "./view.js";
 import { upperBound } from "../model/ids.js";
 
 export type { CommitSet } from "./commit.js";

@@ -18,7 +18,8 @@ import type { CommitSet } from "./commit.js";
 import { checkQuery } from "./guards.js";
 import { assertWritable, missingOwner, replicationDecision, uniqueClash } from "./integrity.js";
 import { copyOut, residentCopy } from "./resident.js";
-import type { Layer, View } from "./view.js";
+import { Layer } from "./layer.js";
+import type { View } from "./view.js";
 
 /** A deep copy of `row` as given (derived fields and all) with `changeSeq` set: what a write returns. */
 function stamped(row: AnyRow, changeSeq: number): Stored {
@@ -34,7 +35,7 @@ export interface SequenceSource {
 
 /** One write transaction of the {@link Engine}: reads through its overlay, checks, writes into it. */
 export class EngineTransaction implements BackendTransaction {
-  readonly layer: Layer = new Map();
+  readonly layer = new Layer();
   readonly commit: CommitSet = { changes: [] };
   closed = false;
   private readonly view: View;
@@ -149,19 +150,13 @@ export class EngineTransaction implements BackendTransaction {
   }
 
   private write(collection: CollectionName, row: Stored): void {
-    this.layerFor(collection).set(row.id, row);
+    this.layer.set(collection, row.id, row);
     this.commit.changes.push({ collection, id: row.id, row });
   }
 
   private remove(collection: CollectionName, id: string): void {
-    this.layerFor(collection).set(id, null);
+    this.layer.set(collection, id, null);
     this.commit.changes.push({ collection, id, row: null });
-  }
-
-  private layerFor(collection: CollectionName): Map<string, Stored | null> {
-    let map = this.layer.get(collection);
-    if (!map) this.layer.set(collection, (map = new Map()));
-    return map;
   }
 
   /** Refuses an unknown collection, then a finished transaction. */

@@ -2,19 +2,15 @@ import type { Filter, Page, QuerySpec, Stored } from "../backend.js";
 import type { CollectionName } from "../model/rows.js";
 import { matches, paginate } from "./evaluate.js";
 import { readField } from "./resident.js";
+import type { Layer } from "./layer.js";
 import type { Table } from "./table.js";
 import { uniqueKeyValue } from "./table.js";
 
 /**
- * Writes not yet in the committed tables: a transaction's own writes, or groups committed but
- * not yet durable. `null` marks a row removed by purge.
- */
-export type Layer = Map<CollectionName, Map<string, Stored | null>>;
-
-/**
  * A read view: the committed tables seen through zero or more layers (last layer on top).
  * Readers outside a transaction use no layers; a transaction sees pending groups and its own
- * writes. Layers are small, so they are merged into each query by id.
+ * writes. A query merges the layers' rows by id; a unique-key or reference check asks each
+ * layer's lookups, so it costs the same however many rows the layers hold.
  */
 export class View {
   constructor(
@@ -34,7 +30,7 @@ export class View {
   /** The effective row with `id` (tombstones included), or undefined. */
   get(collection: CollectionName, id: string): Stored | undefined {
     for (let i = this.layers.length - 1; i >= 0; i--) {
-      const hit = this.layers[i]!.get(collection)?.get(id);
+      const hit = this.layers[i]!.get(collection, id);
       if (hit !== undefined) return hit ?? undefined;
     }
     return this.table(collection).rows.get(id);
@@ -43,7 +39,7 @@ export class View {
   /** Ids written in any layer for `collection`. */
   private layerIds(collection: CollectionName): Set<string> {
     const ids = new Set<string>();
-    for (const layer of this.layers) for (const id of layer.get(collection)?.keys() ?? []) ids.add(id);
+    for (const layer of this.layers) for (const id of layer.ids(collection)) ids.add(id);
     return ids;
   }
 
@@ -85,7 +81,10 @@ export class View {
       const r = this.get(collection, id);
       return !!r && !r.deleted && uniqueKeyValue(fields, r as unknown as Record<string, unknown>) === key;
     };
-    for (const id of this.layerIds(collection)) if (id !== row.id && holds(id)) return id;
+    const keyOf = (r: Stored) => (r.deleted ? null : uniqueKeyValue(fields, r as unknown as Record<string, unknown>));
+    for (const layer of this.layers) {
+      for (const id of layer.idsWith(collection, `unique:${name}`, keyOf, key) ?? []) if (id !== row.id && holds(id)) return id;
+    }
     const committed = this.table(collection).uniqueHolder(name, key);
     return committed !== undefined && committed !== row.id && holds(committed) ? committed : undefined;
   }
@@ -96,9 +95,15 @@ export class View {
       const r = this.get(collection, id);
       if (r && (r as unknown as Record<string, unknown>)[field] === value) return true;
     }
-    for (const id of this.layerIds(collection)) {
-      const r = this.get(collection, id);
-      if (r && (r as unknown as Record<string, unknown>)[field] === value) return true;
+    const keyOf = (r: Stored) => {
+      const v = (r as unknown as Record<string, unknown>)[field];
+      return typeof v === "string" ? v : null;
+    };
+    for (const layer of this.layers) {
+      for (const id of layer.idsWith(collection, `field:${field}`, keyOf, value) ?? []) {
+        const r = this.get(collection, id);
+        if (r && (r as unknown as Record<string, unknown>)[field] === value) return true;
+      }
     }
     return false;
   }
