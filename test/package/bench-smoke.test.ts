@@ -16,6 +16,7 @@ const BENCHES: readonly { script: string; env: Record<string, string>; prints: R
   { script: "bench:dual", env: { BENCH_QUICK: "1", BENCH_RECONCILE_ROWS: "2000", BENCH_WRITES: "30", BENCH_READS: "60" }, prints: /### Targets[\s\S]*reconcile of 2,00\d changes/ },
   { script: "bench:sync", env: { BENCH_ROWS: "2000", BENCH_SWEEP_ROWS: "2000" }, prints: /Targets:/ },
   { script: "bench:compare", env: { BENCH_ENTRIES: "2000" }, prints: /\| postgres -> postgres \| 1% differing \| checksum \|/ },
+  { script: "bench:batch", env: { BENCH_ROWS: "2000" }, prints: /\| json-file \| [\d,]+ \|/ },
 ];
 
 function runScript(script: string, env: Record<string, string>): Promise<{ code: number | null; output: string }> {
