@@ -32,21 +32,30 @@ export async function openEndpoint(endpoint: Endpoint, access: Access, options: 
   return endpoint.kind === "json" ? openJson(endpoint, access, options) : openPostgres(endpoint);
 }
 
+/** A store a sync command reads, possibly still opening: `ready` settles once it is open. */
+export interface OpenedSource {
+  source: RowSource;
+  /** Resolves once the store is open; rejects with the failure worded for its flag, as opening does. */
+  ready: Promise<void>;
+}
+
 /**
  * Opens the source a sync command reads: a JSON directory as a `jsonFileSource`, whose rows stay
  * on disk (a backfill or compare of any size holds about a page of them), PostgreSQL as a backend.
+ * A JSON directory is returned while it is still being indexed, so the command opens the other
+ * store and PostgreSQL starts its digests meanwhile (every read of the source waits for the
+ * index); the command awaits `ready` before it reports, so a failure to open names the flag.
  */
-export async function openSource(endpoint: Endpoint): Promise<RowSource> {
-  if (endpoint.kind === "postgres") return openPostgres(endpoint);
+export async function openSource(endpoint: Endpoint): Promise<OpenedSource> {
+  if (endpoint.kind === "postgres") return { source: await openPostgres(endpoint), ready: Promise.resolve() };
   await checkDir(endpoint, "read");
   const source = jsonFileSource({ dir: endpoint.dir });
-  try {
-    await source.ready();
-  } catch (e) {
-    await source.close().catch(() => undefined);
+  const ready = source.ready().catch((e: unknown) => {
     throw opening(endpoint, e);
-  }
-  return source;
+  });
+  // The command awaits it once it has started its work; until then a failure is not unhandled.
+  ready.catch(() => undefined);
+  return { source, ready };
 }
 
 /** A UsageError naming the flag when a JSON endpoint's path is not a directory (or, to be read, is missing). */

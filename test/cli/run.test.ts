@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -96,6 +96,26 @@ describe("stores that cannot be used", () => {
     const r = await cli(["--from", `json:${dir}`, "--to", `postgres://app:${SECRET}@127.0.0.1:1/journal`]);
     expect(r.code).toBe(3);
     expect(r.stderr).toContain("cannot open --to postgres://app:***@127.0.0.1:1/journal: could not connect to 127.0.0.1:1 (ECONNREFUSED)");
+  });
+
+  it("a damaged JSON source fails the run as an open of --from (exit 3), whatever was already started, and copies nothing", async () => {
+    await fillJsonStore(dir, { users: 2, entriesPerUser: 3 });
+    const compacting = jsonFileBackend({ dir });
+    await compacting.compact();
+    await compacting.close();
+    // The journal entries' snapshot loses its trailer: the directory is checked as it is indexed,
+    // which now runs while the target opens and PostgreSQL starts its digests.
+    const snapshot = (await readdir(dir)).find((f) => /^snapshot-.*-journalEntries\.jsonl$/.test(f))!;
+    const text = await readFile(join(dir, snapshot), "utf8");
+    await writeFile(join(dir, snapshot), text.slice(0, text.lastIndexOf("\n", text.length - 2) + 1));
+    for (const mode of ["compare", "all"]) {
+      const r = await cli(["--from", `json:${dir}`, "--to", secretUrl(), "--mode", mode]);
+      expect(r.code, r.stderr).toBe(3);
+      expect(r.stderr).toContain(`cannot open --from json:${dir}: `);
+      expect(r.stderr).toContain(`${snapshot}: is cut short (no trailer)`);
+      expect(r.stdout).toBe("");
+    }
+    expect(await sql(`SELECT id FROM journal_store.users UNION ALL SELECT id FROM journal_store.journal_entries`)).toEqual([]);
   });
 
   it("an unmigrated database says to run with --migrate, and --migrate fixes it", async () => {

@@ -115,7 +115,11 @@ the command that resumes).
     // the app writes, from here on): what the app writes on the target after this, the source
     // cannot judge, so compare does not report it and repair leaves it alone.
     const sourceReadAt = new Date().toISOString();
-    const source = await openSource(from);
+    const opened = await openSource(from);
+    const source = opened.source;
+    // Opens still under way (a JSON directory being indexed) while the other store opens and the
+    // work starts: a failure to open is reported as such, before anything else went wrong.
+    const opening = [opened.ready];
     let target: RowSource | undefined;
     const progress = createProgress(io.stderr, io.progressIntervalMs ?? 2000);
     const outcome: SyncOutcome = { mode, dryRun, from: from.display, to: to.display, exitCode: EXIT.consistent, verdict: "consistent", backfill: null, compare: null, repair: null, recheck: null };
@@ -123,7 +127,12 @@ the command that resumes).
       // Only compared, a JSON target is read like the source (no lock: a running app may hold it;
       // rows left on disk) and holds no run records. Otherwise it is opened as a backend.
       const backend = mode === "compare" && to.kind === "json" ? null : await openEndpoint(to, writes ? "write" : compareAccess(to, dryRun), { whenLocked: WHEN_LOCKED });
-      target = backend ?? (await openSource(to));
+      if (backend) target = backend;
+      else {
+        const read = await openSource(to);
+        target = read.source;
+        opening.push(read.ready);
+      }
       // A JSON target opened without its lock cannot hold run records: compare without recording there.
       const record = !dryRun && !(to.kind === "json" && !writes);
       const common = { source, batchSize, onProgress: progress.update, ...(collections ? { collections } : {}), ...(io.signal ? { signal: io.signal } : {}) };
@@ -138,6 +147,10 @@ the command that resumes).
           if (outcome.repair.status === "completed") outcome.recheck = await compare({ ...common, target, record, sourceReadAt });
         }
       }
+      await Promise.all(opening);
+    } catch (e) {
+      await Promise.all(opening);
+      throw e;
     } finally {
       progress.stop();
       await Promise.allSettled([source.close(), target?.close()]);
