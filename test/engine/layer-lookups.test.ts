@@ -1,5 +1,9 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { Stored } from "../../src/backend.js";
+import { jsonFileBackend } from "../../src/backends/json/index.js";
 import { memoryBackend } from "../../src/backends/memory.js";
 import { Layer } from "../../src/engine/layer.js";
 import { uniqueKeyValue } from "../../src/engine/table.js";
@@ -62,6 +66,30 @@ describe("layer lookups", () => {
       expect(outcomes, `seed ${seed}`).toEqual(expected);
       const live = async (b: ReturnType<typeof memoryBackend>) => (await b.scan("users", { limit: 1000 })).map((r) => [r.id, r.version, r.deleted, r.emailKey]);
       expect(await live(together)).toEqual(await live(oneByOne));
+    }
+  });
+
+  it("see the unique keys of groups committed but not yet durable (JSON-file backend, concurrent batches)", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "journal-layers-"));
+    try {
+      for (let seed = 1; seed <= 8; seed++) {
+        const random = prng(100 + seed);
+        const batches: UserRow[][] = [];
+        for (let b = 0; b < 30; b++) batches.push(Array.from({ length: 1 + Math.floor(random() * 4) }, () => user(random, Math.floor(random() * 15), 1 + Math.floor(random() * 4))));
+        const json = jsonFileBackend({ dir: join(dir, `s${seed}`) });
+        const reference = memoryBackend();
+        try {
+          // Started together: each transaction runs over the groups before it that wait for their fsync.
+          const concurrent = await Promise.all(batches.map((batch) => json.applyReplicated("users", batch)));
+          const sequential = [];
+          for (const batch of batches) sequential.push(await reference.applyReplicated("users", batch));
+          expect(concurrent, `seed ${seed}`).toEqual(sequential);
+        } finally {
+          await json.close();
+        }
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
     }
   });
 
