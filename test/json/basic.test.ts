@@ -90,4 +90,31 @@ describe("json backend: group commit and visibility", () => {
     expect(counted).toBe(1);
     await b.close();
   });
+
+  it("compact() while a compaction that took its rows runs: every write acknowledged before the call ends in a snapshot", async () => {
+    // The first compaction's snapshots are held before they are renamed into place, after it took its rows.
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let captured!: () => void;
+    const tookRows = new Promise<void>((resolve) => (captured = resolve));
+    const fs = {
+      ...realFs,
+      rename: async (from: string, to: string) => {
+        if (to.includes("snapshot-")) await held;
+        return realFs.rename(from, to);
+      },
+    };
+    const b = jsonFileBackend({ dir, fs, autoCompact: false, onPoint: (point) => point === "compaction:captured" && captured() });
+    await b.insert("users", makeUser(1));
+    const first = b.compact();
+    await tookRows;
+    await b.insert("users", makeUser(2));
+    const second = b.compact();
+    const third = b.compact();
+    release();
+    await Promise.all([first, second, third]);
+    await b.close();
+    const manifest = JSON.parse(await readFile(join(dir, "manifest.json"), "utf8")) as { snapshots: Record<string, { rows: number }> };
+    expect(manifest.snapshots.users!.rows).toBe(2);
+  });
 });

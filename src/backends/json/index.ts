@@ -21,8 +21,9 @@ export interface JsonFileBackend extends Backend {
    */
   ready(): Promise<void>;
   /**
-   * Folds the log into a fresh snapshot and removes what it covers, while writes continue. Runs
-   * in the background by itself once the log outgrows the snapshot (`autoCompact`).
+   * Folds the log into a fresh snapshot and removes what it covers, while writes continue. Once
+   * it resolves, every write acknowledged before the call is in a snapshot. Runs in the
+   * background by itself once the log outgrows the snapshot (`autoCompact`).
    */
   compact(): Promise<void>;
 }

@@ -25,6 +25,10 @@ export class JsonStore {
   private manifest: Manifest | null = null;
   private snapshotBytes = 0;
   private compaction: Promise<void> | null = null;
+  /** Whether the running compaction has taken its rows: a later caller's writes are not in it. */
+  private captured = false;
+  /** The compaction that runs after the current one for callers it does not cover. */
+  private nextCompaction: Promise<void> | null = null;
   private nextAutoCompactBytes = 0;
   private closing = false;
 
@@ -82,12 +86,27 @@ export class JsonStore {
     await this.install({ generation, tx: firstTx - 1, seq, rows });
   }
 
-  /** Writes a fresh snapshot, then drops the log it covers. Joins a compaction already running. */
+  /**
+   * Writes a fresh snapshot, then drops the log it covers: once it resolves, every write
+   * acknowledged before the call is in a snapshot. Joins a compaction already running when that
+   * one has not taken its rows yet; otherwise runs one more after it (callers meanwhile share it).
+   */
   compact(): Promise<void> {
     if (this.closing) return Promise.reject(new ClosedError("json backend"));
     if (!this.log) return Promise.reject(new BackendError("json", `${this.o.dir} was opened with readOnly: true; it cannot compact`));
-    this.compaction ??= this.runCompaction().finally(() => (this.compaction = null));
-    return this.compaction;
+    if (!this.compaction) {
+      this.captured = false;
+      this.compaction = this.runCompaction().finally(() => (this.compaction = null));
+      return this.compaction;
+    }
+    if (!this.captured) return this.compaction;
+    this.nextCompaction ??= this.compaction
+      .catch(() => {})
+      .then(() => {
+        this.nextCompaction = null;
+        return this.compact();
+      });
+    return this.nextCompaction;
   }
 
   private async runCompaction(): Promise<void> {
@@ -97,8 +116,10 @@ export class JsonStore {
       if (this.closing) throw new ClosedError("json backend");
       const generation = await log.rotate();
       log.beforeFirstWrite = null;
+      const rows = captureRows(this.engine);
+      this.captured = true;
       this.o.onPoint("compaction:captured");
-      return { generation, tx: log.lastTx, seq: this.engine.changeSeq, rows: captureRows(this.engine) };
+      return { generation, tx: log.lastTx, seq: this.engine.changeSeq, rows };
     });
     try {
       await this.install(capture);
