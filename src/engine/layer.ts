@@ -1,5 +1,6 @@
 import type { Stored } from "../backend.js";
 import type { CollectionName } from "../model/rows.js";
+import { IdIndex } from "./id-index.js";
 
 /**
  * The value a lookup files a row under (a unique key's value, an owner id), or null for a row it
@@ -9,7 +10,7 @@ export type LayerKeyOf = (row: Stored) => string | null;
 
 interface Lookup {
   readonly keyOf: LayerKeyOf;
-  readonly ids: Map<string, Set<string>>;
+  readonly ids: IdIndex<string>;
 }
 
 /**
@@ -28,11 +29,6 @@ export class Layer {
   /** The row written for `id` (null when purged), or undefined when this layer has none. */
   get(collection: CollectionName, id: string): Stored | null | undefined {
     return this.collections.get(collection)?.get(id);
-  }
-
-  /** True when this layer wrote or purged `id`. */
-  has(collection: CollectionName, id: string): boolean {
-    return this.collections.get(collection)?.has(id) ?? false;
   }
 
   /** Ids this layer wrote or purged in `collection`. */
@@ -61,7 +57,7 @@ export class Layer {
     if (!byName) this.lookups.set(collection, (byName = new Map()));
     let lookup = byName.get(name);
     if (!lookup) {
-      lookup = { keyOf, ids: new Map() };
+      lookup = { keyOf, ids: new IdIndex() };
       for (const row of this.collections.get(collection)?.values() ?? []) if (row) add(lookup, row);
       byName.set(name, lookup);
     }
@@ -71,17 +67,10 @@ export class Layer {
 
 function add(lookup: Lookup, row: Stored): void {
   const key = lookup.keyOf(row);
-  if (key === null) return;
-  let ids = lookup.ids.get(key);
-  if (!ids) lookup.ids.set(key, (ids = new Set()));
-  ids.add(row.id);
+  if (key !== null) lookup.ids.add(key, row.id);
 }
 
 function remove(lookup: Lookup, row: Stored): void {
   const key = lookup.keyOf(row);
-  if (key === null) return;
-  const ids = lookup.ids.get(key);
-  if (!ids) return;
-  ids.delete(row.id);
-  if (ids.size === 0) lookup.ids.delete(key);
+  if (key !== null) lookup.ids.delete(key, row.id);
 }

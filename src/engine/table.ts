@@ -1,5 +1,6 @@
 import type { Stored } from "../backend.js";
 import type { CollectionSpec } from "../model/collections.js";
+import { IdIndex } from "./id-index.js";
 
 /**
  * One collection's committed rows with real indexes, so queries narrow before they filter:
@@ -20,17 +21,17 @@ export class Table {
    * iterating yields rows in changeSeq order: one map serves lookups and change order.
    */
   readonly rows = new Map<string, Stored>();
-  private readonly equality = new Map<string, Map<unknown, Set<string>>>();
-  private readonly arrays = new Map<string, Map<string, Set<string>>>();
+  private readonly equality = new Map<string, IdIndex<unknown>>();
+  private readonly arrays = new Map<string, IdIndex<string>>();
   private readonly unique = new Map<string, Map<string, string>>();
   private sortedIds: string[] | null = null;
   /** False until the first index lookup builds the indexes (see the class comment). */
   private indexed = false;
 
   constructor(readonly spec: CollectionSpec) {
-    for (const owner of spec.owners) this.equality.set(owner.field, new Map());
-    for (const field of spec.indexed) this.equality.set(field, new Map());
-    for (const [field, f] of Object.entries(spec.fields)) if (f.kind === "textArray") this.arrays.set(field, new Map());
+    for (const owner of spec.owners) this.equality.set(owner.field, new IdIndex());
+    for (const field of spec.indexed) this.equality.set(field, new IdIndex());
+    for (const [field, f] of Object.entries(spec.fields)) if (f.kind === "textArray") this.arrays.set(field, new IdIndex());
     for (const key of spec.uniqueKeys) this.unique.set(key.name, new Map());
   }
 
@@ -109,46 +110,30 @@ export class Table {
   }
 
   private index(row: Stored): void {
-    this.eachIndexEntry(row, (set) => set.add(row.id), true);
+    this.eachIndexKey(row, (index, key) => index.add(key, row.id));
+    if (row.deleted) return;
+    for (const key of this.spec.uniqueKeys) {
+      const value = uniqueKeyValue(key.fields, row as unknown as Record<string, unknown>);
+      if (value !== null) this.unique.get(key.name)!.set(value, row.id);
+    }
   }
 
   private unindex(row: Stored): void {
-    this.eachIndexEntry(row, (set) => set.delete(row.id), false);
+    this.eachIndexKey(row, (index, key) => index.delete(key, row.id));
+    if (row.deleted) return;
+    for (const key of this.spec.uniqueKeys) {
+      const value = uniqueKeyValue(key.fields, row as unknown as Record<string, unknown>);
+      const index = this.unique.get(key.name)!;
+      if (value !== null && index.get(value) === row.id) index.delete(value);
+    }
   }
 
-  private eachIndexEntry(row: Stored, apply: (set: Set<string>) => void, adding: boolean): void {
+  /** Every equality and array index entry of `row` (array ones for live rows only). */
+  private eachIndexKey(row: Stored, visit: <K>(index: IdIndex<K>, key: K) => void): void {
     const r = row as unknown as Record<string, unknown>;
-    for (const [field, index] of this.equality) {
-      const value = r[field];
-      let set = index.get(value);
-      if (!set) {
-        if (!adding) continue;
-        set = new Set();
-        index.set(value, set);
-      }
-      apply(set);
-      if (set.size === 0) index.delete(value);
-    }
+    for (const [field, index] of this.equality) visit(index, r[field]);
     if (row.deleted) return;
-    for (const [field, index] of this.arrays) {
-      for (const element of (r[field] as string[] | null) ?? []) {
-        let set = index.get(element);
-        if (!set) {
-          if (!adding) continue;
-          set = new Set();
-          index.set(element, set);
-        }
-        apply(set);
-        if (set.size === 0) index.delete(element);
-      }
-    }
-    for (const key of this.spec.uniqueKeys) {
-      const value = uniqueKeyValue(key.fields, r);
-      if (value === null) continue;
-      const index = this.unique.get(key.name)!;
-      if (adding) index.set(value, row.id);
-      else if (index.get(value) === row.id) index.delete(value);
-    }
+    for (const [field, index] of this.arrays) for (const element of (r[field] as string[] | null) ?? []) visit(index, element);
   }
 }
 
