@@ -39,6 +39,16 @@ describe("hashBytesExtended (PostgreSQL's hash_bytes_extended)", () => {
       return hashBytesExtended(bytes, bytes.length).toString();
     });
     expect(got).toEqual(expected);
+    // The same bytes at every alignment inside a larger buffer (the words are read at any offset).
+    for (const shift of [1, 2, 3, 5]) {
+      const shifted = texts.map((t) => {
+        const bytes = encoder.encode(t);
+        const buffer = new Uint8Array(bytes.length + shift + 7).fill(0xa5);
+        buffer.set(bytes, shift);
+        return hashBytesExtended(buffer.subarray(shift, shift + bytes.length), bytes.length).toString();
+      });
+      expect(shifted, `bytes at offset ${shift}`).toEqual(expected);
+    }
     // rowHash is the same hash of the text's UTF-8 bytes (through its reused buffer, also when it grows).
     expect(texts.map((t) => rowHash(t).toString())).toEqual(expected);
   });
