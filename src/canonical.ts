@@ -145,10 +145,18 @@ function bitsHex(view: DataView): string {
   return view.getUint32(0).toString(16).padStart(8, "0") + view.getUint32(4).toString(16).padStart(8, "0");
 }
 
-const hex32 = (n: number) => n.toString(16).padStart(8, "0");
+/** 8 hex digits of each number below 1,024: array headers and element lengths, written for every row. */
+const HEX32 = Array.from({ length: 1024 }, (_, n) => n.toString(16).padStart(8, "0"));
+const hex32 = (n: number) => (n < 1024 ? HEX32[n]! : n.toString(16).padStart(8, "0"));
 
 /** Two hex digits of each byte value. */
 const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0"));
+
+/** `array_send` of an empty `text[]` / `float8[]`, and the start of a one-dimensional one (dimensions, no nulls, element type). */
+const EMPTY_TEXT_ARRAY = `${hex32(0)}${hex32(0)}${hex32(25)}`;
+const TEXT_ARRAY_HEAD = `${hex32(1)}${hex32(0)}${hex32(25)}`;
+const EMPTY_FLOAT8_ARRAY = `${hex32(0)}${hex32(0)}${hex32(701)}`;
+const FLOAT8_ARRAY_HEAD = `${hex32(1)}${hex32(0)}${hex32(701)}`;
 
 /**
  * PostgreSQL's binary form of a one-dimensional `text[]` without nulls (`array_send`), in hex:
@@ -157,8 +165,8 @@ const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0"
  * unit by code unit; others go through a UTF-8 buffer.
  */
 function textArrayHex(values: readonly string[]): string {
-  if (values.length === 0) return `${hex32(0)}${hex32(0)}${hex32(25)}`;
-  let out = `${hex32(1)}${hex32(0)}${hex32(25)}${hex32(values.length)}${hex32(1)}`;
+  if (values.length === 0) return EMPTY_TEXT_ARRAY;
+  let out = `${TEXT_ARRAY_HEAD}${hex32(values.length)}${hex32(1)}`;
   for (const v of values) {
     let element = "";
     for (let i = 0; i < v.length; i++) {
@@ -184,8 +192,8 @@ function textArrayHex(values: readonly string[]): string {
  * element as its length (8) and its bits.
  */
 function float8ArrayHex(values: readonly number[]): string {
-  if (values.length === 0) return `${hex32(0)}${hex32(0)}${hex32(701)}`;
-  let out = `${hex32(1)}${hex32(0)}${hex32(701)}${hex32(values.length)}${hex32(1)}`;
+  if (values.length === 0) return EMPTY_FLOAT8_ARRAY;
+  let out = `${FLOAT8_ARRAY_HEAD}${hex32(values.length)}${hex32(1)}`;
   for (const v of values) {
     scratch.setFloat64(0, v === 0 ? 0 : v);
     out += hex32(8) + bitsHex(scratch);
@@ -198,7 +206,7 @@ export function canonicalJson(value: unknown): string {
   if (value === null) return "null";
   switch (typeof value) {
     case "string":
-      return JSON.stringify(value);
+      return jsonString(value);
     case "number":
       return plainDecimal(value);
     case "boolean":
@@ -214,11 +222,40 @@ export function canonicalJson(value: unknown): string {
     return `${out}]`;
   }
   const obj = value as Record<string, unknown>;
-  const keys = Object.keys(obj);
-  if (keys.length > 1) keys.sort(keys.every(isAscii) ? byLengthThenCode : byUtf8LengthThenBytes);
+  const keys = jsonbKeyOrder(Object.keys(obj));
   let out = "{";
-  for (let i = 0; i < keys.length; i++) out += `${i > 0 ? ", " : ""}${JSON.stringify(keys[i])}: ${canonicalJson(obj[keys[i]!])}`;
+  for (let i = 0; i < keys.length; i++) out += `${i > 0 ? ", " : ""}${jsonString(keys[i]!)}: ${canonicalJson(obj[keys[i]!])}`;
   return `${out}}`;
+}
+
+/**
+ * A string as JSON text, as `JSON.stringify` writes it. Most keys and values need no escaping
+ * and are quoted here; the rest (a quote, a backslash, a control character, a surrogate) go
+ * through `JSON.stringify`, whose call costs more than the check on short strings.
+ */
+function jsonString(text: string): string {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x20 || c === 0x22 || c === 0x5c || (c >= 0xd800 && c <= 0xdfff)) return JSON.stringify(text);
+  }
+  return `"${text}"`;
+}
+
+/**
+ * `keys` in jsonb's order: shorter UTF-8 first, then bytewise. ASCII keys (nearly all) are
+ * ordered in place by an insertion sort, which for an object's handful of keys costs less than
+ * a call to `sort`; any other key sends the array through `sort` with the byte comparison.
+ */
+function jsonbKeyOrder(keys: string[]): string[] {
+  if (keys.length < 2) return keys;
+  if (!keys.every(isAscii)) return keys.sort(byUtf8LengthThenBytes);
+  for (let i = 1; i < keys.length; i++) {
+    const key = keys[i]!;
+    let j = i - 1;
+    for (; j >= 0 && byLengthThenCode(keys[j]!, key) > 0; j--) keys[j + 1] = keys[j]!;
+    keys[j + 1] = key;
+  }
+  return keys;
 }
 
 /** True when every code unit of `text` is ASCII (then UTF-16 order is UTF-8 byte order). */

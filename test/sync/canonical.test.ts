@@ -96,6 +96,19 @@ describe("canonical forms", () => {
     }
   });
 
+  it("writes every JSON string, key or value, as JSON.stringify does: each code unit, and pairs", () => {
+    const wrong: number[] = [];
+    for (let c = 0; c <= 0xffff; c++) {
+      const text = `a${String.fromCharCode(c)}b`;
+      if (canonicalJson(text) !== JSON.stringify(text)) wrong.push(c);
+      if (canonicalJson({ [text]: 1 }) !== `{${JSON.stringify(text)}: 1}`) wrong.push(c);
+    }
+    expect(wrong).toEqual([]);
+    for (const text of ["", "😀", "\ud83d", "\ude00x", 'say "hi"', "back\\slash", "tab\tand\u2028line", "Zürich"]) {
+      expect(canonicalJson(text)).toBe(JSON.stringify(text));
+    }
+  });
+
   it("orders keys the same whatever order an object was built in", () => {
     const keys = ["a", "bb", "b", "aa", "é", "z", "zz", "ab", "ä", "A", "B1", "_", "ë", "🧘"];
     const expected = canonicalJson(Object.fromEntries(keys.map((k, i) => [k, i])));
