@@ -1,6 +1,6 @@
 import type { Backend, DigestRange, RangeDigest, RowSource } from "./backend.js";
 import { ValidationError } from "./errors.js";
-import { canonicalRow } from "./canonical.js";
+import { canonicalRowBytes } from "./canonical.js";
 import { hashBytesExtended } from "./hash-bytes.js";
 import { checkCollection } from "./model/collections.js";
 import { MAX_ID, checkId, upperBound } from "./model/ids.js";
@@ -119,7 +119,7 @@ export class ScannedDigests {
           grown.set(hashes);
           hashes = grown;
         }
-        hashes[ids.length] = rowHash(canonicalRow(collection, row as unknown as Record<string, unknown>));
+        hashes[ids.length] = rowHash(collection, row);
         ids.push(row.id);
       }
       if (page.length < batchSize) return new ScannedDigests(ids, hashes);
@@ -187,7 +187,7 @@ export class DigestAccumulator {
 
   /** Adds a row of `collection`. */
   addRow(collection: CollectionName, row: Readonly<Record<string, unknown>>): void {
-    this.addHash(row.id as string, rowHash(canonicalRow(collection, row)));
+    this.addHash(row.id as string, rowHash(collection, row));
   }
 
   /** The digest so far. */
@@ -201,18 +201,12 @@ export function hashHex(sum: bigint): string {
   return BigInt.asUintN(64, sum).toString(16).padStart(16, "0");
 }
 
-/** UTF-8 bytes of the canonical text being hashed, reused (grown when a row needs more). */
-let utf8 = new Uint8Array(1 << 16);
-
 /**
- * The 64-bit hash of a canonical row text: PostgreSQL's `hashtextextended(text, 0)` of its UTF-8
- * bytes ({@link hashBytesExtended}), as a signed integer.
+ * The 64-bit hash of a row of `collection`: PostgreSQL's `hashtextextended(text, 0)` of its
+ * canonical text's UTF-8 bytes ({@link canonicalRowBytes}, {@link hashBytesExtended}), as a
+ * signed integer. `missing` as for canonicalRowBytes.
  */
-export function rowHash(canonical: string): bigint {
-  // A canonical text holds no lone surrogate (no backend stores one), so it encodes losslessly.
-  if (canonical.length * 3 > utf8.length) utf8 = new Uint8Array(canonical.length * 3);
-  const { written } = encoder.encodeInto(canonical, utf8);
-  return hashBytesExtended(utf8, written);
+export function rowHash(collection: CollectionName, row: object, missing?: (field: string) => unknown): bigint {
+  const bytes = canonicalRowBytes(collection, row, missing);
+  return hashBytesExtended(bytes, bytes.length);
 }
-
-const encoder = new TextEncoder();

@@ -1,5 +1,4 @@
 import type { DigestRange, RangeDigest, Stored } from "../backend.js";
-import { canonicalRow } from "../canonical.js";
 import { checkDigestRange, digestSorted, rangeBounds, rowHash } from "../digest.js";
 import type { CollectionName } from "../model/rows.js";
 import { readField } from "./resident.js";
@@ -20,7 +19,7 @@ function residentHash(collection: CollectionName, row: Stored): bigint {
   let hash = hashes.get(row);
   if (hash === undefined) {
     const fields = row as unknown as Record<string, unknown>;
-    hash = rowHash(canonicalRow(collection, fields, (field) => readField(collection, row, field)));
+    hash = rowHash(collection, fields, (field) => readField(collection, row, field));
     hashes.set(row, hash);
   }
   return hash;

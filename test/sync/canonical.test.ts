@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { canonicalJson, canonicalValue, plainDecimal } from "../../src/canonical.js";
+import { canonicalJson, canonicalRowBytes, canonicalValue, plainDecimal } from "../../src/canonical.js";
+import { COLLECTION_NAMES, specOf } from "../../src/model/collections.js";
+import { hardValues } from "../../src/testing/fixtures/hard-values.js";
 
 // The JavaScript half of the canonical row form (canonical.ts). That PostgreSQL computes the same
 // forms is checked against real databases in the conformance suite and test/sync/checksum.test.ts.
@@ -107,6 +109,43 @@ describe("canonical forms", () => {
     for (const text of ["", "😀", "\ud83d", "\ude00x", 'say "hi"', "back\\slash", "tab\tand\u2028line", "Zürich"]) {
       expect(canonicalJson(text)).toBe(JSON.stringify(text));
     }
+  });
+
+  it("writes a row's bytes as its fields' forms joined with | and encoded, through one buffer that grows", () => {
+    // The definition: each spec field's canonicalValue, in spec order, joined with "|".
+    const reference = (collection: (typeof COLLECTION_NAMES)[number], row: Record<string, unknown>) =>
+      Buffer.from(Object.entries(specOf(collection).fields).map(([field, spec]) => canonicalValue(spec.kind, row[field])).join("|"), "utf8");
+    const texts = [...hardValues.accept.text, "", "a|b:c", "x".repeat(47), "x".repeat(48), "é".repeat(49), "🧘".repeat(30), "y".repeat(70_000), "日本".repeat(40_000)];
+    const rows: Record<string, unknown>[] = texts.map((text, i) => ({
+      id: `0193${String(i).padStart(4, "0")}-0000-7000-8000-000000000001`,
+      version: i + 1,
+      createdAt: "2026-01-05T09:00:00.000Z",
+      updatedAt: i % 2 ? "2026-01-05T09:00:00.001Z" : "2026-01-05T09:00:00Z",
+      deleted: i % 3 === 0,
+      userId: "01930001-0000-7000-8000-000000000001",
+      topicId: null,
+      title: text.slice(0, 200),
+      content: text,
+      searchText: text.toLowerCase(),
+      mood: i % 2 ? -0 : 1.5,
+      energy: null,
+      tags: hardValues.accept.tags[i % hardValues.accept.tags.length],
+      entryDate: "2026-01-05",
+      favorite: i % 2 === 0,
+      metadata: hardValues.accept.json[i % hardValues.accept.json.length],
+      aiAnalysis: null,
+      embedding: i % 2 ? [0.5, -0, 1e-7] : [],
+      wordCount: i,
+    }));
+    for (const row of rows) {
+      expect(Buffer.from(canonicalRowBytes("journalEntries", row)).equals(reference("journalEntries", row)), String(row.id)).toBe(true);
+    }
+    // A field the row lacks comes from `missing`; a view is the current row's until the next call.
+    const { searchText, ...resident } = rows[1]!;
+    const first = canonicalRowBytes("journalEntries", resident, (field) => (field === "searchText" ? searchText : undefined));
+    expect(Buffer.from(first).equals(reference("journalEntries", rows[1]!))).toBe(true);
+    const user = { id: "01930001-0000-7000-8000-000000000002", version: 1, createdAt: "2026-01-05T09:00:00.000Z", updatedAt: "2026-01-05T09:00:00.000Z", deleted: false, email: "a@b.c", displayName: "Ann | 日本" };
+    expect(Buffer.from(canonicalRowBytes("users", user)).equals(reference("users", user))).toBe(true);
   });
 
   it("orders keys the same whatever order an object was built in", () => {

@@ -1,5 +1,4 @@
 import type { Stored } from "../../backend.js";
-import { canonicalRow } from "../../canonical.js";
 import { rowHash } from "../../digest.js";
 import { restoreDerived } from "../../engine/resident.js";
 import type { CollectionName } from "../../model/rows.js";
@@ -80,13 +79,8 @@ export async function hashRowsInFile(fs: FsLayer, file: RowFile, collection: Col
   for (let page = 0; page < to; page += HASH_PAGE) {
     const positions: number[] = [];
     for (let p = page; p < Math.min(to, page + HASH_PAGE); p++) if (spans.starts[p]! >= 0) positions.push(p);
-    await eachRowInFile(fs, file, collection, spans, positions, (k, row) => (out[positions[k]!] = rowDigestHash(collection, row)));
+    await eachRowInFile(fs, file, collection, spans, positions, (k, row) => (out[positions[k]!] = rowHash(collection, row)));
   }
-}
-
-/** A row's digest hash (`digest.ts`): the hash of its canonical text. */
-export function rowDigestHash(collection: CollectionName, row: Stored): bigint {
-  return rowHash(canonicalRow(collection, row as unknown as Record<string, unknown>));
 }
 
 /** A row's snapshot line, parsed and checked, its derived fields restored (what a backend's scan returns). */

@@ -1,5 +1,5 @@
 import type { DigestRange, RangeDigest, RowSource, Stored } from "../../backend.js";
-import { digestSorted } from "../../digest.js";
+import { digestSorted, rowHash } from "../../digest.js";
 import { Engine } from "../../engine/engine.js";
 import { BackendError, ClosedError, ValidationError } from "../../errors.js";
 import { COLLECTION_NAMES, checkCollection } from "../../model/collections.js";
@@ -10,7 +10,7 @@ import { type FsLayer, realFs } from "./fs.js";
 import { type HashThreading, hashRowsInThreads } from "./hash-threads.js";
 import { loadStore } from "./load.js";
 import { JSON_DEFAULTS, JSON_SOURCE_DEFAULTS, MAX_LINE_BYTES } from "./options.js";
-import { eachRowInFile, rowDigestHash } from "./row-reader.js";
+import { eachRowInFile } from "./row-reader.js";
 import { indexSnapshot, type SnapshotIndex } from "./snapshot-index.js";
 import type { OpenSnapshot } from "./snapshot.js";
 
@@ -143,7 +143,7 @@ export function jsonFileSource(options: JsonFileSourceOptions): JsonFileSource {
     (at.hashes ??= (async () => {
       const hashes = at.file ? await hashRowsInThreads(fs, collection, at.file, at, threading) : new BigInt64Array(at.ids.length);
       for (let p = 0; p < at.ids.length; p++) {
-        if (at.starts[p]! < 0) hashes[p] = rowDigestHash(collection, engine.get(collection, at.ids[p]!)!);
+        if (at.starts[p]! < 0) hashes[p] = rowHash(collection, engine.get(collection, at.ids[p]!)!);
       }
       return hashes;
     })());
