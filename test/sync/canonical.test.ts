@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { canonicalJson, canonicalRowBytes, canonicalValue, plainDecimal } from "../../src/canonical.js";
+import { canonicalJson, plainDecimal } from "../../src/canonical-json.js";
+import { canonicalRowBytes, canonicalValue } from "../../src/canonical.js";
 import { COLLECTION_NAMES, specOf } from "../../src/model/collections.js";
 import { hardValues } from "../../src/testing/fixtures/hard-values.js";
 
