@@ -18,8 +18,7 @@ const hashes = new WeakMap<Stored, bigint>();
 function residentHash(collection: CollectionName, row: Stored): bigint {
   let hash = hashes.get(row);
   if (hash === undefined) {
-    const fields = row as unknown as Record<string, unknown>;
-    hash = rowHash(collection, fields, (field) => readField(collection, row, field));
+    hash = rowHash(collection, row, (field) => readField(collection, row, field));
     hashes.set(row, hash);
   }
   return hash;
