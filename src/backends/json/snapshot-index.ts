@@ -25,16 +25,76 @@ export interface SnapshotIndex {
   deleted: boolean[];
 }
 
-/** Bytes at the start of each row line decoded to match {@link ROW_START}. */
-const ROW_START_BYTES = 256;
-/** Where the id starts in a line that matches {@link ROW_START}: after `{"id":"`. */
-const ID_AT = 7;
 /**
- * The fields every row line starts with, as the writer (JSON.stringify of a stored row) puts
- * them: anchored at the start, over strings without quotes or escapes, so what matches can only
- * be the row's own top-level keys.
+ * The start every row line has as the writer (JSON.stringify of a stored row) puts it, as bytes:
+ * `{"id":"<lowercase uuid>","version":<positive integer>,"createdAt":"<text>","updatedAt":"<text>",
+ * "deleted":true|false` then `,` or `}`, the two texts without a quote or a backslash. Anchored
+ * at the start, so what matches can only be the row's own top-level keys; no byte of a multi-byte
+ * UTF-8 character is a quote or a backslash, so the bytes alone decide. Returns whether the row is
+ * a tombstone, or null when the line starts otherwise (its row is then parsed in full). The id is
+ * at bytes {@link ID_AT} to `ID_AT + 36`.
+ *
+ * Checked byte by byte rather than by a regular expression over the line's decoded start: opening
+ * a large store indexes every row, and a decoded string per row was most of that work's garbage.
  */
-const ROW_START = /^\{"id":"([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})","version":[1-9]\d*,"createdAt":"[^"\\]*","updatedAt":"[^"\\]*","deleted":(true|false)[,}]/;
+export function rowStart(bytes: Uint8Array): { deleted: boolean } | null {
+  let at = expect(bytes, 0, ID_KEY);
+  if (at < 0 || !isUuid(bytes, at)) return null;
+  at = expect(bytes, at + 36, VERSION_KEY);
+  if (at < 0 || !(bytes[at]! >= 0x31 && bytes[at]! <= 0x39)) return null;
+  while (bytes[at]! >= 0x30 && bytes[at]! <= 0x39) at++;
+  at = plainText(bytes, expect(bytes, at, CREATED_KEY));
+  at = plainText(bytes, expect(bytes, at, UPDATED_KEY));
+  at = expect(bytes, at, DELETED_KEY);
+  if (at < 0) return null;
+  const afterTrue = expect(bytes, at, TRUE);
+  const end = afterTrue >= 0 ? afterTrue : expect(bytes, at, FALSE);
+  if (end < 0 || !(bytes[end] === 0x2c || bytes[end] === 0x7d)) return null;
+  return afterTrue >= 0 ? TOMBSTONE : LIVE;
+}
+
+/** Where the id starts in a line {@link rowStart} accepts: after `{"id":"`. */
+export const ID_AT = 7;
+
+const ascii = (text: string) => Uint8Array.from(text, (c) => c.charCodeAt(0));
+const ID_KEY = ascii('{"id":"');
+const VERSION_KEY = ascii('","version":');
+const CREATED_KEY = ascii(',"createdAt":"');
+const UPDATED_KEY = ascii('","updatedAt":"');
+const DELETED_KEY = ascii('","deleted":');
+const TRUE = ascii("true");
+const FALSE = ascii("false");
+const TOMBSTONE = { deleted: true } as const;
+const LIVE = { deleted: false } as const;
+
+/** The offset just past `literal` when `bytes` holds it at `at`, else -1 (also for `at` < 0). */
+function expect(bytes: Uint8Array, at: number, literal: Uint8Array): number {
+  if (at < 0 || at + literal.length > bytes.length) return -1;
+  for (let i = 0; i < literal.length; i++) if (bytes[at + i] !== literal[i]) return -1;
+  return at + literal.length;
+}
+
+/** The offset of the quote that ends a text without quotes or backslashes starting at `at`, else -1. */
+function plainText(bytes: Uint8Array, at: number): number {
+  if (at < 0) return -1;
+  for (let i = at; i < bytes.length; i++) {
+    if (bytes[i] === 0x22) return i;
+    if (bytes[i] === 0x5c) return -1;
+  }
+  return -1;
+}
+
+/** True when the 36 bytes at `at` are a lowercase UUID (`8-4-4-4-12` hex digits). */
+function isUuid(bytes: Uint8Array, at: number): boolean {
+  if (at + 36 > bytes.length) return false;
+  for (let i = 0; i < 36; i++) {
+    const b = bytes[at + i]!;
+    if (i === 8 || i === 13 || i === 18 || i === 23) {
+      if (b !== 0x2d) return false;
+    } else if (!((b >= 0x30 && b <= 0x39) || (b >= 0x61 && b <= 0x66))) return false;
+  }
+  return true;
+}
 
 /** Indexes the snapshot `file` (checked as {@link walkSnapshot} checks it): CorruptStoreError naming the file and line otherwise. */
 export async function indexSnapshot(fs: FsLayer, file: OpenSnapshot, maxLineBytes: number): Promise<SnapshotIndex> {
@@ -42,12 +102,10 @@ export async function indexSnapshot(fs: FsLayer, file: OpenSnapshot, maxLineByte
   await walkSnapshot(fs, file, maxLineBytes, (bytes, line, start, end, fail) => {
     let id: string;
     let deleted: boolean;
-    // Only the start of the line is decoded, byte for byte (Latin-1): no byte of a multi-byte
-    // UTF-8 character is a quote or a backslash, so the structure matched is the line's.
-    const m = ROW_START.exec(bytes.toString("latin1", 0, Math.min(bytes.length, ROW_START_BYTES)));
-    if (m) {
+    const head = rowStart(bytes);
+    if (head) {
       id = bytes.toString("latin1", ID_AT, ID_AT + 36);
-      deleted = m[2] === "true";
+      deleted = head.deleted;
     } else {
       const row = parseSnapshotLine(bytes.toString("utf8"), file.ref.rows, line, fail);
       if (row === "trailer") return "trailer";
