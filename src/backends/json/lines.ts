@@ -52,37 +52,50 @@ export async function scanLineBytes(
   options: ScanOptions,
   onLine: (bytes: Buffer, line: number, start: number, end: number) => boolean | void,
 ): Promise<ScanEnd> {
-  const chunk = Buffer.allocUnsafe(CHUNK);
+  // Two chunks: the next one is read while this one's lines are visited, so a large file's scan
+  // does not stop for each read.
+  const chunks = [Buffer.allocUnsafe(CHUNK), Buffer.allocUnsafe(CHUNK)];
   let position = options.from ?? 0;
   const to = options.to ?? Number.POSITIVE_INFINITY;
+  const readChunk = (k: number, at: number) => (at < to ? fs.read(fd, chunks[k]!, 0, Math.min(CHUNK, to - at), at) : null);
   let carry: Buffer[] = [];
   let carryBytes = 0;
   let lineStart = position;
   let lineNumber = 0;
-  while (position < to) {
-    const want = Math.min(CHUNK, to - position);
-    const n = await fs.read(fd, chunk, 0, want, position);
-    if (n === 0) break;
-    let s = 0;
-    for (;;) {
-      const i = chunk.indexOf(10, s);
-      if (i === -1 || i >= n) break;
-      lineNumber++;
-      if (carryBytes + (i - s) > options.maxLineBytes) options.onTooLong(lineNumber);
-      const bytes = carryBytes > 0 ? Buffer.concat([...carry, chunk.subarray(s, i)]) : chunk.subarray(s, i);
-      carry = [];
-      carryBytes = 0;
-      const end = position + i + 1;
-      if (onLine(bytes, lineNumber, lineStart, end) === false) return { end, partial: 0, stopped: true };
-      lineStart = end;
-      s = i + 1;
+  let k = 0;
+  let reading = readChunk(0, position);
+  try {
+    while (reading) {
+      const n = await reading;
+      reading = null;
+      if (n === 0) break;
+      const chunk = chunks[k]!;
+      k = 1 - k;
+      reading = readChunk(k, position + n);
+      let s = 0;
+      for (;;) {
+        const i = chunk.indexOf(10, s);
+        if (i === -1 || i >= n) break;
+        lineNumber++;
+        if (carryBytes + (i - s) > options.maxLineBytes) options.onTooLong(lineNumber);
+        const bytes = carryBytes > 0 ? Buffer.concat([...carry, chunk.subarray(s, i)]) : chunk.subarray(s, i);
+        carry = [];
+        carryBytes = 0;
+        const end = position + i + 1;
+        if (onLine(bytes, lineNumber, lineStart, end) === false) return { end, partial: 0, stopped: true };
+        lineStart = end;
+        s = i + 1;
+      }
+      if (s < n) {
+        carryBytes += n - s;
+        if (carryBytes > options.maxLineBytes) options.onTooLong(lineNumber + 1);
+        carry.push(Buffer.from(chunk.subarray(s, n)));
+      }
+      position += n;
     }
-    if (s < n) {
-      carryBytes += n - s;
-      if (carryBytes > options.maxLineBytes) options.onTooLong(lineNumber + 1);
-      carry.push(Buffer.from(chunk.subarray(s, n)));
-    }
-    position += n;
+  } finally {
+    // A read ahead that the scan no longer needs (it stopped, or a line failed) may still fail.
+    void reading?.catch(() => undefined);
   }
   return { end: lineStart, partial: carryBytes, stopped: false };
 }
