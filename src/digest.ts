@@ -1,4 +1,4 @@
-import type { Backend, DigestRange, RangeDigest, RowSource } from "./backend.js";
+import type { Backend, DigestRange, RangeDigest, RowSource, Stored } from "./backend.js";
 import { ValidationError } from "./errors.js";
 import { canonicalRowBytes } from "./canonical.js";
 import { hashBytesExtended } from "./hash-bytes.js";
@@ -82,7 +82,7 @@ export async function digestByScan(backend: Backend, collection: CollectionName,
     for (const row of page) {
       if (until !== null && row.id > until) return result();
       const part = partOf(row.id, cuts);
-      if (!hashed || hashed.has(part)) parts[part]!.addRow(collection, row as unknown as Record<string, unknown>);
+      if (!hashed || hashed.has(part)) parts[part]!.addRow(collection, row);
     }
     if (page.length < batchSize) return result();
     afterId = page[page.length - 1]!.id;
@@ -186,8 +186,8 @@ export class DigestAccumulator {
   }
 
   /** Adds a row of `collection`. */
-  addRow(collection: CollectionName, row: Readonly<Record<string, unknown>>): void {
-    this.addHash(row.id as string, rowHash(collection, row));
+  addRow(collection: CollectionName, row: Stored): void {
+    this.addHash(row.id, rowHash(collection, row));
   }
 
   /** The digest so far. */
