@@ -239,8 +239,13 @@ function summary(o: SyncOutcome): string {
   return lines.join("");
 }
 
+/** Arguments a POSIX shell reads as they are. */
+const SHELL_PLAIN = /^[\w@%+=:,./-]+$/;
+/** A single quote inside single quotes: end the quoting, an escaped quote, quote again. */
+const QUOTE_IN_QUOTES = "'\\''";
+
 /** `arg` quoted for a POSIX shell when it needs it (passwords in URLs are already redacted). */
 function shellQuote(arg: string): string {
   const safe = redactUrl(arg);
-  return /^[\w@%+=:,./-]+$/.test(safe) ? safe : `'${safe.replace(/'/g, `'\\''`)}'`;
+  return SHELL_PLAIN.test(safe) ? safe : "'" + safe.replaceAll("'", QUOTE_IN_QUOTES) + "'";
 }
