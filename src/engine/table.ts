@@ -64,6 +64,11 @@ export class Table {
     this.sortedIds = null;
   }
 
+  /** True when `field` has an equality index (an owner field or one of the spec's `indexed` fields). */
+  isIndexed(field: string): boolean {
+    return this.equality.has(field);
+  }
+
   /** Ids whose `field` equals `value` (tombstones included), or undefined when `field` has no index. */
   idsByField(field: string, value: unknown): ReadonlySet<string> | undefined {
     this.buildIndexes();

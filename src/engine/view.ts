@@ -2,15 +2,16 @@ import type { Filter, Page, QuerySpec, Stored } from "../backend.js";
 import type { CollectionName } from "../model/rows.js";
 import { matches, paginate } from "./evaluate.js";
 import { readField } from "./resident.js";
-import type { Layer } from "./layer.js";
+import type { Layer, LayerKeyOf } from "./layer.js";
 import type { Table } from "./table.js";
 import { uniqueKeyValue } from "./table.js";
 
 /**
  * A read view: the committed tables seen through zero or more layers (last layer on top).
  * Readers outside a transaction use no layers; a transaction sees pending groups and its own
- * writes. A query merges the layers' rows by id; a unique-key or reference check asks each
- * layer's lookups, so it costs the same however many rows the layers hold.
+ * writes. A query merges the layers' rows by id, and a unique-key or reference check, or a query
+ * with an equality filter on an indexed field, asks each layer's lookups: they cost the same
+ * however many rows the layers hold.
  */
 export class View {
   constructor(
@@ -36,8 +37,31 @@ export class View {
     return this.table(collection).rows.get(id);
   }
 
-  /** Ids written in any layer for `collection`. */
-  private layerIds(collection: CollectionName): Set<string> {
+  /** True when some layer wrote (or purged) `id` in `collection`: its committed row is not the one seen. */
+  private inLayers(collection: CollectionName, id: string): boolean {
+    for (const layer of this.layers) if (layer.get(collection, id) !== undefined) return true;
+    return false;
+  }
+
+  /**
+   * The layers' ids that may match `filters`: through their equality lookups when an `eq` or `in`
+   * filter is on an indexed field (a superset: each is checked), else every id they wrote. So a
+   * query inside a transaction costs what its matches cost, not what the transaction wrote
+   * (a cascading delete queries owned rows once per owner).
+   */
+  private layerCandidates(collection: CollectionName, filters: readonly Filter[]): Iterable<string> {
+    const table = this.table(collection);
+    for (const f of filters) {
+      if ((f.op !== "eq" && f.op !== "in") || !table.isIndexed(f.field)) continue;
+      const values = f.op === "eq" ? [f.value] : f.values;
+      const keys = values.map(equalityKey);
+      if (keys.some((k) => k === null)) continue;
+      const ids = new Set<string>();
+      for (const layer of this.layers) {
+        for (const key of keys) for (const id of layer.idsWith(collection, `field:${f.field}`, fieldKeyOf(f.field), key!) ?? []) ids.add(id);
+      }
+      return ids;
+    }
     const ids = new Set<string>();
     for (const layer of this.layers) for (const id of layer.ids(collection)) ids.add(id);
     return ids;
@@ -46,22 +70,21 @@ export class View {
   /** Live rows matching `filters`, narrowed by the best index available. */
   select(collection: CollectionName, filters: readonly Filter[]): Stored[] {
     const table = this.table(collection);
-    const extra = this.layerIds(collection);
     const narrowed = narrow(table, filters);
     // Search filters last: on a resident row they fold its text, the costliest check.
     const checks = [...filters.filter((f) => f.op !== "search"), ...filters.filter((f) => f.op === "search")];
     const out: Stored[] = [];
     const read = (row: Stored, field: string) => readField(collection, row, field);
-    const visit = (id: string) => {
-      const row = this.get(collection, id);
+    const visit = (row: Stored | undefined) => {
       if (row && !row.deleted && matches(row, checks, read)) out.push(row);
     };
-    if (narrowed) {
-      for (const id of narrowed) if (!extra.has(id)) visit(id);
-    } else {
-      for (const id of table.rows.keys()) if (!extra.has(id)) visit(id);
+    const committed = narrowed ?? table.rows.keys();
+    if (this.layers.length === 0) {
+      for (const id of committed) visit(table.rows.get(id));
+      return out;
     }
-    for (const id of extra) visit(id);
+    for (const id of committed) if (!this.inLayers(collection, id)) visit(table.rows.get(id));
+    for (const id of this.layerCandidates(collection, filters)) visit(this.get(collection, id));
     return out;
   }
 
@@ -95,12 +118,8 @@ export class View {
       const r = this.get(collection, id);
       if (r && (r as unknown as Record<string, unknown>)[field] === value) return true;
     }
-    const keyOf = (r: Stored) => {
-      const v = (r as unknown as Record<string, unknown>)[field];
-      return typeof v === "string" ? v : null;
-    };
     for (const layer of this.layers) {
-      for (const id of layer.idsWith(collection, `field:${field}`, keyOf, value) ?? []) {
+      for (const id of layer.idsWith(collection, `field:${field}`, fieldKeyOf(field), equalityKey(value)!) ?? []) {
         const r = this.get(collection, id);
         if (r && (r as unknown as Record<string, unknown>)[field] === value) return true;
       }
@@ -109,6 +128,20 @@ export class View {
   }
 }
 
+
+/**
+ * The key a layer files a field's value under for equality lookups: its string form, so 1 and
+ * "1" share a key (lookups give candidates, each checked). A null, absent or object value is not
+ * filed: no equality filter asks for one.
+ */
+function equalityKey(value: unknown): string | null {
+  return value === null || value === undefined || typeof value === "object" ? null : String(value);
+}
+
+/** The equality lookup of `field` (see {@link equalityKey}). */
+function fieldKeyOf(field: string): LayerKeyOf {
+  return (row) => equalityKey((row as unknown as Record<string, unknown>)[field]);
+}
 
 /** The smallest id set an index can give for `filters`, or null when a full scan is needed. */
 function narrow(table: Table, filters: readonly Filter[]): Iterable<string> | null {
