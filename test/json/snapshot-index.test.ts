@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ID_AT, rowStart } from "../../src/backends/json/snapshot-index.js";
+import { rowStart } from "../../src/backends/json/snapshot-index.js";
 import { hardValues } from "../../src/testing/fixtures/hard-values.js";
 import { prng } from "../support/prng.js";
 
@@ -8,9 +8,9 @@ import { prng } from "../support/prng.js";
 // byte for byte (Latin-1): anchored, over texts without quotes or backslashes.
 const DEFINITION = /^\{"id":"([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})","version":[1-9]\d*,"createdAt":"[^"\\]*","updatedAt":"[^"\\]*","deleted":(true|false)[,}]/;
 
-function byDefinition(line: Buffer): { deleted: boolean } | null {
+function byDefinition(line: Buffer): { id: string; deleted: boolean } | null {
   const m = DEFINITION.exec(line.toString("latin1"));
-  return m ? { deleted: m[2] === "true" } : null;
+  return m ? { id: m[1]!, deleted: m[2] === "true" } : null;
 }
 
 const ID = "0190a0b1-c2d3-7e4f-8a9b-0c1d2e3f4a5b";
@@ -23,8 +23,7 @@ describe("rowStart: the start of a snapshot row line, byte by byte", () => {
     for (const text of hardValues.accept.text) lines.push(line(row({ title: text, content: text })));
     for (const l of lines) {
       expect(rowStart(l), l.toString()).toEqual(byDefinition(l));
-      expect(rowStart(l), l.toString()).not.toBeNull();
-      expect(l.toString("latin1", ID_AT, ID_AT + 36)).toBe(ID);
+      expect(rowStart(l)?.id, l.toString()).toBe(ID);
     }
   });
 

@@ -1,3 +1,4 @@
+import { isId } from "../../model/ids.js";
 import type { FsLayer } from "./fs.js";
 import { type OpenSnapshot, parseSnapshotLine, walkSnapshot } from "./snapshot.js";
 
@@ -30,17 +31,19 @@ export interface SnapshotIndex {
  * `{"id":"<lowercase uuid>","version":<positive integer>,"createdAt":"<text>","updatedAt":"<text>",
  * "deleted":true|false` then `,` or `}`, the two texts without a quote or a backslash. Anchored
  * at the start, so what matches can only be the row's own top-level keys; no byte of a multi-byte
- * UTF-8 character is a quote or a backslash, so the bytes alone decide. Returns whether the row is
- * a tombstone, or null when the line starts otherwise (its row is then parsed in full). The id is
- * at bytes {@link ID_AT} to `ID_AT + 36`.
+ * UTF-8 character is a quote or a backslash, so the bytes alone decide. Returns the row's id and
+ * whether it is a tombstone, or null when the line starts otherwise (its row is then parsed in
+ * full).
  *
  * Checked byte by byte rather than by a regular expression over the line's decoded start: opening
  * a large store indexes every row, and a decoded string per row was most of that work's garbage.
  */
-export function rowStart(bytes: Uint8Array): { deleted: boolean } | null {
+export function rowStart(bytes: Buffer): { id: string; deleted: boolean } | null {
   let at = expect(bytes, 0, ID_KEY);
-  if (at < 0 || !isUuid(bytes, at)) return null;
-  at = expect(bytes, at + 36, VERSION_KEY);
+  if (at < 0 || at + ID_LENGTH > bytes.length) return null;
+  const id = bytes.toString("latin1", at, at + ID_LENGTH);
+  if (!isId(id)) return null;
+  at = expect(bytes, at + ID_LENGTH, VERSION_KEY);
   if (at < 0 || !(bytes[at]! >= 0x31 && bytes[at]! <= 0x39)) return null;
   while (bytes[at]! >= 0x30 && bytes[at]! <= 0x39) at++;
   at = plainText(bytes, expect(bytes, at, CREATED_KEY));
@@ -50,11 +53,11 @@ export function rowStart(bytes: Uint8Array): { deleted: boolean } | null {
   const afterTrue = expect(bytes, at, TRUE);
   const end = afterTrue >= 0 ? afterTrue : expect(bytes, at, FALSE);
   if (end < 0 || !(bytes[end] === 0x2c || bytes[end] === 0x7d)) return null;
-  return afterTrue >= 0 ? TOMBSTONE : LIVE;
+  return { id, deleted: afterTrue >= 0 };
 }
 
-/** Where the id starts in a line {@link rowStart} accepts: after `{"id":"`. */
-export const ID_AT = 7;
+/** A lowercase hyphenated UUID's length. */
+const ID_LENGTH = 36;
 
 const ascii = (text: string) => Uint8Array.from(text, (c) => c.charCodeAt(0));
 const ID_KEY = ascii('{"id":"');
@@ -64,8 +67,6 @@ const UPDATED_KEY = ascii('","updatedAt":"');
 const DELETED_KEY = ascii('","deleted":');
 const TRUE = ascii("true");
 const FALSE = ascii("false");
-const TOMBSTONE = { deleted: true } as const;
-const LIVE = { deleted: false } as const;
 
 /** The offset just past `literal` when `bytes` holds it at `at`, else -1 (also for `at` < 0). */
 function expect(bytes: Uint8Array, at: number, literal: Uint8Array): number {
@@ -84,18 +85,6 @@ function plainText(bytes: Uint8Array, at: number): number {
   return -1;
 }
 
-/** True when the 36 bytes at `at` are a lowercase UUID (`8-4-4-4-12` hex digits). */
-function isUuid(bytes: Uint8Array, at: number): boolean {
-  if (at + 36 > bytes.length) return false;
-  for (let i = 0; i < 36; i++) {
-    const b = bytes[at + i]!;
-    if (i === 8 || i === 13 || i === 18 || i === 23) {
-      if (b !== 0x2d) return false;
-    } else if (!((b >= 0x30 && b <= 0x39) || (b >= 0x61 && b <= 0x66))) return false;
-  }
-  return true;
-}
-
 /** Indexes the snapshot `file` (checked as {@link walkSnapshot} checks it): CorruptStoreError naming the file and line otherwise. */
 export async function indexSnapshot(fs: FsLayer, file: OpenSnapshot, maxLineBytes: number): Promise<SnapshotIndex> {
   const index: SnapshotIndex = { ids: [], starts: [], lengths: [], lines: [], deleted: [] };
@@ -104,7 +93,7 @@ export async function indexSnapshot(fs: FsLayer, file: OpenSnapshot, maxLineByte
     let deleted: boolean;
     const head = rowStart(bytes);
     if (head) {
-      id = bytes.toString("latin1", ID_AT, ID_AT + 36);
+      id = head.id;
       deleted = head.deleted;
     } else {
       const row = parseSnapshotLine(bytes.toString("utf8"), file.ref.rows, line, fail);
