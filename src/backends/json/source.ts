@@ -218,9 +218,12 @@ function locate(collection: CollectionName, index: SnapshotIndex | undefined, en
       if (kept.length > 0 && index.ids[kept[kept.length - 1]!]! >= id) sorted = false;
       kept.push(i);
     }
-    if (!sorted) kept.sort((a, b) => (index.ids[a]! < index.ids[b]! ? -1 : index.ids[a]! > index.ids[b]! ? 1 : 0));
-    for (let k = 1; k < kept.length; k++) {
-      if (index.ids[kept[k]!] === index.ids[kept[k - 1]!]) throw new CorruptStoreError(file!.path, `repeats id ${index.ids[kept[k]!]}`, { line: index.lines[kept[k]!]! });
+    // Strictly ascending already (as compaction writes them) means no id repeats; otherwise sort and look.
+    if (!sorted) {
+      kept.sort((a, b) => (index.ids[a]! < index.ids[b]! ? -1 : index.ids[a]! > index.ids[b]! ? 1 : 0));
+      for (let k = 1; k < kept.length; k++) {
+        if (index.ids[kept[k]!] === index.ids[kept[k - 1]!]) throw new CorruptStoreError(file!.path, `repeats id ${index.ids[kept[k]!]}`, { line: index.lines[kept[k]!]! });
+      }
     }
   }
   const held = table.idsInOrder();
