@@ -9,8 +9,8 @@ import { type OpenSnapshot, parseSnapshotLine, walkSnapshot } from "./snapshot.j
  *
  * The file is checked as strictly as a load checks it (header matching the manifest, a trailer,
  * the row count, no repeated id), but a row is parsed here only when its line does not start the
- * way the writer starts every row (`{"id":"<uuid>","version":N,"createdAt":"…","updatedAt":"…",
- * "deleted":true|false`): those rows are parsed and checked in full when they are read.
+ * way the writer starts every row ({@link rowStart}, which states that start once); the others are
+ * parsed and checked in full when they are read.
  */
 
 /** The rows of one snapshot, in file order. */
